@@ -1,0 +1,79 @@
+import Foundation
+import MailCore
+
+/// The only way protocol sessions and admin commands reach stored data.
+///
+/// The embedded implementation is `SQLiteMailStore` (GRDB + body files); a
+/// PostgreSQL one comes later, so nothing outside this module may assume SQLite.
+///
+/// Durability rule: a write method returns only after its data is durable
+/// (body file fsynced before the metadata transaction commits).
+public protocol MailStore: Sendable {
+    // MARK: Domains
+    func addDomain(_ name: String) async throws
+    func removeDomain(_ name: String) async throws
+    func domains() async throws -> [MailDomain]
+
+    // MARK: Accounts
+    /// Creates the account and its default mailboxes: INBOX, Drafts, Sent,
+    /// Trash, Junk and Archive with their RFC 6154 special-use attributes.
+    func createAccount(address: String, passwordHash: String) async throws -> Account
+    func account(address: String) async throws -> Account?
+    func account(id: AccountID) async throws -> Account?
+    func accounts() async throws -> [Account]
+    func setPasswordHash(accountID: AccountID, passwordHash: String) async throws
+    /// Removes the account, its mailboxes, messages and body files.
+    func deleteAccount(id: AccountID) async throws
+
+    // MARK: Aliases
+    func addAlias(_ alias: Alias) async throws
+    func removeAlias(source: String) async throws
+    func aliases() async throws -> [Alias]
+
+    // MARK: Mailboxes
+    func mailboxes(accountID: AccountID) async throws -> [Mailbox]
+    /// Looks a mailbox up by name; `inbox` in any case finds INBOX.
+    func mailbox(accountID: AccountID, name: String) async throws -> Mailbox?
+    func mailbox(id: MailboxID) async throws -> Mailbox?
+    func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox
+    func deleteMailbox(id: MailboxID) async throws
+    func renameMailbox(id: MailboxID, to newName: String) async throws
+    func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws
+
+    // MARK: Messages
+    /// Stores a message durably and returns its record (new UID and MODSEQ).
+    func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord
+    /// Every message of the mailbox, sorted by UID.
+    func messages(mailboxID: MailboxID) async throws -> [MessageRecord]
+    func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord?
+    /// The exact stored bytes of a message.
+    func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8]
+    /// Changes flags and keywords of the given UIDs; returns the changed records
+    /// (each with its new MODSEQ). UIDs that no longer exist are skipped.
+    func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
+                     flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord]
+    /// Removes the given messages; returns the UIDs actually removed.
+    /// Each removal leaves an `expunged` row in the change log.
+    func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID]
+    /// Copies messages to another mailbox of the same account; returns
+    /// (source UID, new UID) pairs in source order.
+    func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
+        -> [(MessageUID, MessageUID)]
+    /// Copy then expunge, atomically.
+    func moveMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
+        -> [(MessageUID, MessageUID)]
+    /// True when the mailbox already holds a message with this content hash
+    /// (or, when given, this Message-ID and hash): used to make imports idempotent.
+    func containsMessage(mailboxID: MailboxID, contentHash: String) async throws -> Bool
+
+    // MARK: Change log and notifications
+    /// The change-log rows of a mailbox with modseq greater than `modSeq`, in order.
+    func changes(mailboxID: MailboxID, after modSeq: ModSeq) async throws -> [MailboxChange]
+    /// A stream that yields each time the mailbox changes, whoever changed it
+    /// (this process or another one using the same data directory, seen
+    /// within a second). A yield is only a wake-up; read `changes` for what changed.
+    func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void>
+
+    /// Flushes and closes the store; later calls fail.
+    func close() async throws
+}
