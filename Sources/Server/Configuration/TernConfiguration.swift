@@ -1,0 +1,145 @@
+import Foundation
+
+/// The effective configuration of a Tern server: the TOML file's values over
+/// the local defaults. See `tern.example.toml` for every key.
+public struct TernConfiguration: Sendable, Equatable {
+    /// The name this server gives itself (greetings, Received:, certificate).
+    public var hostName: String
+    /// Domains this server is the final destination for (added to the store at start).
+    public var localDomains: [String]
+    /// Where the database, message bodies and the generated certificate live.
+    public var dataDirectory: String
+    public var listeners: [ListenerConfiguration]
+    public var tls: TLSFiles
+    public var limits: Limits
+    public var authentication: AuthenticationSettings
+    public var pop3: POP3Settings
+    public var logging: LoggingSettings
+
+    public init(hostName: String, localDomains: [String], dataDirectory: String, listeners: [ListenerConfiguration],
+                tls: TLSFiles, limits: Limits, authentication: AuthenticationSettings, pop3: POP3Settings,
+                logging: LoggingSettings) {
+        self.hostName = hostName
+        self.localDomains = localDomains
+        self.dataDirectory = dataDirectory
+        self.listeners = listeners
+        self.tls = tls
+        self.limits = limits
+        self.authentication = authentication
+        self.pop3 = pop3
+        self.logging = logging
+    }
+}
+
+/// The protocol a listener speaks.
+public enum ListenerProtocol: String, Sendable, Equatable, CaseIterable {
+    case imap
+    case pop3
+    /// SMTP from other servers (MX, port 25).
+    case smtp
+    /// SMTP from the server's own users (RFC 6409 / RFC 8314).
+    case submission
+}
+
+/// How a listener uses TLS.
+public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+    /// TLS from the first byte (IMAPS 993, POP3S 995, submissions 465).
+    case implicit
+    /// Plain text, upgraded by STARTTLS / STLS.
+    case starttls
+    /// Plain text only.
+    case none
+}
+
+public struct ListenerConfiguration: Sendable, Equatable {
+    public var protocolName: ListenerProtocol
+    public var address: String
+    public var port: Int
+    public var tls: TLSMode
+    public init(protocolName: ListenerProtocol, address: String, port: Int, tls: TLSMode) {
+        self.protocolName = protocolName
+        self.address = address
+        self.port = port
+        self.tls = tls
+    }
+}
+
+/// Certificate and key in PEM. When both are nil, a self-signed certificate
+/// for the host name is generated on first start and kept in the data directory.
+/// Either way the files are read again on SIGHUP.
+public struct TLSFiles: Sendable, Equatable {
+    public var certificatePath: String?
+    public var keyPath: String?
+    public init(certificatePath: String? = nil, keyPath: String? = nil) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
+    }
+}
+
+public struct Limits: Sendable, Equatable {
+    public var maxConnections: Int
+    public var maxConnectionsPerAddress: Int
+    /// Seconds without a byte from the client before the server closes (RFC 1939 §3: at least 10 minutes for POP3).
+    public var idleTimeoutSeconds: Int
+    /// Largest message accepted anywhere, in octets.
+    public var maxMessageSize: Int
+    /// Seconds that running commands get to finish after SIGTERM/SIGINT.
+    public var shutdownGraceSeconds: Int
+    public init(maxConnections: Int, maxConnectionsPerAddress: Int, idleTimeoutSeconds: Int, maxMessageSize: Int,
+                shutdownGraceSeconds: Int) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxMessageSize = maxMessageSize
+        self.shutdownGraceSeconds = shutdownGraceSeconds
+    }
+}
+
+public struct AuthenticationSettings: Sendable, Equatable {
+    /// Allow passwords over unencrypted connections from non-loopback clients.
+    public var allowCleartext: Bool
+    public init(allowCleartext: Bool) { self.allowCleartext = allowCleartext }
+}
+
+public struct POP3Settings: Sendable, Equatable {
+    /// What QUIT does with DELE'd messages: "delete", "keep", "mark-read" or "move:MAILBOX".
+    public var onDelete: String
+    public init(onDelete: String) { self.onDelete = onDelete }
+}
+
+public struct LoggingSettings: Sendable, Equatable {
+    public enum Format: String, Sendable, Equatable { case text, json }
+    /// trace, debug, info, notice, warning, error, critical
+    public var level: String
+    public var format: Format
+    public init(level: String, format: Format) {
+        self.level = level
+        self.format = format
+    }
+}
+
+extension TernConfiguration {
+    /// The local defaults: loopback only, high ports, `./tern-data`.
+    public static var localDefaults: TernConfiguration {
+        TernConfiguration(
+            hostName: "localhost",
+            localDomains: ["localhost"],
+            dataDirectory: "./tern-data",
+            listeners: [
+                ListenerConfiguration(protocolName: .imap, address: "127.0.0.1", port: 1143, tls: .starttls),
+                ListenerConfiguration(protocolName: .imap, address: "127.0.0.1", port: 1993, tls: .implicit),
+                ListenerConfiguration(protocolName: .pop3, address: "127.0.0.1", port: 1110, tls: .starttls),
+                ListenerConfiguration(protocolName: .pop3, address: "127.0.0.1", port: 1995, tls: .implicit),
+                ListenerConfiguration(protocolName: .smtp, address: "127.0.0.1", port: 2525, tls: .starttls),
+                ListenerConfiguration(protocolName: .submission, address: "127.0.0.1", port: 2587, tls: .starttls),
+                ListenerConfiguration(protocolName: .submission, address: "127.0.0.1", port: 2465, tls: .implicit),
+            ],
+            tls: TLSFiles(),
+            limits: Limits(maxConnections: 1000, maxConnectionsPerAddress: 50, idleTimeoutSeconds: 600,
+                           maxMessageSize: 50 * 1024 * 1024, shutdownGraceSeconds: 10),
+            authentication: AuthenticationSettings(allowCleartext: false),
+            pop3: POP3Settings(onDelete: "delete"),
+            logging: LoggingSettings(level: "info", format: .text)
+        )
+    }
+}
