@@ -48,6 +48,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SMTP",
+            dependencies: [
+                "MailCore", "MailStore", "Accounts",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "MailCore", "MailStore", "Accounts", "POP3",
@@ -65,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Server", "MailCore", "MailStore", "Accounts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -72,6 +80,7 @@ let package = Package(
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore", "MailCore"]),
         .testTarget(name: "POP3Tests", dependencies: ["POP3", "Accounts", "MailStore", "MailCore"]),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Accounts", "MailStore", "MailCore"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "Accounts"]),
         .testTarget(
             name: "EndToEndTests",

@@ -86,6 +86,7 @@ public struct MessageRecord: Sendable, Hashable {
     public var modSeq: ModSeq
     public var flags: MessageFlags
     public var keywords: [String]
+    /// When the message arrived, in whole seconds (IMAP INTERNALDATE).
     public var internalDate: Date
     /// Size in octets of the stored body, exactly what a client downloads.
     public var size: Int

@@ -1,0 +1,60 @@
+/// Small byte-level helpers shared by the parsers in this module.
+enum ByteText {
+    static let cr: UInt8 = 0x0D
+    static let lf: UInt8 = 0x0A
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+
+    /// SP or HTAB (RFC 5234 WSP).
+    @inline(__always)
+    static func isWSP(_ byte: UInt8) -> Bool { byte == space || byte == tab }
+
+    /// WSP, CR or LF.
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool { isWSP(byte) || byte == cr || byte == lf }
+
+    /// Decodes bytes as UTF-8, replacing invalid sequences with U+FFFD.
+    static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Removes leading and trailing whitespace (SP, HTAB, CR, LF).
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[first...last])
+    }
+
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "\t" || scalar == "\r" || scalar == "\n"
+    }
+
+    /// ASCII-only lower-casing (header names, tokens, charsets).
+    static func asciiLowercased(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A {
+            bytes[index] += 0x20
+        }
+        return string(bytes)
+    }
+
+    /// The value of one hexadecimal digit, or nil.
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// Counts the lines of a byte range: one per LF, plus one for a
+    /// non-empty last line that has no line ending (RFC 9051 body-fld-lines).
+    static func lineCount(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
+        var count = 0
+        for index in range where bytes[index] == lf { count += 1 }
+        if !range.isEmpty && bytes[range.upperBound - 1] != lf { count += 1 }
+        return count
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Message bodies as immutable files under `<dir>/messages/`.
+///
+/// A body's file name is a random 128-bit hex id, never derived from user
+/// input; files fan out into 256 subdirectories by the id's first two hex
+/// characters (`messages/3f/3fa9….eml`). A file is written under a `.tmp`
+/// name, fsynced, renamed into place and its directory fsynced before the
+/// metadata transaction that references it commits (DESIGN "Rules that keep
+/// mail safe").
+struct BodyFileStore: Sendable {
+    static let bodySuffix = ".eml"
+    static let tempSuffix = ".tmp"
+    /// Mail is private: directories the store creates are for its owner only.
+    static let directoryPermissions = 0o700
+    static let filePermissions: mode_t = 0o600
+
+    /// `<dir>/messages`
+    let root: String
+
+    init(root: String) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
+    }
+
+    /// A fresh random id of 32 lower-case hex characters.
+    static func newFileName() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex64(high) + hex64(low) + bodySuffix
+    }
+
+    private static func hex64(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// True for a name this store could have produced: guards every path
+    /// built from a database value against traversal.
+    static func isValidFileName(_ name: String) -> Bool {
+        guard name.hasSuffix(bodySuffix) else { return false }
+        let id = name.dropLast(bodySuffix.count)
+        return id.count == 32 && id.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+    }
+
+    func subdirectory(for fileName: String) -> String {
+        root + "/" + String(fileName.prefix(2))
+    }
+
+    func path(for fileName: String) throws -> String {
+        guard Self.isValidFileName(fileName) else {
+            throw MailStoreError.storageFailure("invalid body file name")
+        }
+        return subdirectory(for: fileName) + "/" + fileName
+    }
+
+    /// Writes `bytes` durably under a new file name and returns that name.
+    /// Temp file, fsync, rename, fsync of the directory.
+    func writeDurably(_ bytes: [UInt8]) throws -> String {
+        let fileName = Self.newFileName()
+        let directory = subdirectory(for: fileName)
+        let finalPath = try path(for: fileName)
+        let tempPath = finalPath + Self.tempSuffix
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
+            try Self.fsyncPath(root)
+        }
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, Self.filePermissions)
+        guard fd >= 0 else { throw Self.posixError("open", tempPath) }
+        do {
+            try bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw Self.posixError("write", tempPath)
+                    }
+                    offset += written
+                }
+            }
+            guard fsync(fd) == 0 else { throw Self.posixError("fsync", tempPath) }
+            guard close(fd) == 0 else {
+                throw Self.posixError("close", tempPath)
+            }
+        } catch {
+            close(fd)
+            unlink(tempPath)
+            throw error
+        }
+        guard rename(tempPath, finalPath) == 0 else {
+            let error = Self.posixError("rename", tempPath)
+            unlink(tempPath)
+            throw error
+        }
+        do {
+            try Self.fsyncPath(directory)
+        } catch {
+            unlink(finalPath)
+            throw error
+        }
+        return fileName
+    }
+
+    /// Makes a durable copy of an existing body under a new name.
+    func copy(_ fileName: String) throws -> String {
+        try writeDurably(read(fileName))
+    }
+
+    func read(_ fileName: String) throws -> [UInt8] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(for: fileName)))
+        return [UInt8](data)
+    }
+
+    func exists(_ fileName: String) -> Bool {
+        guard let path = try? path(for: fileName) else { return false }
+        return FileManager.default.fileExists(atPath: path)
+    }
+
+    /// Removes body files; a missing file is not an error.
+    func remove(_ fileNames: [String]) {
+        for name in fileNames {
+            guard let path = try? path(for: name) else { continue }
+            unlink(path)
+        }
+    }
+
+    /// Every body file and temp file with its modification date.
+    func allFiles() -> [(name: String, path: String, modified: Date)] {
+        let fileManager = FileManager.default
+        guard let subdirectories = try? fileManager.contentsOfDirectory(atPath: root) else { return [] }
+        var result: [(name: String, path: String, modified: Date)] = []
+        for subdirectory in subdirectories.sorted() {
+            let directory = root + "/" + subdirectory
+            guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { continue }
+            for name in names {
+                let path = directory + "/" + name
+                guard let attributes = try? fileManager.attributesOfItem(atPath: path),
+                      attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+                let modified = attributes[.modificationDate] as? Date ?? Date()
+                result.append((name, path, modified))
+            }
+        }
+        return result
+    }
+
+    /// Creates an empty file with mode 0600 unless one exists (O_EXCL: a
+    /// file another process just created is never replaced).
+    static func createPrivateFileIfMissing(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, filePermissions)
+        if fd >= 0 { close(fd) }
+    }
+
+    static func fsyncPath(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw posixError("open", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw posixError("fsync", path) }
+    }
+
+    static func posixError(_ call: String, _ path: String) -> MailStoreError {
+        let code = errno
+        return .storageFailure("\(call) \(path): \(String(cString: strerror(code)))")
+    }
+}
+
+/// Runs blocking file I/O off the Swift concurrency pool.
+enum FileIO {
+    private static let queue = DispatchQueue(label: "tern.mailstore.fileio", attributes: .concurrent)
+
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+}

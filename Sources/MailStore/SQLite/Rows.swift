@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import MailCore
+
+/// Decoding of table rows into the store's value types.
+enum Rows {
+    static let messageColumns = """
+        uid, modseq, flags, keywords, internal_date, size, content_hash, message_id, parsed_structure, mailbox_id
+        """
+
+    static func domain(_ row: Row) -> MailDomain {
+        MailDomain(name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    static func account(_ row: Row) -> Account {
+        Account(id: row["id"], address: row["address"], passwordHash: row["password_hash"],
+                createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    static func alias(_ row: Row) -> Alias {
+        Alias(source: row["source"], destinations: decodeStrings(row["destinations"]))
+    }
+
+    static func mailbox(_ row: Row) -> Mailbox {
+        let specialUse: String? = row["special_use"]
+        let uidValidity: Int64 = row["uid_validity"]
+        let uidNext: Int64 = row["uid_next"]
+        return Mailbox(id: row["id"], accountID: row["account_id"], name: row["name"],
+                       specialUse: specialUse.flatMap(SpecialUse.init(rawValue:)),
+                       isSubscribed: row["subscribed"], uidValidity: UInt32(truncatingIfNeeded: uidValidity),
+                       uidNext: UInt32(clamping: uidNext), highestModSeq: row["highest_modseq"])
+    }
+
+    static func message(_ row: Row) -> MessageRecord {
+        let uid: Int64 = row["uid"]
+        let flags: Int = row["flags"]
+        let parsed: Data = row["parsed_structure"]
+        return MessageRecord(
+            mailboxID: row["mailbox_id"], uid: MessageUID(truncatingIfNeeded: uid), modSeq: row["modseq"],
+            flags: MessageFlags(rawValue: flags), keywords: decodeStrings(row["keywords"]),
+            internalDate: Date(timeIntervalSince1970: row["internal_date"]), size: row["size"],
+            contentHash: row["content_hash"], messageID: row["message_id"], parsedStructure: [UInt8](parsed))
+    }
+
+    static func change(_ row: Row) -> MailboxChange {
+        let uid: Int64 = row["uid"]
+        let kind: String = row["kind"]
+        let decoded: MailboxChange.Kind = switch kind {
+        case "added": .added
+        case "flags": .flagsChanged
+        default: .expunged
+        }
+        return MailboxChange(modSeq: row["modseq"], uid: MessageUID(truncatingIfNeeded: uid), kind: decoded)
+    }
+
+    static func kindColumn(_ kind: MailboxChange.Kind) -> String {
+        switch kind {
+        case .added: "added"
+        case .flagsChanged: "flags"
+        case .expunged: "expunged"
+        }
+    }
+
+    /// A JSON array of strings (keywords, alias destinations).
+    static func encodeStrings(_ strings: [String]) -> String {
+        let data = (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodeStrings(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}

@@ -1,0 +1,211 @@
+import Crypto
+import Foundation
+import GRDB
+import MailCore
+
+/// Messages: append, read, flags, expunge, copy and move. Every change
+/// takes the mailbox's next MODSEQ and writes its change-log row in the same
+/// transaction (RFC 7162 §3.1).
+extension SQLiteMailStore {
+    public func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
+        try checkOpen()
+        let body = message.body
+        if let maximumMessageSize, body.count > maximumMessageSize {
+            throw MailStoreError.messageTooLarge(body.count)
+        }
+        let parsed = ParsedMessage.parse(body)
+        let structure: [UInt8]
+        do {
+            structure = try [UInt8](JSONEncoder().encode(parsed))
+        } catch {
+            throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
+        }
+        // IMAP's INTERNALDATE has whole seconds (RFC 9051 §2.3.3).
+        let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
+        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let bodies = self.bodies
+        // 1. The body, durable (temp file, fsync, rename, fsync directory).
+        let fileName = try await FileIO.run { try bodies.writeDurably(body) }
+        // 2. Only then the metadata transaction.
+        let record: MessageRecord
+        do {
+            record = try await write { db in
+                let mailbox = try Self.fetchMailbox(db, id: mailboxID)
+                let uid = mailbox.uidNext
+                guard uid < MessageUID.max else {
+                    throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
+                }
+                let record = MessageRecord(
+                    mailboxID: mailboxID, uid: uid, modSeq: mailbox.highestModSeq + 1, flags: message.flags,
+                    keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
+                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: structure)
+                try Self.insertMessage(db, record, bodyFile: fileName)
+                try db.execute(sql: "UPDATE mailbox SET uid_next = ?, highest_modseq = ? WHERE id = ?",
+                               arguments: [Int64(uid) + 1, record.modSeq, mailboxID])
+                try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: uid, kind: .added)
+                return record
+            }
+        } catch {
+            await discardUncommittedBody(fileName)
+            throw error
+        }
+        notifier.notify([mailboxID: record.modSeq])
+        return record
+    }
+
+    public func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
+        try await read { db in
+            _ = try Self.fetchMailbox(db, id: mailboxID)
+            return try Row.fetchAll(db, sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? ORDER BY uid",
+                                    arguments: [mailboxID]).map(Rows.message)
+        }
+    }
+
+    public func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?",
+                             arguments: [mailboxID, Int64(uid)]).map(Rows.message)
+        }
+    }
+
+    public func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
+        let fileName = try await read { db in
+            try String.fetchOne(db, sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?",
+                                arguments: [mailboxID, Int64(uid)])
+        }
+        guard let fileName else { throw MailStoreError.messageNotFound(uid) }
+        let bodies = self.bodies
+        do {
+            return try await FileIO.run { try bodies.read(fileName) }
+        } catch {
+            // Expunged (and its file removed) between the two reads.
+            if try await message(mailboxID: mailboxID, uid: uid) == nil {
+                throw MailStoreError.messageNotFound(uid)
+            }
+            throw MailStoreError.storageFailure("cannot read body of UID \(uid): \(error)")
+        }
+    }
+
+    public func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
+                            flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord] {
+        let changed = try await write { db in
+            var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+            var changed: [MessageRecord] = []
+            for uid in Set(uids).sorted() {
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?",
+                    arguments: [mailboxID, Int64(uid)]) else { continue }
+                var record = Rows.message(row)
+                let (newFlags, newKeywords) = Self.apply(operation, flags: flags, keywords: keywords,
+                                                         to: record.flags, record.keywords)
+                if newFlags == record.flags && newKeywords == record.keywords { continue }
+                mailbox.highestModSeq += 1
+                record.flags = newFlags
+                record.keywords = newKeywords
+                record.modSeq = mailbox.highestModSeq
+                try db.execute(sql: "UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+                               arguments: [newFlags.rawValue, Rows.encodeStrings(newKeywords), record.modSeq,
+                                           mailboxID, Int64(uid)])
+                // An older flags row of this UID says nothing the new one does not.
+                try db.execute(sql: "DELETE FROM change_log WHERE mailbox_id = ? AND uid = ? AND kind = 'flags'",
+                               arguments: [mailboxID, Int64(uid)])
+                try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: uid, kind: .flagsChanged)
+                changed.append(record)
+            }
+            try Self.saveHighestModSeq(db, mailbox)
+            return changed
+        }
+        if let last = changed.last { notifier.notify([mailboxID: last.modSeq]) }
+        return changed
+    }
+
+    public func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
+        let (removed, files, modSeq) = try await write { db in
+            var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+            let (removed, files) = try Self.expungeRows(db, mailbox: &mailbox, uids: uids)
+            try Self.saveHighestModSeq(db, mailbox)
+            return (removed, try Self.unreferenced(files, db), mailbox.highestModSeq)
+        }
+        await removeBodyFiles(files)
+        if !removed.isEmpty { notifier.notify([mailboxID: modSeq]) }
+        return removed
+    }
+
+    public func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
+        -> [(MessageUID, MessageUID)] {
+        let result = try await write { db in
+            let sourceBox = try Self.fetchMailbox(db, id: source)
+            var target = try Self.fetchMailbox(db, id: destination)
+            guard target.accountID == sourceBox.accountID else {
+                throw MailStoreError.mailboxNotFound(String(destination))
+            }
+            let pairs = try Self.copyRows(db, from: source, uids: uids, to: &target)
+            try Self.saveHighestModSeq(db, target)
+            return CopyResult(pairs: pairs, changes: [destination: target.highestModSeq])
+        }
+        if !result.pairs.isEmpty { notifier.notify(result.changes) }
+        return result.pairs.map { ($0.source, $0.copy) }
+    }
+
+    public func moveMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
+        -> [(MessageUID, MessageUID)] {
+        let result = try await write { db in
+            let sourceBox = try Self.fetchMailbox(db, id: source)
+            let target = try Self.fetchMailbox(db, id: destination)
+            return try Self.moveRows(db, from: sourceBox, uids: uids, to: target)
+        }
+        if !result.pairs.isEmpty { notifier.notify(result.changes) }
+        return result.pairs.map { ($0.source, $0.copy) }
+    }
+
+    public func containsMessage(mailboxID: MailboxID, contentHash: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE mailbox_id = ? AND content_hash = ?)",
+                              arguments: [mailboxID, contentHash.lowercased()])!
+        }
+    }
+
+    public func changes(mailboxID: MailboxID, after modSeq: ModSeq) async throws -> [MailboxChange] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT modseq, uid, kind FROM change_log WHERE mailbox_id = ? AND modseq > ? ORDER BY modseq",
+                             arguments: [mailboxID, modSeq]).map(Rows.change)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Deletes a body file whose metadata transaction failed, unless a row
+    /// references it after all (then the commit did happen); when that
+    /// cannot be checked the file stays for the orphan sweep.
+    private func discardUncommittedBody(_ fileName: String) async {
+        let pool = self.pool
+        let bodies = self.bodies
+        _ = try? await FileIO.run {
+            let referenced = try pool.read { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
+                                  arguments: [fileName])!
+            }
+            if !referenced { bodies.remove([fileName]) }
+        }
+    }
+
+    /// The new flags and keywords of a STORE (RFC 9051 §6.4.6); keywords
+    /// compare case-insensitively and keep their first spelling.
+    static func apply(_ operation: FlagOperation, flags: MessageFlags, keywords: [String],
+                      to oldFlags: MessageFlags, _ oldKeywords: [String]) -> (MessageFlags, [String]) {
+        switch operation {
+        case .replace:
+            return (flags, uniqueKeywords(keywords))
+        case .add:
+            return (oldFlags.union(flags), uniqueKeywords(oldKeywords + keywords))
+        case .remove:
+            let removed = Set(keywords.map { $0.lowercased() })
+            return (oldFlags.subtracting(flags), oldKeywords.filter { !removed.contains($0.lowercased()) })
+        }
+    }
+
+    static func uniqueKeywords(_ keywords: [String]) -> [String] {
+        var seen = Set<String>()
+        return keywords.filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// The embedded `MailStore`: metadata in SQLite (`<dir>/tern.sqlite`, WAL,
+/// `synchronous=FULL`), message bodies as files under `<dir>/messages/`.
+///
+/// Several processes may open the same directory at once (the server and
+/// `tern` admin commands): SQLite serialises their writes (busy timeout),
+/// and each one's change notifications see the others' commits.
+///
+/// Body files are immutable and may be shared by several message rows
+/// (COPY/MOVE reference the same file); a file is removed after the commit
+/// of the transaction that removed its last reference.
+public final class SQLiteMailStore: MailStore {
+    /// A body file no row references is only removed at start-up when it is
+    /// older than this: a younger one may belong to another process that is
+    /// between its fsync and its commit.
+    public static let orphanGracePeriod: TimeInterval = 60
+    /// How long a writer waits for another process's write lock.
+    public static let busyTimeout: TimeInterval = 10
+
+    public let directory: String
+    /// Appends of larger bodies fail with `MailStoreError.messageTooLarge`.
+    public let maximumMessageSize: Int?
+    let logger: Logger
+    let pool: DatabasePool
+    let bodies: BodyFileStore
+    let notifier: ChangeNotifier
+    private let closed = Mutex(false)
+
+    /// Opens (creating if needed) the store in `directory`.
+    /// - Parameters:
+    ///   - removeOrphanFiles: delete body and temp files no row references
+    ///     that are older than `orphanGracePeriod` (the server does this at
+    ///     start to clean up after a crash between fsync and commit).
+    ///   - maximumMessageSize: the bound on a stored body in octets, if any.
+    public init(directory: String, logger: Logger, removeOrphanFiles: Bool = false,
+                maximumMessageSize: Int? = nil) throws {
+        self.directory = directory
+        self.maximumMessageSize = maximumMessageSize
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
+            bodies = try BodyFileStore(root: directory + "/messages")
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.busyMode = .timeout(Self.busyTimeout)
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            let databasePath = directory + "/tern.sqlite"
+            // A new database file is private; SQLite gives its -wal and -shm
+            // files the same mode. An existing file keeps the admin's mode.
+            BodyFileStore.createPrivateFileIfMissing(databasePath)
+            pool = try DatabasePool(path: databasePath, configuration: configuration)
+            // GRDB sets synchronous=NORMAL when it enables WAL on the writer
+            // connection, after prepareDatabase: set FULL again.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            try Schema.migrator.migrate(pool)
+        } catch let error as MailStoreError {
+            throw error
+        } catch {
+            throw MailStoreError.storageFailure("cannot open store in \(directory): \(error)")
+        }
+        notifier = ChangeNotifier(pool: pool, logger: logger)
+        if removeOrphanFiles {
+            try self.removeOrphanFiles()
+        }
+    }
+
+    public func close() async throws {
+        let wasClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !wasClosed else { return }
+        notifier.close()
+        do {
+            try pool.close()
+        } catch {
+            throw MailStoreError.storageFailure("close: \(error)")
+        }
+    }
+
+    public func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void> {
+        if closed.withLock({ $0 }) {
+            return AsyncStream { $0.finish() }
+        }
+        return notifier.subscribe(mailboxID: mailboxID)
+    }
+
+    // MARK: Database access
+
+    func checkOpen() throws {
+        if closed.withLock({ $0 }) {
+            throw MailStoreError.storageFailure("the store is closed")
+        }
+    }
+
+    /// One write transaction; database errors become `storageFailure`.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try checkOpen()
+        return try await Self.mapErrors { try await self.pool.write(updates) }
+    }
+
+    /// One read transaction on a snapshot; database errors become `storageFailure`.
+    func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try checkOpen()
+        return try await Self.mapErrors { try await self.pool.read(value) }
+    }
+
+    static func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as MailStoreError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw MailStoreError.storageFailure("\(error)")
+        }
+    }
+
+    /// Removes body files after the commit that dropped their last reference.
+    func removeBodyFiles(_ fileNames: [String]) async {
+        guard !fileNames.isEmpty else { return }
+        let bodies = self.bodies
+        _ = try? await FileIO.run { bodies.remove(fileNames) }
+    }
+
+    // MARK: Orphan files
+
+    /// Deletes body files that no message row references and temp files,
+    /// both only when older than `orphanGracePeriod`. Returns how many.
+    @discardableResult
+    func removeOrphanFiles(now: Date = Date()) throws -> Int {
+        let candidates = bodies.allFiles().filter { now.timeIntervalSince($0.modified) > Self.orphanGracePeriod }
+        var removed = 0
+        var unreferenced: [String] = []
+        for file in candidates where file.name.hasSuffix(BodyFileStore.tempSuffix) {
+            if unlink(file.path) == 0 { removed += 1 }
+        }
+        let bodyNames = candidates.map(\.name).filter(BodyFileStore.isValidFileName)
+        do {
+            unreferenced = try pool.read { db in
+                try bodyNames.filter { name in
+                    try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
+                                       arguments: [name])!
+                }
+            }
+        } catch {
+            throw MailStoreError.storageFailure("orphan scan: \(error)")
+        }
+        bodies.remove(unreferenced)
+        removed += unreferenced.count
+        logger.info("removed orphan message files", metadata: [
+            "count": "\(removed)", "directory": "\(bodies.root)",
+        ])
+        return removed
+    }
+}

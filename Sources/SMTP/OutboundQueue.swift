@@ -1,0 +1,41 @@
+// Where accepted mail for non-local recipients goes: the outbound queue.
+// The store-backed queue and its delivery runner come with the outbound
+// issue; the session only needs `enqueue`.
+
+/// One recipient of a queued message, with its RFC 3461 DSN parameters.
+public struct OutboundRecipient: Sendable, Hashable {
+    /// The forward-path mailbox, as given at RCPT (source route dropped).
+    public var address: String
+    public var notify: DSNNotify?
+    public var originalRecipient: OriginalRecipient?
+
+    public init(address: String, notify: DSNNotify? = nil, originalRecipient: OriginalRecipient? = nil) {
+        self.address = address
+        self.notify = notify
+        self.originalRecipient = originalRecipient
+    }
+}
+
+/// The envelope-wide RFC 3461 parameters of a queued message (and the
+/// RFC 6531 / RFC 6152 ones the outbound side must pass on).
+public struct DSNParameters: Sendable, Hashable {
+    public var ret: DSNReturn?
+    public var envelopeID: String?
+    public var body: MessageBodyType?
+    public var smtpUTF8: Bool
+
+    public init(ret: DSNReturn? = nil, envelopeID: String? = nil, body: MessageBodyType? = nil, smtpUTF8: Bool = false) {
+        self.ret = ret
+        self.envelopeID = envelopeID
+        self.body = body
+        self.smtpUTF8 = smtpUTF8
+    }
+}
+
+/// The outbound queue as the inbound session sees it.
+public protocol OutboundQueue: Sendable {
+    /// Stores a message for later delivery to `recipients`, durably, and
+    /// returns its queue id. `sender` is nil for the null reverse-path.
+    func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                 body: [UInt8]) async throws -> String
+}

@@ -1,0 +1,312 @@
+import Foundation
+import Logging
+import TOMLKit
+
+/// Reads a TOML configuration file (see `tern.example.toml`) into a
+/// `TernConfiguration`. Keys missing from the file keep the local default;
+/// anything unknown or invalid is a `ConfigurationError` naming the key and line.
+public enum ConfigurationLoader {
+    /// Loads the file at `path`, or returns `TernConfiguration.localDefaults` when nil.
+    /// Relative paths in the file (data directory, certificate, key) are
+    /// resolved against the file's directory.
+    public static func load(path: String?) throws -> TernConfiguration {
+        guard let path else { return TernConfiguration.localDefaults }
+        let text: String
+        do {
+            text = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try load(text: text, baseDirectory: directory)
+    }
+
+    /// Parses configuration text; relative paths are resolved against `baseDirectory`.
+    public static func load(text: String, baseDirectory: String) throws -> TernConfiguration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError("TOML syntax error: \(error.description)", line: error.source.begin.line)
+        }
+        var reader = ConfigurationReader(lines: TOMLKeyLines(text: text), baseDirectory: baseDirectory)
+        return try reader.read(root)
+    }
+}
+
+/// Walks the parsed TOML with the key lines at hand for error messages.
+struct ConfigurationReader {
+    let lines: TOMLKeyLines
+    let baseDirectory: String
+
+    static let topLevelKeys: Set<String> = [
+        "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "logging",
+    ]
+
+    mutating func read(_ root: TOMLTable) throws -> TernConfiguration {
+        var configuration = TernConfiguration.localDefaults
+        try checkKeys(root, allowed: Self.topLevelKeys, path: nil)
+
+        if let hostName = try string(root, "host_name") {
+            guard Self.isHostName(hostName) else {
+                throw error("bad value for \"host_name\": \"\(hostName)\" is not a host name", "host_name")
+            }
+            configuration.hostName = hostName.lowercased()
+        }
+        if let domains = try stringArray(root, "local_domains") {
+            for domain in domains where !Self.isHostName(domain) {
+                throw error("bad value for \"local_domains\": \"\(domain)\" is not a domain name", "local_domains")
+            }
+            configuration.localDomains = domains.map { $0.lowercased() }
+        }
+        if let directory = try string(root, "data_directory") {
+            guard !directory.isEmpty else { throw error("bad value for \"data_directory\": empty path", "data_directory") }
+            configuration.dataDirectory = resolve(directory)
+        }
+        if let tls = try table(root, "tls") {
+            configuration.tls = try readTLS(tls)
+        }
+        if let listeners = try tableArray(root, "listener") {
+            configuration.listeners = try readListeners(listeners)
+        }
+        if let limits = try table(root, "limits") {
+            configuration.limits = try readLimits(limits, defaults: configuration.limits)
+        }
+        if let authentication = try table(root, "authentication") {
+            try checkKeys(authentication, allowed: ["allow_cleartext"], path: "authentication")
+            if let allow = try bool(authentication, "allow_cleartext", path: "authentication") {
+                configuration.authentication.allowCleartext = allow
+            }
+        }
+        if let pop3 = try table(root, "pop3") {
+            try checkKeys(pop3, allowed: ["on_delete"], path: "pop3")
+            if let onDelete = try string(pop3, "on_delete", path: "pop3") {
+                guard Self.isOnDeletePolicy(onDelete) else {
+                    throw error("bad value for \"pop3.on_delete\": \"\(onDelete)\" (expected delete, keep, mark-read "
+                        + "or move:MAILBOX)", "pop3.on_delete")
+                }
+                configuration.pop3.onDelete = onDelete
+            }
+        }
+        if let logging = try table(root, "logging") {
+            configuration.logging = try readLogging(logging, defaults: configuration.logging)
+        }
+        return configuration
+    }
+
+    // MARK: Sections
+
+    private func readTLS(_ table: TOMLTable) throws -> TLSFiles {
+        try checkKeys(table, allowed: ["certificate", "key"], path: "tls")
+        let certificate = try string(table, "certificate", path: "tls")
+        let key = try string(table, "key", path: "tls")
+        switch (certificate, key) {
+        case (.some, nil):
+            throw error("\"tls.certificate\" is set without \"tls.key\"", "tls.certificate")
+        case (nil, .some):
+            throw error("\"tls.key\" is set without \"tls.certificate\"", "tls.key")
+        case (.some(let certificate), .some(let key)):
+            for (name, value) in [("tls.certificate", certificate), ("tls.key", key)] where value.isEmpty {
+                throw error("bad value for \"\(name)\": empty path", name)
+            }
+            return TLSFiles(certificatePath: resolve(certificate), keyPath: resolve(key))
+        case (nil, nil):
+            return TLSFiles()
+        }
+    }
+
+    private func readListeners(_ tables: [TOMLTable]) throws -> [ListenerConfiguration] {
+        guard !tables.isEmpty else { throw error("\"listener\" is empty: at least one listener is needed", "listener") }
+        var listeners: [ListenerConfiguration] = []
+        var seen: [String: Int] = [:]
+        for (index, table) in tables.enumerated() {
+            let path = "listener[\(index)]"
+            try checkKeys(table, allowed: ["protocol", "address", "port", "tls"], path: path)
+            guard let protocolText = try string(table, "protocol", path: path) else {
+                throw error("\"listener.protocol\" is missing (imap, pop3, smtp or submission)", path)
+            }
+            guard let protocolName = ListenerProtocol(rawValue: protocolText) else {
+                throw error("bad value for \"listener.protocol\": \"\(protocolText)\" (expected imap, pop3, smtp or "
+                    + "submission)", "\(path).protocol")
+            }
+            guard let port = try int(table, "port", path: path) else {
+                throw error("\"listener.port\" is missing", path)
+            }
+            guard (1...65535).contains(port) else {
+                throw error("bad value for \"listener.port\": \(port) is not a port number (1-65535)", "\(path).port")
+            }
+            let address = try string(table, "address", path: path) ?? "127.0.0.1"
+            guard Self.isIPAddress(address) else {
+                throw error("bad value for \"listener.address\": \"\(address)\" is not an IPv4 or IPv6 address",
+                            "\(path).address")
+            }
+            var tls: TLSMode = [993, 995, 465].contains(port) ? .implicit : .starttls
+            if let tlsText = try string(table, "tls", path: path) {
+                guard let mode = TLSMode(rawValue: tlsText) else {
+                    throw error("bad value for \"listener.tls\": \"\(tlsText)\" (expected implicit, starttls or none)",
+                                "\(path).tls")
+                }
+                tls = mode
+            }
+            let endpoint = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+            let line = lines.line(of: path)
+            if let earlier = seen[endpoint] {
+                throw ConfigurationError("duplicate listener \(endpoint) (also at line \(earlier))", key: "listener",
+                                         line: line)
+            }
+            seen[endpoint] = line ?? 0
+            listeners.append(ListenerConfiguration(protocolName: protocolName, address: address, port: port, tls: tls))
+        }
+        return listeners
+    }
+
+    private func readLimits(_ table: TOMLTable, defaults: Limits) throws -> Limits {
+        var limits = defaults
+        let fields: [(String, WritableKeyPath<Limits, Int>, Int)] = [
+            ("max_connections", \.maxConnections, 1),
+            ("max_connections_per_address", \.maxConnectionsPerAddress, 1),
+            ("idle_timeout_seconds", \.idleTimeoutSeconds, 1),
+            ("max_message_size", \.maxMessageSize, 1024),
+            ("shutdown_grace_seconds", \.shutdownGraceSeconds, 0),
+        ]
+        try checkKeys(table, allowed: Set(fields.map(\.0)), path: "limits")
+        for (key, keyPath, minimum) in fields {
+            guard let value = try int(table, key, path: "limits") else { continue }
+            guard value >= minimum else {
+                throw error("bad value for \"limits.\(key)\": \(value) (must be at least \(minimum))", "limits.\(key)")
+            }
+            limits[keyPath: keyPath] = value
+        }
+        return limits
+    }
+
+    private func readLogging(_ table: TOMLTable, defaults: LoggingSettings) throws -> LoggingSettings {
+        var logging = defaults
+        try checkKeys(table, allowed: ["level", "format"], path: "logging")
+        if let level = try string(table, "level", path: "logging") {
+            guard Logger.Level(rawValue: level) != nil else {
+                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw error("bad value for \"logging.level\": \"\(level)\" (expected one of \(names))", "logging.level")
+            }
+            logging.level = level
+        }
+        if let format = try string(table, "format", path: "logging") {
+            guard let value = LoggingSettings.Format(rawValue: format) else {
+                throw error("bad value for \"logging.format\": \"\(format)\" (expected text or json)", "logging.format")
+            }
+            logging.format = value
+        }
+        return logging
+    }
+
+    // MARK: Typed access
+
+    private func error(_ message: String, _ path: String) -> ConfigurationError {
+        ConfigurationError(message, key: Self.displayName(path), line: lines.line(of: path))
+    }
+
+    /// `listener[2].port` → `listener.port`.
+    static func displayName(_ path: String) -> String {
+        var result = ""
+        var skipping = false
+        for character in path {
+            if character == "[" { skipping = true } else if character == "]" { skipping = false } else if !skipping {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    private func fullPath(_ key: String, _ path: String?) -> String { path.map { "\($0).\(key)" } ?? key }
+
+    private func checkKeys(_ table: TOMLTable, allowed: Set<String>, path: String?) throws {
+        let unknown = table.keys.filter { !allowed.contains($0) }.map { fullPath($0, path) }
+        guard !unknown.isEmpty else { return }
+        let first = unknown.min { (lines.line(of: $0) ?? .max) < (lines.line(of: $1) ?? .max) }!
+        throw error("unknown key \"\(Self.displayName(first))\"", first)
+    }
+
+    private func typeError(_ key: String, _ path: String?, expected: String, found: TOMLType) -> ConfigurationError {
+        let full = fullPath(key, path)
+        return error("wrong type for \"\(Self.displayName(full))\": expected \(expected), found \(found)", full)
+    }
+
+    private func string(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> String? {
+        guard let value = table[key] else { return nil }
+        guard let string = value.string else { throw typeError(key, path, expected: "a string", found: value.type) }
+        return string
+    }
+
+    private func int(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let int = value.int else { throw typeError(key, path, expected: "an integer", found: value.type) }
+        return int
+    }
+
+    private func bool(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let bool = value.bool else { throw typeError(key, path, expected: "true or false", found: value.type) }
+        return bool
+    }
+
+    private func stringArray(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> [String]? {
+        guard let value = table[key] else { return nil }
+        guard let array = value.array else {
+            throw typeError(key, path, expected: "an array of strings", found: value.type)
+        }
+        return try array.map { element in
+            guard let string = element.string else {
+                throw typeError(key, path, expected: "an array of strings", found: element.type)
+            }
+            return string
+        }
+    }
+
+    private func table(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> TOMLTable? {
+        guard let value = table[key] else { return nil }
+        guard let result = value.table else { throw typeError(key, path, expected: "a table", found: value.type) }
+        return result
+    }
+
+    private func tableArray(_ table: TOMLTable, _ key: String) throws -> [TOMLTable]? {
+        guard let value = table[key] else { return nil }
+        guard let array = value.array else {
+            throw typeError(key, nil, expected: "an array of tables ([[\(key)]])", found: value.type)
+        }
+        return try array.map { element in
+            guard let table = element.table else {
+                throw typeError(key, nil, expected: "an array of tables ([[\(key)]])", found: element.type)
+            }
+            return table
+        }
+    }
+
+    // MARK: Values
+
+    private func resolve(_ path: String) -> String {
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
+            : URL(fileURLWithPath: baseDirectory, isDirectory: true).appendingPathComponent(path)
+        return url.standardizedFileURL.path
+    }
+
+    static func isHostName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+    }
+
+    static func isOnDeletePolicy(_ text: String) -> Bool {
+        if ["delete", "keep", "mark-read"].contains(text) { return true }
+        guard text.hasPrefix("move:") else { return false }
+        let mailbox = text.dropFirst("move:".count)
+        return !mailbox.isEmpty && !mailbox.hasPrefix("/") && !mailbox.hasSuffix("/")
+            && !mailbox.contains(where: { $0.isASCII && ($0.asciiValue! < 0x20 || $0.asciiValue! == 0x7F) })
+    }
+}

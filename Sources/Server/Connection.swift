@@ -1,0 +1,147 @@
+import Logging
+import MailCore
+import NIOCore
+import NIOSSL
+
+/// One client connection: frames lines, runs them through the protocol
+/// session, writes the replies, and carries out STARTTLS, idle timeout
+/// and shutdown. Runs as one child task of its listener.
+struct Connection {
+    /// Where the connection loop is with respect to TLS.
+    private enum TLSState {
+        /// Reading lines (cleartext, implicit TLS, or after a completed upgrade).
+        case ready
+        /// STARTTLS accepted: every byte is discarded until the `.tlsStarted` marker.
+        case awaitingMarker
+        /// The TLS handler is in place; waiting for the handshake to finish.
+        case handshaking
+    }
+
+    let channel: NIOAsyncChannel<ConnectionEvent, Never>
+    let lineProtocol: LineProtocol
+    let tls: TLSContextProvider?
+    let idleTimeout: TimeAmount
+    var info: ConnectionInfo
+    let logger: Logger
+
+    /// Serves the connection until it ends; always ends the session and closes the channel.
+    func run() async {
+        var info = self.info
+        do {
+            try await channel.executeThenClose { inbound in
+                let session = lineProtocol.makeSession(info, logger)
+                do {
+                    try await serve(session: session, inbound: inbound, info: &info)
+                } catch {
+                    logger.debug("connection error", metadata: ["error": "\(error)"])
+                }
+                await session.connectionClosed()
+            }
+        } catch {
+            logger.debug("error closing connection", metadata: ["error": "\(error)"])
+        }
+        logger.info("connection closed")
+    }
+
+    /// Sends `bytes` and closes, for connections refused before a session starts.
+    func refuse(with bytes: [UInt8]) async {
+        try? await channel.executeThenClose { _ in
+            try await send(bytes)
+        }
+    }
+
+    private func serve(session: any LineSession, inbound: NIOAsyncChannelInboundStream<ConnectionEvent>,
+                       info: inout ConnectionInfo) async throws {
+        var framer = LineFramer(maxLineLength: lineProtocol.maxLineLength)
+        var state = TLSState.ready
+        var lastActivity = NIODeadline.now()
+        var events = inbound.makeAsyncIterator()
+
+        guard try await perform(await session.greeting(), info: info, state: &state, framer: &framer) else { return }
+        while true {
+            // Run every complete line before reading more (RFC 2449 PIPELINING).
+            while state == .ready, let frame = framer.nextFrame() {
+                let output: SessionOutput
+                switch frame {
+                case .line(let line): output = await session.handle(line: line)
+                case .overlong: output = await session.handleOverlongLine()
+                }
+                lastActivity = .now()
+                guard try await perform(output, info: info, state: &state, framer: &framer) else { return }
+            }
+            guard let event = try await events.next() else { return }  // the client closed
+            switch event {
+            case .bytes(let buffer):
+                lastActivity = .now()
+                if state == .ready {
+                    framer.append(buffer.readableBytesView)
+                } else {
+                    // Sent before the TLS handshake: never a command (RFC 2595 §4, RFC 3207 §4.2).
+                    logger.debug("discarded bytes sent before the TLS handshake",
+                                 metadata: ["bytes": "\(buffer.readableBytes)"])
+                }
+            case .tlsStarted:
+                state = .handshaking
+            case .tlsHandshakeCompleted(let description):
+                info.isTLS = true
+                info.tlsDescription = description
+                if state == .handshaking {
+                    state = .ready
+                    await session.tlsStarted(info)
+                    logger.info("TLS started", metadata: ["tls": "\(description ?? "unknown")"])
+                } else {
+                    logger.debug("TLS handshake completed", metadata: ["tls": "\(description ?? "unknown")"])
+                }
+            case .idle:
+                // The read-idle timer counts from the last read; a long command does not count as idle.
+                guard NIODeadline.now() - lastActivity >= idleTimeout else { continue }
+                logger.info("idle timeout")
+                if let reply = lineProtocol.idleTimeoutReply, state == .ready { try? await send(reply) }
+                return
+            case .shutdown:
+                logger.debug("closing for shutdown")
+                return
+            }
+        }
+    }
+
+    /// Sends the output and carries out its action; false when the connection must end.
+    private func perform(_ output: SessionOutput, info: ConnectionInfo, state: inout TLSState,
+                         framer: inout LineFramer) async throws -> Bool {
+        switch output.action {
+        case .none:
+            try await send(output.bytes)
+            return true
+        case .close:
+            try await send(output.bytes)
+            return false
+        case .startTLS:
+            guard let tls, state == .ready, !info.isTLS else {
+                logger.error("session asked for STARTTLS but TLS is not available or already on")
+                try await send(output.bytes)
+                return false
+            }
+            framer.reset()
+            state = .awaitingMarker
+            let context = tls.current
+            let reply = ByteBuffer(bytes: output.bytes)
+            let channel = self.channel.channel
+            // Reply, TLS handler and marker in one event-loop tick (see
+            // `ConnectionEventHandler.startTLS`); then wait for the reply to be written.
+            try await channel.eventLoop.flatSubmit {
+                do {
+                    return try channel.pipeline.syncOperations.handler(type: ConnectionEventHandler.self)
+                        .startTLS(context: context, reply: reply)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }.get()
+            return true
+        }
+    }
+
+    private func send(_ bytes: [UInt8]) async throws {
+        guard !bytes.isEmpty else { return }
+        try await channel.channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+}

@@ -1,0 +1,49 @@
+import Accounts
+import Logging
+import MailCore
+import MailStore
+import POP3
+
+/// Adapts `POP3Session` to the protocol-neutral `LineSession`.
+final class POP3LineSession: LineSession {
+    private let session: POP3Session
+
+    init(session: POP3Session) { self.session = session }
+
+    func greeting() async -> SessionOutput { Self.convert(session.greeting()) }
+    func handle(line: [UInt8]) async -> SessionOutput { Self.convert(await session.handle(line: line)) }
+    func handleOverlongLine() async -> SessionOutput { Self.convert(session.handleOverlongLine()) }
+    func tlsStarted(_ connection: ConnectionInfo) async { session.tlsStarted(connection) }
+    func connectionClosed() async { await session.connectionClosed() }
+
+    private static func convert(_ output: POP3Output) -> SessionOutput {
+        let action: SessionAction
+        switch output.action {
+        case .none: action = .none
+        case .startTLS: action = .startTLS
+        case .close: action = .close
+        }
+        return SessionOutput(bytes: output.bytes, action: action)
+    }
+}
+
+extension LineProtocol {
+    /// POP3 (RFC 1939) on one listener. `locks` and `authenticator` are shared
+    /// by every POP3 listener of the server.
+    static func pop3(store: any MailStore, authenticator: Authenticator, locks: MaildropLocks,
+                     configuration: POP3Configuration) -> LineProtocol {
+        LineProtocol(
+            name: "pop3",
+            // Commands are at most 255 octets (RFC 2449 §4) and the session
+            // answers longer ones itself; the framer only stops abuse.
+            maxLineLength: 8 * 1024,
+            // RFC 3206 SYS/TEMP: a temporary condition on the server.
+            tooManyConnectionsReply: Array("-ERR [SYS/TEMP] too many connections\r\n".utf8),
+            idleTimeoutReply: Array("-ERR idle timeout\r\n".utf8),
+            makeSession: { connection, logger in
+                POP3LineSession(session: POP3Session(
+                    store: store, authenticator: authenticator, locks: locks,
+                    configuration: configuration, connection: connection, logger: logger))
+            })
+    }
+}

@@ -1,0 +1,154 @@
+import Accounts
+import Foundation
+import Logging
+import MailCore
+import MailStore
+import NIOCore
+import POP3
+
+/// The Tern server process: opens the store, prepares it on first start,
+/// binds every listener and serves until SIGTERM/SIGINT (or `shutdown()`),
+/// then shuts down gracefully.
+public final class TernServer: Sendable {
+    public let configuration: TernConfiguration
+    private let logger: Logger
+    private let state = LockedBox(RunState())
+
+    private struct RunState {
+        var listeners: ListenerSet?
+        var shutdownRequested = false
+        var boundPorts: [Int]?
+        var portWaiters: [CheckedContinuation<[Int], Never>] = []
+    }
+
+    public init(configuration: TernConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Serves until SIGTERM or SIGINT; returns after a graceful shutdown.
+    public func run() async throws {
+        let watcher = SignalWatcher()
+        defer { watcher.cancel() }
+        let store = try SQLiteMailStore(directory: configuration.dataDirectory, logger: logger, removeOrphanFiles: true)
+        try await run(store: store, signals: watcher.signals)
+    }
+
+    /// Begins a graceful shutdown, as SIGTERM does.
+    public func shutdown() {
+        let listeners = state.withLock { state -> ListenerSet? in
+            state.shutdownRequested = true
+            return state.listeners
+        }
+        listeners?.beginShutdown(grace: .seconds(Int64(max(0, configuration.limits.shutdownGraceSeconds))))
+    }
+
+    /// The bound port of each listener that was started, in configuration
+    /// order, once they are all listening (for tests that bind port 0).
+    public func listeningPorts() async -> [Int] {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> [Int]? in
+                if let ports = state.boundPorts { return ports }
+                state.portWaiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// The body of `run()`, with the store and signal stream given (tests pass their own).
+    func run(store: any MailStore, signals: AsyncStream<ServerSignal>) async throws {
+        do {
+            if let created = try await StoreSetup.prepare(store: store, configuration: configuration, logger: logger) {
+                // Unbuffered, so it shows at once even when stdout is a file or pipe.
+                let notice = "Created account \(created.address) with password \(created.password)"
+                    + " — change it with `tern account passwd \(created.address)`\n"
+                FileHandle.standardOutput.write(Data(notice.utf8))
+            }
+            let tls = try TLSContextProvider.forConfiguration(configuration, logger: logger)
+            let listeners = ListenerSet(listeners: makeListeners(store: store), tls: tls,
+                                        limits: configuration.limits, logger: logger)
+            let bound = try await listeners.bind()
+            for listener in bound {
+                let configuration = listener.listener.configuration
+                logger.notice("\(configuration.protocolName.rawValue) listening on \(configuration.address):\(listener.port) (\(Self.describe(configuration.tls)))")
+            }
+            let alreadyStopping = state.withLock { state -> Bool in
+                state.listeners = listeners
+                state.boundPorts = bound.map(\.port)
+                for waiter in state.portWaiters { waiter.resume(returning: bound.map(\.port)) }
+                state.portWaiters = []
+                return state.shutdownRequested
+            }
+            if alreadyStopping { shutdown() }
+            let signalTask = Task { [logger] in
+                for await signal in signals {
+                    switch signal {
+                    case .reload:
+                        do {
+                            try tls.reload()
+                            logger.notice("reloaded TLS certificate", metadata: ["certificate": "\(tls.certificatePath)"])
+                        } catch {
+                            logger.error("TLS reload failed; keeping the previous certificate", metadata: ["error": "\(error)"])
+                        }
+                    case .terminate(let number):
+                        logger.notice("signal \(number): shutting down")
+                        self.shutdown()
+                        return
+                    }
+                }
+            }
+            defer { signalTask.cancel() }
+            try await listeners.serve()
+        } catch {
+            releasePortWaiters()
+            try? await store.close()
+            throw error
+        }
+        releasePortWaiters()
+        try await store.close()
+        logger.notice("stopped")
+    }
+
+    private func releasePortWaiters() {
+        let waiters = state.withLock { state -> [CheckedContinuation<[Int], Never>] in
+            if state.boundPorts == nil { state.boundPorts = [] }
+            defer { state.portWaiters = [] }
+            return state.portWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: []) }
+    }
+
+    /// One `ListenerSet.Listener` per configured listener whose protocol is
+    /// implemented; the others are logged and skipped.
+    private func makeListeners(store: any MailStore) -> [ListenerSet.Listener] {
+        let authenticator = Authenticator(store: store, logger: logger)
+        let locks = MaildropLocks()
+        var result: [ListenerSet.Listener] = []
+        for listener in configuration.listeners {
+            switch listener.protocolName {
+            case .pop3:
+                let pop3 = POP3Configuration(
+                    hostName: configuration.hostName,
+                    deletePolicy: POP3DeletePolicy(configValue: configuration.pop3.onDelete) ?? .delete,
+                    allowCleartextAuthentication: configuration.authentication.allowCleartext,
+                    offersSTLS: listener.tls == .starttls)
+                result.append(ListenerSet.Listener(
+                    configuration: listener,
+                    lineProtocol: .pop3(store: store, authenticator: authenticator, locks: locks, configuration: pop3)))
+            case .imap, .smtp, .submission:
+                let name = listener.protocolName == .imap ? "IMAP" : "SMTP"
+                logger.notice("\(listener.protocolName.rawValue) listener on \(listener.address):\(listener.port) not started: \(name) is not implemented in this version")
+            }
+        }
+        return result
+    }
+
+    private static func describe(_ mode: TLSMode) -> String {
+        switch mode {
+        case .implicit: return "implicit TLS"
+        case .starttls: return "starttls"
+        case .none: return "no TLS"
+        }
+    }
+}

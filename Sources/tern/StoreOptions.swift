@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MailStore
+import Server
+
+/// `--config` and `--data-dir`, shared by every command that opens the store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file, to find data_directory.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("data-dir"),
+            help: ArgumentHelp("The data directory (overrides the configuration).", valueName: "dir"))
+    var dataDirectory: String?
+
+    /// The configuration (local defaults without --config).
+    func configuration() throws -> TernConfiguration {
+        try loadConfiguration(path: config)
+    }
+
+    /// Opens the store, runs `body`, and closes the store whatever happens.
+    func withStore<T>(_ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
+        let configuration = try configuration()
+        let directory = dataDirectory ?? configuration.dataDirectory
+        var logger = Logger(label: "tern.admin")
+        logger.logLevel = .warning
+        let store: SQLiteMailStore
+        do {
+            store = try SQLiteMailStore(directory: directory, logger: logger,
+                                        maximumMessageSize: configuration.limits.maxMessageSize)
+        } catch let error as MailStoreError {
+            throw CommandError(error)
+        }
+        do {
+            let result = try await body(store, configuration)
+            try await store.close()
+            return result
+        } catch let error as MailStoreError {
+            try? await store.close()
+            throw CommandError(error)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+/// Writes a line to standard error (unbuffered).
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import MailCore
+import XCTest
+@testable import MailStore
+
+/// A fresh temporary data directory per test, removed afterwards.
+class StoreTestCase: XCTestCase {
+    var directory = ""
+    private var opened: [SQLiteMailStore] = []
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "tern-store-test-" + UUID().uuidString
+    }
+
+    override func tearDown() async throws {
+        for store in opened {
+            try? await store.close()
+        }
+        opened = []
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func openStore(removeOrphanFiles: Bool = false) throws -> SQLiteMailStore {
+        var logger = Logger(label: "test.mailstore")
+        logger.logLevel = .warning
+        let store = try SQLiteMailStore(directory: directory, logger: logger, removeOrphanFiles: removeOrphanFiles)
+        opened.append(store)
+        return store
+    }
+
+    /// A store with one account; returns it with the account's INBOX.
+    func storeWithInbox() async throws -> (SQLiteMailStore, Account, Mailbox) {
+        let store = try openStore()
+        let account = try await store.createAccount(address: "alice@example.org", passwordHash: "$6$x$y")
+        let inbox = try await store.mailbox(accountID: account.id, name: "INBOX")
+        return (store, account, try XCTUnwrap(inbox))
+    }
+
+    /// Body files currently on disk (including temp files).
+    func bodyFileNames() -> [String] {
+        let root = directory + "/messages"
+        let subdirectories = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return subdirectories.flatMap { sub in
+            ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + sub)) ?? [])
+        }.sorted()
+    }
+}
+
+func sampleMessage(_ subject: String, id: String? = nil) -> [UInt8] {
+    var text = "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: \(subject)\r\n"
+    if let id { text += "Message-ID: <\(id)>\r\n" }
+    text += "\r\nBody of \(subject)\r\n"
+    return Array(text.utf8)
+}
+
+/// Waits for the next element of the stream, at most `seconds`; true when one came.
+func nextWakeUp(_ iterator: inout AsyncStream<Void>.AsyncIterator, within seconds: Double) async -> Bool {
+    let box = IteratorBox(iterator)
+    let result = await withTaskGroup(of: Bool.self) { group in
+        group.addTask { await box.next() }
+        group.addTask {
+            try? await Task.sleep(for: .seconds(seconds))
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+    iterator = box.iterator
+    return result
+}
+
+/// Lets a child task advance an iterator owned by the test.
+final class IteratorBox: @unchecked Sendable {
+    var iterator: AsyncStream<Void>.AsyncIterator
+    init(_ iterator: AsyncStream<Void>.AsyncIterator) { self.iterator = iterator }
+    func next() async -> Bool { await iterator.next() != nil }
+}
