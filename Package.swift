@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // libxcrypt's crypt(3): yescrypt, sha512-crypt, sha256-crypt, bcrypt.
@@ -57,11 +58,13 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "MailStore", "Accounts", "POP3",
+                "MailCore", "MailStore", "Accounts", "POP3", "SMTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,7 +84,17 @@ let package = Package(
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore", "MailCore"]),
         .testTarget(name: "POP3Tests", dependencies: ["POP3", "Accounts", "MailStore", "MailCore"]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Accounts", "MailStore", "MailCore"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "Accounts"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "MailStore", "Accounts", "MailCore", "POP3", "SMTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["tern"],

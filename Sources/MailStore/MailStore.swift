@@ -74,6 +74,38 @@ public protocol MailStore: Sendable {
     /// within a second). A yield is only a wake-up; read `changes` for what changed.
     func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void>
 
+    // MARK: Outbound queue
+    // Stores that do not implement these get the defaults of
+    // `MailStore+QueueDefaults.swift`, which fail with `storageFailure`.
+
+    /// Stores a message for outbound delivery durably (body fsynced, then one
+    /// transaction with the message and one row per recipient, each due now).
+    func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage
+    /// Every queued message, oldest first.
+    func queuedMessages() async throws -> [QueuedMessage]
+    func queuedMessage(id: String) async throws -> QueuedMessage?
+    /// The exact queued octets; `QueueError.messageNotFound` for an unknown id.
+    func queuedMessageBody(id: String) async throws -> [UInt8]
+    /// Recipients in state `queued` whose next attempt is at or before `now`,
+    /// grouped by message (at most `limit` messages, the most overdue first).
+    func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])]
+    /// Records a recipient's new state. Any state but `delivering` ends an
+    /// attempt: `attempts` grows by one and `lastAttemptAt` becomes now.
+    /// A nil `lastError` or `nextAttemptAt` keeps the stored value.
+    func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
+                         nextAttemptAt: Date?) async throws
+    /// Makes every `queued` recipient of the message due now.
+    func retryNow(queueID: String) async throws
+    /// Puts recipients left in `delivering` (by a crash) back to `queued`,
+    /// due now; returns how many. The delivery runner calls it at start.
+    func requeueInterruptedDeliveries() async throws -> Int
+    /// Removes the message, its recipients and its body file.
+    func deleteQueuedMessage(id: String) async throws
+    /// Removes every message whose recipients are all delivered or failed;
+    /// returns their ids. Finished messages are not removed automatically:
+    /// the runner first enqueues the DSNs they need (RFC 3464), then calls this.
+    func removeFinishedQueuedMessages() async throws -> [String]
+
     /// Flushes and closes the store; later calls fail.
     func close() async throws
 }

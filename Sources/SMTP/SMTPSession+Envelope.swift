@@ -108,6 +108,12 @@ extension SMTPSession {
         let destination: Destination
         switch resolution {
         case .local(let accounts, let forwards):
+            if outboundQueue == nil && !forwards.isEmpty {
+                // An alias forwarding outside, without a queue to send it through.
+                logger.warning("alias forwards dropped: no outbound queue",
+                               metadata: ["recipient": "\(Self.loggable(path.description))"])
+                guard !accounts.isEmpty else { return fail(.mailboxUnavailable, 5, 7, 1, "Relaying is not available") }
+            }
             destination = .local(accounts: accounts, forwards: outboundQueue == nil ? [] : forwards)
         case .remote:
             guard mayRelay else { return relayDenied(path) }

@@ -7,6 +7,9 @@ import MailCore
 import MailStore
 
 extension SMTPSession {
+    /// RFC 5321 §6.3 suggests a loop limit of at least 100 Received fields.
+    static let maxReceivedFields = 100
+
     // MARK: DATA
 
     func data() -> SMTPOutput {
@@ -94,6 +97,11 @@ extension SMTPSession {
     func deliver(_ body: [UInt8]) async -> SMTPOutput {
         guard let current = transaction else { return fail(.badSequence, 5, 5, 1, "Send MAIL first") }
         transaction = nil
+        // RFC 5321 §6.3: a message that has passed this many hops is in a loop.
+        if MessageHeader.parse(body).fields(named: "Received").count >= Self.maxReceivedFields {
+            logger.notice("mail loop: too many Received fields")
+            return fail(.transactionFailed, 5, 4, 6, "Too many hops, mail loop detected")
+        }
         let id = makeID()
         let date = now()
         let protocolName = ReceivedHeader.protocolName(extended: hello?.isExtended ?? false,

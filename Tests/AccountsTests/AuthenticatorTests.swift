@@ -5,8 +5,10 @@ import MailCore
 import MailStore
 import XCTest
 
-/// Keeps every log line (message and metadata) for inspection.
-final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+/// Keeps every log line (message and metadata) for inspection. A value type,
+/// as swift-log expects: each Logger copy carries its own metadata, so
+/// concurrent tasks that add metadata never share mutable state.
+struct CapturingLogHandler: LogHandler {
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []

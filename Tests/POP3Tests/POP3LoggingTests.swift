@@ -4,7 +4,7 @@ import XCTest
 @testable import POP3
 
 /// Keeps every log line (message and metadata) as text.
-private final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+private struct CapturingLogHandler: LogHandler {
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
         private var storage: [String] = []

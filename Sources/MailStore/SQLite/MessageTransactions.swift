@@ -114,11 +114,19 @@ extension SQLiteMailStore {
         return CopyResult(pairs: pairs, changes: [source.id: source.highestModSeq, target.id: target.highestModSeq])
     }
 
-    /// The files of `candidates` that no message row references any more.
+    /// The files of `candidates` that no message row and no queued message
+    /// references any more.
     static func unreferenced(_ candidates: [String], _ db: Database) throws -> [String] {
         try Array(Set(candidates)).filter { name in
-            try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
-                               arguments: [name])!
+            try !isReferenced(name, db)
         }
+    }
+
+    /// A mailbox message or an outbound queue message uses the body file.
+    static func isReferenced(_ fileName: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)
+                OR EXISTS (SELECT 1 FROM outbound_message WHERE body_file = ?)
+            """, arguments: [fileName, fileName])!
     }
 }

@@ -135,8 +135,9 @@ public final class SQLiteMailStore: MailStore {
 
     // MARK: Orphan files
 
-    /// Deletes body files that no message row references and temp files,
-    /// both only when older than `orphanGracePeriod`. Returns how many.
+    /// Deletes body files that no message row and no queued message
+    /// references, and temp files, both only when older than
+    /// `orphanGracePeriod`. Returns how many.
     @discardableResult
     func removeOrphanFiles(now: Date = Date()) throws -> Int {
         let candidates = bodies.allFiles().filter { now.timeIntervalSince($0.modified) > Self.orphanGracePeriod }
@@ -148,10 +149,7 @@ public final class SQLiteMailStore: MailStore {
         let bodyNames = candidates.map(\.name).filter(BodyFileStore.isValidFileName)
         do {
             unreferenced = try pool.read { db in
-                try bodyNames.filter { name in
-                    try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
-                                       arguments: [name])!
-                }
+                try bodyNames.filter { name in try !Self.isReferenced(name, db) }
             }
         } catch {
             throw MailStoreError.storageFailure("orphan scan: \(error)")

@@ -6,6 +6,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial", migrate: createInitialTables)
+        migrator.registerMigration("v2-outbound-queue", migrate: createOutboundQueueTables)
         return migrator
     }
 
@@ -71,6 +72,42 @@ enum Schema {
                 PRIMARY KEY (mailbox_id, modseq)
             ) WITHOUT ROWID;
             CREATE INDEX change_log_by_uid ON change_log(mailbox_id, uid);
+            """)
+    }
+
+    /// The outbound queue: one row per message, one per recipient (each
+    /// recipient is delivered, retried and bounced on its own).
+    private static func createOutboundQueueTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE outbound_message (
+                id TEXT PRIMARY KEY NOT NULL,
+                sender TEXT NOT NULL,
+                created_at DOUBLE NOT NULL,
+                size INTEGER NOT NULL,
+                body_file TEXT NOT NULL,
+                ret TEXT,
+                envelope_id TEXT,
+                authenticated_user TEXT,
+                smtp_utf8 BOOLEAN NOT NULL,
+                body_type TEXT NOT NULL
+            );
+            CREATE INDEX outbound_message_by_body_file ON outbound_message(body_file);
+
+            CREATE TABLE outbound_recipient (
+                message_id TEXT NOT NULL REFERENCES outbound_message(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                address TEXT NOT NULL,
+                orcpt_type TEXT,
+                orcpt_address TEXT,
+                notify INTEGER,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'delivering', 'delivered', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at DOUBLE NOT NULL,
+                last_attempt_at DOUBLE,
+                last_error TEXT,
+                PRIMARY KEY (message_id, address)
+            ) WITHOUT ROWID;
+            CREATE INDEX outbound_recipient_due ON outbound_recipient(state, next_attempt_at);
             """)
     }
 }

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+
+/// The outbound queue (DESIGN "Rules that keep mail safe" apply as for
+/// messages): the body file is fsynced before the transaction that inserts
+/// the message row and one row per recipient commits; a crash in between
+/// leaves only an unreferenced file for the start-up orphan sweep.
+extension SQLiteMailStore {
+    public func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage {
+        try checkOpen()
+        var seen = Set<String>()
+        let recipients = draft.recipients.filter { seen.insert($0.address).inserted }
+        guard !recipients.isEmpty else { throw QueueError.noRecipients }
+        let body = draft.body
+        if let maximumMessageSize, body.count > maximumMessageSize {
+            throw MailStoreError.messageTooLarge(body.count)
+        }
+        let bodies = self.bodies
+        // 1. The body, durable.
+        let fileName = try await FileIO.run { try bodies.writeDurably(body) }
+        // 2. Only then the metadata transaction.
+        let now = Date()
+        let message: QueuedMessage
+        do {
+            message = try await write { db in
+                var id = QueueRows.newQueueID()
+                while try QueueRows.exists(db, id: id) { id = QueueRows.newQueueID() }
+                try db.execute(sql: """
+                    INSERT INTO outbound_message (id, sender, created_at, size, body_file, ret, envelope_id,
+                                                  authenticated_user, smtp_utf8, body_type)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
+                        id, draft.sender, now.timeIntervalSince1970, body.count, fileName, draft.ret?.rawValue,
+                        draft.envelopeID, draft.authenticatedUser, draft.smtpUTF8, draft.bodyType.rawValue,
+                    ])
+                var queued: [QueuedRecipient] = []
+                for (position, recipient) in recipients.enumerated() {
+                    try db.execute(sql: """
+                        INSERT INTO outbound_recipient (message_id, position, address, orcpt_type, orcpt_address,
+                                                        notify, state, attempts, next_attempt_at)
+                        VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?)
+                        """, arguments: [
+                            id, position, recipient.address, recipient.originalRecipient?.addressType,
+                            recipient.originalRecipient?.address, recipient.notify?.rawValue,
+                            now.timeIntervalSince1970,
+                        ])
+                    queued.append(QueuedRecipient(address: recipient.address,
+                                                  originalRecipient: recipient.originalRecipient,
+                                                  notify: recipient.notify, nextAttemptAt: now))
+                }
+                return QueuedMessage(id: id, sender: draft.sender, createdAt: now, size: body.count, ret: draft.ret,
+                                     envelopeID: draft.envelopeID, authenticatedUser: draft.authenticatedUser,
+                                     smtpUTF8: draft.smtpUTF8, bodyType: draft.bodyType, recipients: queued)
+            }
+        } catch {
+            await discardUncommittedQueueBody(fileName)
+            throw error
+        }
+        return message
+    }
+
+    public func queuedMessages() async throws -> [QueuedMessage] {
+        try await read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(QueueRows.messageColumns) FROM outbound_message ORDER BY created_at, id
+                """)
+            return try QueueRows.messagesWithRecipients(db, rows)
+        }
+    }
+
+    public func queuedMessage(id: String) async throws -> QueuedMessage? {
+        try await read { db in try QueueRows.fetchMessage(db, id: id) }
+    }
+
+    public func queuedMessageBody(id: String) async throws -> [UInt8] {
+        let fileName = try await read { db in
+            try String.fetchOne(db, sql: "SELECT body_file FROM outbound_message WHERE id = ?", arguments: [id])
+        }
+        guard let fileName else { throw QueueError.messageNotFound(id) }
+        let bodies = self.bodies
+        do {
+            return try await FileIO.run { try bodies.read(fileName) }
+        } catch {
+            // Deleted (and its file removed) between the two reads.
+            if try await queuedMessage(id: id) == nil { throw QueueError.messageNotFound(id) }
+            throw MailStoreError.storageFailure("cannot read body of queued message \(id): \(error)")
+        }
+    }
+
+    public func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {
+        guard limit > 0 else { return [] }
+        let due = try await read { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT message_id FROM outbound_recipient
+                WHERE state = 'queued' AND next_attempt_at <= ?
+                GROUP BY message_id ORDER BY MIN(next_attempt_at), message_id LIMIT ?
+                """, arguments: [now.timeIntervalSince1970, limit])
+            return try ids.compactMap { id -> DueMessage? in
+                guard let message = try QueueRows.fetchMessage(db, id: id) else { return nil }
+                let recipients = message.recipients.filter { $0.state == .queued && $0.nextAttemptAt <= now }
+                return DueMessage(message: message, recipients: recipients)
+            }
+        }
+        return due.map { ($0.message, $0.recipients) }
+    }
+
+    public func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
+                                nextAttemptAt: Date?) async throws {
+        let now = Date().timeIntervalSince1970
+        let attemptEnded = state != .delivering
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE outbound_recipient
+                SET state = ?, attempts = attempts + ?,
+                    last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
+                    last_error = COALESCE(?, last_error), next_attempt_at = COALESCE(?, next_attempt_at)
+                WHERE message_id = ? AND address = ?
+                """, arguments: [
+                    state.rawValue, attemptEnded ? 1 : 0, attemptEnded, now, lastError,
+                    nextAttemptAt?.timeIntervalSince1970, queueID, address,
+                ])
+            if db.changesCount == 0 {
+                guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
+                throw QueueError.recipientNotFound(queueID: queueID, address: address)
+            }
+        }
+    }
+
+    public func retryNow(queueID: String) async throws {
+        let now = Date().timeIntervalSince1970
+        try await write { db in
+            guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
+            try db.execute(sql: """
+                UPDATE outbound_recipient SET next_attempt_at = ? WHERE message_id = ? AND state = 'queued'
+                """, arguments: [now, queueID])
+        }
+    }
+
+    public func requeueInterruptedDeliveries() async throws -> Int {
+        let now = Date().timeIntervalSince1970
+        return try await write { db in
+            try db.execute(sql: """
+                UPDATE outbound_recipient SET state = 'queued', next_attempt_at = ? WHERE state = 'delivering'
+                """, arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    public func deleteQueuedMessage(id: String) async throws {
+        let files = try await write { db in
+            guard let file = try String.fetchOne(db, sql: "SELECT body_file FROM outbound_message WHERE id = ?",
+                                                 arguments: [id]) else {
+                throw QueueError.messageNotFound(id)
+            }
+            // The recipients go with it (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM outbound_message WHERE id = ?", arguments: [id])
+            return try Self.unreferenced([file], db)
+        }
+        await removeBodyFiles(files)
+    }
+
+    public func removeFinishedQueuedMessages() async throws -> [String] {
+        let (ids, files) = try await write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, body_file FROM outbound_message AS m
+                WHERE NOT EXISTS (SELECT 1 FROM outbound_recipient AS r
+                                  WHERE r.message_id = m.id AND r.state IN ('queued', 'delivering'))
+                ORDER BY created_at, id
+                """)
+            let ids: [String] = rows.map { $0["id"] }
+            let files: [String] = rows.map { $0["body_file"] }
+            for id in ids {
+                try db.execute(sql: "DELETE FROM outbound_message WHERE id = ?", arguments: [id])
+            }
+            return (ids, try Self.unreferenced(files, db))
+        }
+        await removeBodyFiles(files)
+        return ids
+    }
+
+    /// Deletes a queue body file whose transaction failed, unless a row
+    /// references it after all; when that cannot be checked the file stays
+    /// for the orphan sweep.
+    private func discardUncommittedQueueBody(_ fileName: String) async {
+        let pool = self.pool
+        let bodies = self.bodies
+        _ = try? await FileIO.run {
+            let orphaned = try pool.read { db in try Self.unreferenced([fileName], db) }
+            bodies.remove(orphaned)
+        }
+    }
+}
+
+/// One message of `dueRecipients` while it crosses the read transaction.
+private struct DueMessage: Sendable {
+    var message: QueuedMessage
+    var recipients: [QueuedRecipient]
+}
