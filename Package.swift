@@ -49,6 +49,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "IMAP",
+            dependencies: [
+                "MailCore", "MailStore", "Accounts",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "SMTP",
             dependencies: [
                 "MailCore", "MailStore", "Accounts",
@@ -83,6 +91,10 @@ let package = Package(
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore", "MailCore"]),
         .testTarget(name: "POP3Tests", dependencies: ["POP3", "Accounts", "MailStore", "MailCore"]),
+        .testTarget(
+            name: "IMAPTests",
+            dependencies: ["IMAP", "MailCore", "MailStore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Accounts", "MailStore", "MailCore"]),
         .testTarget(
             name: "ServerTests",

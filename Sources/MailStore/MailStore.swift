@@ -80,6 +80,8 @@ public protocol MailStore: Sendable {
 
     /// Stores a message for outbound delivery durably (body fsynced, then one
     /// transaction with the message and one row per recipient, each due now).
+    /// A repeated recipient is stored once. Throws `QueueError.noRecipients`,
+    /// `.invalidEnvelope` (CR/LF/NUL, empty address) or `MailStoreError.messageTooLarge`.
     func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage
     /// Every queued message, oldest first.
     func queuedMessages() async throws -> [QueuedMessage]
@@ -91,7 +93,8 @@ public protocol MailStore: Sendable {
     func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])]
     /// Records a recipient's new state. Any state but `delivering` ends an
     /// attempt: `attempts` grows by one and `lastAttemptAt` becomes now.
-    /// A nil `lastError` or `nextAttemptAt` keeps the stored value.
+    /// A nil `lastError` or `nextAttemptAt` keeps the stored value. A
+    /// delivered or failed recipient is final: `QueueError.recipientFinished`.
     func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                          nextAttemptAt: Date?) async throws
     /// Makes every `queued` recipient of the message due now.

@@ -183,4 +183,10 @@ public enum QueueError: Error, Sendable, Equatable {
     case recipientNotFound(queueID: String, address: String)
     /// A draft without recipients.
     case noRecipients
+    /// An empty recipient, or an envelope field (sender, recipient, ORCPT,
+    /// ENVID, user) holding CR, LF or NUL: it could never be sent safely.
+    case invalidEnvelope(String)
+    /// The recipient is already delivered or failed; its state is final
+    /// (so a delivered recipient is never sent to again).
+    case recipientFinished(queueID: String, address: String)
 }

@@ -3,8 +3,8 @@ import MailCore
 import NIOCore
 import NIOSSL
 
-/// One client connection: frames lines, runs them through the protocol
-/// session, writes the replies, and carries out STARTTLS, idle timeout
+/// One client connection: frames lines (or passes raw bytes), runs them
+/// through the protocol session, writes the replies, and carries out STARTTLS, idle timeout
 /// and shutdown. Runs as one child task of its listener.
 struct Connection {
     /// Where the connection loop is with respect to TLS.
@@ -24,14 +24,49 @@ struct Connection {
     var info: ConnectionInfo
     let logger: Logger
 
+    /// The session of this connection with its input path.
+    private enum ActiveSession {
+        case lines(any LineSession)
+        case bytes(any ByteSession)
+
+        func greeting() async -> SessionOutput {
+            switch self {
+            case .lines(let session): await session.greeting()
+            case .bytes(let session): await session.greeting()
+            }
+        }
+
+        func tlsStarted(_ info: ConnectionInfo) async {
+            switch self {
+            case .lines(let session): await session.tlsStarted(info)
+            case .bytes(let session): await session.tlsStarted(info)
+            }
+        }
+
+        func connectionClosed() async {
+            switch self {
+            case .lines(let session): await session.connectionClosed()
+            case .bytes(let session): await session.connectionClosed()
+            }
+        }
+    }
+
     /// Serves the connection until it ends; always ends the session and closes the channel.
     func run() async {
         var info = self.info
         do {
             try await channel.executeThenClose { inbound in
-                let session = lineProtocol.makeSession(info, logger)
+                let session: ActiveSession
+                var framer: LineFramer?
+                switch lineProtocol.sessions {
+                case .lines(let maxLineLength, let make):
+                    session = .lines(make(info, logger))
+                    framer = LineFramer(maxLineLength: maxLineLength)
+                case .bytes(let make):
+                    session = .bytes(make(info, logger))
+                }
                 do {
-                    try await serve(session: session, inbound: inbound, info: &info)
+                    try await serve(session: session, framer: &framer, inbound: inbound, info: &info)
                 } catch {
                     logger.debug("connection error", metadata: ["error": "\(error)"])
                 }
@@ -50,21 +85,21 @@ struct Connection {
         }
     }
 
-    private func serve(session: any LineSession, inbound: NIOAsyncChannelInboundStream<ConnectionEvent>,
-                       info: inout ConnectionInfo) async throws {
-        var framer = LineFramer(maxLineLength: lineProtocol.maxLineLength)
+    /// `framer` is nil for a byte session.
+    private func serve(session: ActiveSession, framer: inout LineFramer?,
+                       inbound: NIOAsyncChannelInboundStream<ConnectionEvent>, info: inout ConnectionInfo) async throws {
         var state = TLSState.ready
         var lastActivity = NIODeadline.now()
         var events = inbound.makeAsyncIterator()
 
         guard try await perform(await session.greeting(), info: info, state: &state, framer: &framer) else { return }
         while true {
-            // Run every complete line before reading more (RFC 2449 PIPELINING).
-            while state == .ready, let frame = framer.nextFrame() {
+            // Run every complete line before reading more (RFC 2449, RFC 2920 PIPELINING).
+            while state == .ready, case .lines(let lineSession) = session, let frame = framer?.nextFrame() {
                 let output: SessionOutput
                 switch frame {
-                case .line(let line): output = await session.handle(line: line)
-                case .overlong: output = await session.handleOverlongLine()
+                case .line(let line): output = await lineSession.handle(line: line)
+                case .overlong: output = await lineSession.handleOverlongLine()
                 }
                 lastActivity = .now()
                 guard try await perform(output, info: info, state: &state, framer: &framer) else { return }
@@ -73,12 +108,19 @@ struct Connection {
             switch event {
             case .bytes(let buffer):
                 lastActivity = .now()
-                if state == .ready {
-                    framer.append(buffer.readableBytesView)
-                } else {
+                guard state == .ready else {
                     // Sent before the TLS handshake: never a command (RFC 2595 §4, RFC 3207 §4.2).
                     logger.debug("discarded bytes sent before the TLS handshake",
                                  metadata: ["bytes": "\(buffer.readableBytes)"])
+                    continue
+                }
+                switch session {
+                case .lines:
+                    framer?.append(buffer.readableBytesView)
+                case .bytes(let byteSession):
+                    let output = await byteSession.receive(Array(buffer.readableBytesView))
+                    lastActivity = .now()
+                    guard try await perform(output, info: info, state: &state, framer: &framer) else { return }
                 }
             case .tlsStarted:
                 state = .handshaking
@@ -91,6 +133,7 @@ struct Connection {
                     logger.info("TLS started", metadata: ["tls": "\(description ?? "unknown")"])
                 } else {
                     logger.debug("TLS handshake completed", metadata: ["tls": "\(description ?? "unknown")"])
+                    if case .bytes(let byteSession) = session { await byteSession.implicitTLSCompleted(info) }
                 }
             case .idle:
                 // The read-idle timer counts from the last read; a long command does not count as idle.
@@ -100,6 +143,7 @@ struct Connection {
                 return
             case .shutdown:
                 logger.debug("closing for shutdown")
+                if let reply = lineProtocol.shutdownReply, state == .ready { try? await send(reply) }
                 return
             }
         }
@@ -107,7 +151,7 @@ struct Connection {
 
     /// Sends the output and carries out its action; false when the connection must end.
     private func perform(_ output: SessionOutput, info: ConnectionInfo, state: inout TLSState,
-                         framer: inout LineFramer) async throws -> Bool {
+                         framer: inout LineFramer?) async throws -> Bool {
         switch output.action {
         case .none:
             try await send(output.bytes)
@@ -121,7 +165,7 @@ struct Connection {
                 try await send(output.bytes)
                 return false
             }
-            framer.reset()
+            framer?.reset()
             state = .awaitingMarker
             let context = tls.current
             let reply = ByteBuffer(bytes: output.bytes)

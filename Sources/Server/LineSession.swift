@@ -21,9 +21,9 @@ struct SessionOutput: Sendable {
     }
 }
 
-/// A line-based protocol session (POP3 now; IMAP and SMTP later) as the
-/// connection loop sees it. The session never touches the network; the
-/// connection owns framing, TLS, timeouts and limits.
+/// A line-based protocol session (POP3) as the connection loop sees it:
+/// the connection frames lines. The session never touches the network;
+/// the connection owns framing, TLS, timeouts and limits.
 ///
 /// A session is used by one connection task at a time, so it need not be Sendable.
 protocol LineSession: AnyObject {
@@ -38,17 +38,64 @@ protocol LineSession: AnyObject {
     func connectionClosed() async
 }
 
+/// A protocol session that frames the client's bytes itself (SMTP, whose
+/// DATA must be framed exactly against smuggling; IMAP literals later).
+/// It must bound its own buffers. After answering with `.startTLS` it must
+/// hold no unread input; the connection drops whatever arrives before the
+/// handshake.
+protocol ByteSession: AnyObject {
+    func greeting() async -> SessionOutput
+    /// Bytes as read from the connection, in order; any framing.
+    func receive(_ bytes: [UInt8]) async -> SessionOutput
+    /// The TLS handshake after a `.startTLS` action completed.
+    func tlsStarted(_ connection: ConnectionInfo) async
+    /// The handshake of an implicit-TLS connection completed: `connection`
+    /// now has the TLS description. Comes before any byte of the client,
+    /// which may not send before the greeting (RFC 5321 §4.3.1 and the like).
+    func implicitTLSCompleted(_ connection: ConnectionInfo) async
+    /// The connection ended for any reason (QUIT, error, timeout, shutdown).
+    func connectionClosed() async
+}
+
+extension ByteSession {
+    func implicitTLSCompleted(_ connection: ConnectionInfo) async {}
+}
+
 /// How a listener speaks one protocol: its session factory and the few
 /// replies the connection sends on its own.
 struct LineProtocol: Sendable {
-    /// "pop3", "imap", …: for logs.
+    /// How the connection hands input to the sessions of this protocol.
+    enum Sessions: Sendable {
+        /// The connection frames lines of at most `maxLineLength` octets.
+        case lines(maxLineLength: Int, make: @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any LineSession)
+        /// The session gets the raw bytes.
+        case bytes(make: @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any ByteSession)
+    }
+
+    /// "pop3", "smtp", …: for logs.
     var name: String
-    /// Hard bound for the line framer.
-    var maxLineLength: Int
     /// Sent before closing a connection over a connection limit.
     var tooManyConnectionsReply: [UInt8]
     /// Sent before closing an idle connection, if anything.
     var idleTimeoutReply: [UInt8]?
-    /// Creates the session of a new connection.
-    var makeSession: @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any LineSession
+    /// Sent before closing a connection at server shutdown, if anything.
+    var shutdownReply: [UInt8]?
+    var sessions: Sessions
+
+    /// A line-based protocol.
+    init(name: String, maxLineLength: Int, tooManyConnectionsReply: [UInt8], idleTimeoutReply: [UInt8]?,
+         shutdownReply: [UInt8]? = nil,
+         makeSession: @escaping @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any LineSession) {
+        self.init(name: name, tooManyConnectionsReply: tooManyConnectionsReply, idleTimeoutReply: idleTimeoutReply,
+                  shutdownReply: shutdownReply, sessions: .lines(maxLineLength: maxLineLength, make: makeSession))
+    }
+
+    init(name: String, tooManyConnectionsReply: [UInt8], idleTimeoutReply: [UInt8]?, shutdownReply: [UInt8]? = nil,
+         sessions: Sessions) {
+        self.name = name
+        self.tooManyConnectionsReply = tooManyConnectionsReply
+        self.idleTimeoutReply = idleTimeoutReply
+        self.shutdownReply = shutdownReply
+        self.sessions = sessions
+    }
 }

@@ -5,6 +5,7 @@ import MailCore
 import MailStore
 import NIOCore
 import POP3
+import SMTP
 
 /// The Tern server process: opens the store, prepares it on first start,
 /// binds every listener and serves until SIGTERM/SIGINT (or `shutdown()`),
@@ -124,6 +125,7 @@ public final class TernServer: Sendable {
     private func makeListeners(store: any MailStore) -> [ListenerSet.Listener] {
         let authenticator = Authenticator(store: store, logger: logger)
         let locks = MaildropLocks()
+        let outboundQueue = StoreOutboundQueue(store: store)
         var result: [ListenerSet.Listener] = []
         for listener in configuration.listeners {
             switch listener.protocolName {
@@ -136,12 +138,32 @@ public final class TernServer: Sendable {
                 result.append(ListenerSet.Listener(
                     configuration: listener,
                     lineProtocol: .pop3(store: store, authenticator: authenticator, locks: locks, configuration: pop3)))
-            case .imap, .smtp, .submission:
-                let name = listener.protocolName == .imap ? "IMAP" : "SMTP"
-                logger.notice("\(listener.protocolName.rawValue) listener on \(listener.address):\(listener.port) not started: \(name) is not implemented in this version")
+            case .smtp, .submission:
+                result.append(ListenerSet.Listener(
+                    configuration: listener,
+                    lineProtocol: .smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
+                                        configuration: smtpConfiguration(for: listener))))
+            case .imap:
+                logger.notice("imap listener on \(listener.address):\(listener.port) not started: IMAP is not implemented in this version")
             }
         }
         return result
+    }
+
+    /// The SMTP policy of an smtp (MX) or submission listener.
+    func smtpConfiguration(for listener: ListenerConfiguration) -> SMTPConfiguration {
+        let smtp = configuration.smtp
+        return SMTPConfiguration(
+            hostName: configuration.hostName,
+            mode: listener.protocolName == .submission ? .submission : .mx,
+            maxMessageSize: configuration.limits.maxMessageSize,
+            maxRecipients: smtp.maxRecipients,
+            maxErrors: smtp.maxErrors,
+            requireTLSForAuth: !configuration.authentication.allowCleartext,
+            offersSTARTTLS: listener.tls == .starttls,
+            // Validated by the configuration loader.
+            trustedNetworks: smtp.trustedNetworks.compactMap(IPNetwork.init),
+            allowBareLineEndings: smtp.allowBareLineEndings)
     }
 
     private static func describe(_ mode: TLSMode) -> String {

@@ -40,15 +40,6 @@ enum QueueRows {
             lastAttemptAt: lastAttempt.map(Date.init(timeIntervalSince1970:)), lastError: row["last_error"])
     }
 
-    /// The messages of the given rows with all their recipients, in row order.
-    static func messagesWithRecipients(_ db: Database, _ rows: [Row]) throws -> [QueuedMessage] {
-        var messages = rows.map(message)
-        for index in messages.indices {
-            messages[index].recipients = try recipients(db, messageID: messages[index].id)
-        }
-        return messages
-    }
-
     static func recipients(_ db: Database, messageID: String) throws -> [QueuedRecipient] {
         try Row.fetchAll(db, sql: """
             SELECT \(recipientColumns) FROM outbound_recipient WHERE message_id = ? ORDER BY position

@@ -11,6 +11,7 @@ extension SQLiteMailStore {
         var seen = Set<String>()
         let recipients = draft.recipients.filter { seen.insert($0.address).inserted }
         guard !recipients.isEmpty else { throw QueueError.noRecipients }
+        try Self.validateEnvelope(draft, recipients)
         let body = draft.body
         if let maximumMessageSize, body.count > maximumMessageSize {
             throw MailStoreError.messageTooLarge(body.count)
@@ -19,7 +20,7 @@ extension SQLiteMailStore {
         // 1. The body, durable.
         let fileName = try await FileIO.run { try bodies.writeDurably(body) }
         // 2. Only then the metadata transaction.
-        let now = Date()
+        let now = Self.queueTime(Date())
         let message: QueuedMessage
         do {
             message = try await write { db in
@@ -61,10 +62,21 @@ extension SQLiteMailStore {
 
     public func queuedMessages() async throws -> [QueuedMessage] {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let messages = try Row.fetchAll(db, sql: """
                 SELECT \(QueueRows.messageColumns) FROM outbound_message ORDER BY created_at, id
-                """)
-            return try QueueRows.messagesWithRecipients(db, rows)
+                """).map(QueueRows.message)
+            // All recipients in one query rather than one per message.
+            var recipients: [String: [QueuedRecipient]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT \(QueueRows.recipientColumns) FROM outbound_recipient ORDER BY message_id, position
+                """) {
+                recipients[row["message_id"], default: []].append(QueueRows.recipient(row))
+            }
+            return messages.map { message in
+                var message = message
+                message.recipients = recipients[message.id] ?? []
+                return message
+            }
         }
     }
 
@@ -97,8 +109,11 @@ extension SQLiteMailStore {
                 """, arguments: [now.timeIntervalSince1970, limit])
             return try ids.compactMap { id -> DueMessage? in
                 guard let message = try QueueRows.fetchMessage(db, id: id) else { return nil }
-                let recipients = message.recipients.filter { $0.state == .queued && $0.nextAttemptAt <= now }
-                return DueMessage(message: message, recipients: recipients)
+                // The same comparison as the query's, on the stored numbers.
+                let recipients = message.recipients.filter {
+                    $0.state == .queued && $0.nextAttemptAt.timeIntervalSince1970 <= now.timeIntervalSince1970
+                }
+                return recipients.isEmpty ? nil : DueMessage(message: message, recipients: recipients)
             }
         }
         return due.map { ($0.message, $0.recipients) }
@@ -106,28 +121,33 @@ extension SQLiteMailStore {
 
     public func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                                 nextAttemptAt: Date?) async throws {
-        let now = Date().timeIntervalSince1970
+        let now = Self.queueTime(Date()).timeIntervalSince1970
         let attemptEnded = state != .delivering
+        let error = lastError.map(Self.boundedError)
         try await write { db in
             try db.execute(sql: """
                 UPDATE outbound_recipient
                 SET state = ?, attempts = attempts + ?,
                     last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
                     last_error = COALESCE(?, last_error), next_attempt_at = COALESCE(?, next_attempt_at)
-                WHERE message_id = ? AND address = ?
+                WHERE message_id = ? AND address = ? AND state IN ('queued', 'delivering')
                 """, arguments: [
-                    state.rawValue, attemptEnded ? 1 : 0, attemptEnded, now, lastError,
-                    nextAttemptAt?.timeIntervalSince1970, queueID, address,
+                    state.rawValue, attemptEnded ? 1 : 0, attemptEnded, now, error,
+                    nextAttemptAt.map(Self.queueTime)?.timeIntervalSince1970, queueID, address,
                 ])
             if db.changesCount == 0 {
                 guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
+                let exists = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM outbound_recipient WHERE message_id = ? AND address = ?)
+                    """, arguments: [queueID, address])!
+                if exists { throw QueueError.recipientFinished(queueID: queueID, address: address) }
                 throw QueueError.recipientNotFound(queueID: queueID, address: address)
             }
         }
     }
 
     public func retryNow(queueID: String) async throws {
-        let now = Date().timeIntervalSince1970
+        let now = Self.queueTime(Date()).timeIntervalSince1970
         try await write { db in
             guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
             try db.execute(sql: """
@@ -137,7 +157,7 @@ extension SQLiteMailStore {
     }
 
     public func requeueInterruptedDeliveries() async throws -> Int {
-        let now = Date().timeIntervalSince1970
+        let now = Self.queueTime(Date()).timeIntervalSince1970
         return try await write { db in
             try db.execute(sql: """
                 UPDATE outbound_recipient SET state = 'queued', next_attempt_at = ? WHERE state = 'delivering'
@@ -176,6 +196,42 @@ extension SQLiteMailStore {
         }
         await removeBodyFiles(files)
         return ids
+    }
+
+    /// Queue times are stored as seconds since 1970 in 1/1024 s steps: such
+    /// a value converts exactly both ways, so a date read back equals the
+    /// one returned by `enqueueOutbound`. Rounded down, so "now" is never
+    /// in the future.
+    static func queueTime(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1024).rounded(.down) / 1024)
+    }
+
+    /// The longest stored `lastError`, in characters (a remote's reply text
+    /// is not ours to bound).
+    static let maximumErrorLength = 1000
+
+    static func boundedError(_ text: String) -> String {
+        text.count <= maximumErrorLength ? text : String(text.prefix(maximumErrorLength))
+    }
+
+    /// Refuses what could inject commands into the outbound SMTP session.
+    static func validateEnvelope(_ draft: OutboundMessageDraft,
+                                 _ recipients: [OutboundMessageDraft.Recipient]) throws {
+        func check(_ value: String?, _ field: String) throws {
+            guard let value else { return }
+            if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                throw QueueError.invalidEnvelope("\(field) holds CR, LF or NUL")
+            }
+        }
+        try check(draft.sender, "sender")
+        try check(draft.envelopeID, "ENVID")
+        try check(draft.authenticatedUser, "authenticated user")
+        for recipient in recipients {
+            guard !recipient.address.isEmpty else { throw QueueError.invalidEnvelope("empty recipient") }
+            try check(recipient.address, "recipient")
+            try check(recipient.originalRecipient?.addressType, "ORCPT")
+            try check(recipient.originalRecipient?.address, "ORCPT")
+        }
     }
 
     /// Deletes a queue body file whose transaction failed, unless a row

@@ -119,6 +119,8 @@ public final class SQLiteMailStore: MailStore {
             return try await body()
         } catch let error as MailStoreError {
             throw error
+        } catch let error as QueueError {
+            throw error
         } catch let error as CancellationError {
             throw error
         } catch {

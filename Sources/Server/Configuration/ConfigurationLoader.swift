@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SMTP
 import TOMLKit
 
 /// Reads a TOML configuration file (see `tern.example.toml`) into a
@@ -40,7 +41,8 @@ struct ConfigurationReader {
     let baseDirectory: String
 
     static let topLevelKeys: Set<String> = [
-        "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "logging",
+        "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "smtp",
+        "logging",
     ]
 
     mutating func read(_ root: TOMLTable) throws -> TernConfiguration {
@@ -87,6 +89,9 @@ struct ConfigurationReader {
                 }
                 configuration.pop3.onDelete = onDelete
             }
+        }
+        if let smtp = try table(root, "smtp") {
+            configuration.smtp = try readSMTP(smtp, defaults: configuration.smtp)
         }
         if let logging = try table(root, "logging") {
             configuration.logging = try readLogging(logging, defaults: configuration.logging)
@@ -178,6 +183,35 @@ struct ConfigurationReader {
             limits[keyPath: keyPath] = value
         }
         return limits
+    }
+
+    private func readSMTP(_ table: TOMLTable, defaults: SMTPSettings) throws -> SMTPSettings {
+        var smtp = defaults
+        try checkKeys(table, allowed: ["trusted_networks", "max_recipients", "max_errors", "allow_bare_line_endings"],
+                      path: "smtp")
+        if let networks = try stringArray(table, "trusted_networks", path: "smtp") {
+            for network in networks where IPNetwork(network) == nil {
+                throw error("bad value for \"smtp.trusted_networks\": \"\(network)\" is not an IP address or CIDR "
+                    + "network (like \"192.0.2.0/24\" or \"2001:db8::/32\")", "smtp.trusted_networks")
+            }
+            smtp.trustedNetworks = networks
+        }
+        // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients.
+        let fields: [(String, WritableKeyPath<SMTPSettings, Int>, Int)] = [
+            ("max_recipients", \.maxRecipients, 100),
+            ("max_errors", \.maxErrors, 1),
+        ]
+        for (key, keyPath, minimum) in fields {
+            guard let value = try int(table, key, path: "smtp") else { continue }
+            guard value >= minimum else {
+                throw error("bad value for \"smtp.\(key)\": \(value) (must be at least \(minimum))", "smtp.\(key)")
+            }
+            smtp[keyPath: keyPath] = value
+        }
+        if let allow = try bool(table, "allow_bare_line_endings", path: "smtp") {
+            smtp.allowBareLineEndings = allow
+        }
+        return smtp
     }
 
     private func readLogging(_ table: TOMLTable, defaults: LoggingSettings) throws -> LoggingSettings {

@@ -36,6 +36,13 @@ public enum ConfigurationRenderer {
         lines.append("")
         lines.append("[pop3]")
         lines.append("on_delete = \(quoted(configuration.pop3.onDelete))")
+        let smtp = configuration.smtp
+        lines.append("")
+        lines.append("[smtp]")
+        lines.append("trusted_networks = [\(smtp.trustedNetworks.map(quoted).joined(separator: ", "))]")
+        lines.append("max_recipients = \(smtp.maxRecipients)")
+        lines.append("max_errors = \(smtp.maxErrors)")
+        lines.append("allow_bare_line_endings = \(smtp.allowBareLineEndings)")
         lines.append("")
         lines.append("[logging]")
         lines.append("level = \(quoted(configuration.logging.level))")

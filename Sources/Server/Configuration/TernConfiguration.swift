@@ -14,11 +14,12 @@ public struct TernConfiguration: Sendable, Equatable {
     public var limits: Limits
     public var authentication: AuthenticationSettings
     public var pop3: POP3Settings
+    public var smtp: SMTPSettings
     public var logging: LoggingSettings
 
     public init(hostName: String, localDomains: [String], dataDirectory: String, listeners: [ListenerConfiguration],
                 tls: TLSFiles, limits: Limits, authentication: AuthenticationSettings, pop3: POP3Settings,
-                logging: LoggingSettings) {
+                smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings) {
         self.hostName = hostName
         self.localDomains = localDomains
         self.dataDirectory = dataDirectory
@@ -27,6 +28,7 @@ public struct TernConfiguration: Sendable, Equatable {
         self.limits = limits
         self.authentication = authentication
         self.pop3 = pop3
+        self.smtp = smtp
         self.logging = logging
     }
 }
@@ -107,6 +109,30 @@ public struct POP3Settings: Sendable, Equatable {
     public init(onDelete: String) { self.onDelete = onDelete }
 }
 
+/// The `[smtp]` table: policy of the smtp (MX) and submission listeners.
+/// The message size limit is `limits.max_message_size`.
+public struct SMTPSettings: Sendable, Equatable {
+    /// CIDR networks (e.g. "192.0.2.0/24", "2001:db8::/32") whose clients may
+    /// relay to non-local domains without AUTH. Empty by default: not even
+    /// loopback is trusted, so that no local process makes Tern an open relay.
+    public var trustedNetworks: [String]
+    /// Recipients per message (RFC 5321 §4.5.3.1.8: at least 100).
+    public var maxRecipients: Int
+    /// Error replies tolerated in one session before `421 4.7.0` and close.
+    public var maxErrors: Int
+    /// True: bare LF / bare CR in DATA become CRLF; false: such a message is
+    /// refused (`550 5.6.0`), the safe choice against SMTP smuggling.
+    public var allowBareLineEndings: Bool
+
+    public init(trustedNetworks: [String] = [], maxRecipients: Int = 100, maxErrors: Int = 10,
+                allowBareLineEndings: Bool = false) {
+        self.trustedNetworks = trustedNetworks
+        self.maxRecipients = maxRecipients
+        self.maxErrors = maxErrors
+        self.allowBareLineEndings = allowBareLineEndings
+    }
+}
+
 public struct LoggingSettings: Sendable, Equatable {
     public enum Format: String, Sendable, Equatable { case text, json }
     /// trace, debug, info, notice, warning, error, critical
@@ -139,6 +165,7 @@ extension TernConfiguration {
                            maxMessageSize: 50 * 1024 * 1024, shutdownGraceSeconds: 10),
             authentication: AuthenticationSettings(allowCleartext: false),
             pop3: POP3Settings(onDelete: "delete"),
+            smtp: SMTPSettings(),
             logging: LoggingSettings(level: "info", format: .text)
         )
     }

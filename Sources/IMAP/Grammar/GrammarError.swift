@@ -1,0 +1,6 @@
+/// Why a command could not be parsed; becomes `tag BAD reason`.
+public struct GrammarError: Error, Hashable, Sendable {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+}

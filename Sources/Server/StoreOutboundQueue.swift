@@ -1,0 +1,59 @@
+import MailStore
+import SMTP
+
+/// The SMTP session's `OutboundQueue`, kept in the mail store
+/// (`MailStore.enqueueOutbound`: body fsynced, then one transaction).
+struct StoreOutboundQueue: OutboundQueue {
+    let store: any MailStore
+
+    func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                 body: [UInt8]) async throws -> String {
+        let draft = OutboundMessageDraft(
+            sender: sender ?? "",
+            recipients: recipients.map(Self.recipient),
+            ret: dsn.ret.map(Self.returnContent),
+            envelopeID: dsn.envelopeID,
+            smtpUTF8: dsn.smtpUTF8,
+            bodyType: dsn.body.map(Self.bodyType) ?? .sevenBit,
+            body: body)
+        return try await store.enqueueOutbound(draft).id
+    }
+
+    static func recipient(_ recipient: OutboundRecipient) -> OutboundMessageDraft.Recipient {
+        OutboundMessageDraft.Recipient(
+            address: recipient.address,
+            originalRecipient: recipient.originalRecipient.map {
+                OriginalRecipientAddress(addressType: $0.addressType, address: $0.address)
+            },
+            notify: recipient.notify.map(notifyConditions))
+    }
+
+    /// RFC 3461 §4.1: NEVER is the empty set.
+    static func notifyConditions(_ notify: DSNNotify) -> DSNNotifyConditions {
+        switch notify {
+        case .never:
+            return .never
+        case .on(let success, let failure, let delay):
+            var conditions: DSNNotifyConditions = []
+            if success { conditions.insert(.success) }
+            if failure { conditions.insert(.failure) }
+            if delay { conditions.insert(.delay) }
+            return conditions
+        }
+    }
+
+    static func returnContent(_ ret: DSNReturn) -> DSNReturnContent {
+        switch ret {
+        case .full: return .full
+        case .headers: return .headers
+        }
+    }
+
+    static func bodyType(_ body: MessageBodyType) -> OutboundBodyType {
+        switch body {
+        case .sevenBit: return .sevenBit
+        case .eightBitMIME: return .eightBitMIME
+        case .binaryMIME: return .binaryMIME
+        }
+    }
+}
