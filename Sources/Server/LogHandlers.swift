@@ -1,16 +1,19 @@
 import Foundation
 import Logging
 
-/// `2026-11-22T01:37:37.123Z info tern.server: message conn=c1 remote=127.0.0.1`
-struct TextLogHandler: LogHandler {
+/// The one log handler Tern installs: it merges the logger's, the provider's
+/// and the event's metadata and writes one line per event, as text or JSON.
+struct FormattingLogHandler: LogHandler {
     let label: String
+    let format: LoggingSettings.Format
     let output: any LogOutput
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
 
-    init(label: String, output: any LogOutput) {
+    init(label: String, format: LoggingSettings.Format, output: any LogOutput) {
         self.label = label
+        self.format = format
         self.output = output
     }
 
@@ -23,11 +26,26 @@ struct TextLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = "\(LogTimestamp.now()) \(event.level) \(label): \(event.message)"
-        for (key, value) in LogMetadataFlattener.flatten(merged) {
-            line += " \(key)=\(Self.quoteIfNeeded(value))"
+        let fields = LogMetadataFlattener.flatten(merged)
+        switch format {
+        case .text:
+            output.write(line: TextLogLine.render(level: event.level, label: label, message: "\(event.message)",
+                                                  fields: fields))
+        case .json:
+            output.write(line: JSONLogLine.render(level: event.level, label: label, message: "\(event.message)",
+                                                  fields: fields))
         }
-        output.write(line: line)
+    }
+}
+
+/// `2026-11-22T01:37:37.123Z info tern.server: message conn=c1 remote=127.0.0.1`
+enum TextLogLine {
+    static func render(level: Logger.Level, label: String, message: String, fields: [(String, String)]) -> String {
+        var line = "\(LogTimestamp.now()) \(level) \(label): \(message)"
+        for (key, value) in fields {
+            line += " \(key)=\(quoteIfNeeded(value))"
+        }
+        return line
     }
 
     static func quoteIfNeeded(_ value: String) -> String {
@@ -40,36 +58,16 @@ struct TextLogHandler: LogHandler {
 }
 
 /// One JSON object per line: time, level, label, message, then the metadata keys.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    let output: any LogOutput
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
-
-    init(label: String, output: any LogOutput) {
-        self.label = label
-        self.output = output
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var fields: [(String, String)] = [
-            ("time", LogTimestamp.now()), ("level", "\(event.level)"), ("label", label),
-            ("message", "\(event.message)"),
+enum JSONLogLine {
+    static func render(level: Logger.Level, label: String, message: String, fields: [(String, String)]) -> String {
+        var all: [(String, String)] = [
+            ("time", LogTimestamp.now()), ("level", "\(level)"), ("label", label), ("message", message),
         ]
         let reserved: Set = ["time", "level", "label", "message"]
-        for (key, value) in LogMetadataFlattener.flatten(merged) where !reserved.contains(key) {
-            fields.append((key, value))
+        for (key, value) in fields where !reserved.contains(key) {
+            all.append((key, value))
         }
-        output.write(line: "{" + fields.map { "\(Self.quote($0.0)):\(Self.quote($0.1))" }.joined(separator: ",") + "}")
+        return "{" + all.map { "\(quote($0.0)):\(quote($0.1))" }.joined(separator: ",") + "}"
     }
 
     /// A JSON string literal (RFC 8259 §7).

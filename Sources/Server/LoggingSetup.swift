@@ -15,19 +15,11 @@ public enum LoggingSetup {
         }
         guard first else { return }
         let level = Logger.Level(rawValue: settings.level.lowercased()) ?? .info
-        switch settings.format {
-        case .text:
-            LoggingSystem.bootstrap { label in
-                var handler = TextLogHandler(label: label, output: StandardErrorOutput.shared)
-                handler.logLevel = level
-                return handler
-            }
-        case .json:
-            LoggingSystem.bootstrap { label in
-                var handler = JSONLogHandler(label: label, output: StandardErrorOutput.shared)
-                handler.logLevel = level
-                return handler
-            }
+        let format = settings.format
+        LoggingSystem.bootstrap { label in
+            var handler = FormattingLogHandler(label: label, format: format, output: StandardErrorOutput.shared)
+            handler.logLevel = level
+            return handler
         }
     }
 }

@@ -12,7 +12,7 @@ final class LogHandlerTests: XCTestCase {
 
     func testTextLinesCarryLevelLabelMessageAndSortedMetadata() {
         let capture = Capture()
-        var logger = Logger(label: "tern.pop3") { TextLogHandler(label: $0, output: capture) }
+        var logger = Logger(label: "tern.pop3") { FormattingLogHandler(label: $0, format: .text, output: capture) }
         logger[metadataKey: "conn"] = "c1"
         logger[metadataKey: "remote"] = "127.0.0.1"
         logger.info("login failed", metadata: ["account": "a b@example.org"])
@@ -25,7 +25,7 @@ final class LogHandlerTests: XCTestCase {
 
     func testJSONLinesAreOneObjectEachWithFlattenedMetadata() throws {
         let capture = Capture()
-        var logger = Logger(label: "tern.server") { JSONLogHandler(label: $0, output: capture) }
+        var logger = Logger(label: "tern.server") { FormattingLogHandler(label: $0, format: .json, output: capture) }
         logger.logLevel = .debug
         logger[metadataKey: "conn"] = "c2"
         logger.debug("quote \" and\nnewline", metadata: ["tls": ["version": "TLSv1.3"], "message": "shadowed"])
@@ -42,7 +42,7 @@ final class LogHandlerTests: XCTestCase {
     }
 
     func testJSONQuotesControlCharacters() throws {
-        let quoted = JSONLogHandler.quote("a\u{01}b\u{00}\t")
+        let quoted = JSONLogLine.quote("a\u{01}b\u{00}\t")
         XCTAssertEqual(quoted, "\"a\\u0001b\\u0000\\t\"")
     }
 }

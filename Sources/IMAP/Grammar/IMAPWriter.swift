@@ -1,0 +1,116 @@
+import MailCore
+
+/// Writes IMAP syntax: picks the right form for every string (RFC 9051 §4.3):
+/// an atom where an astring is allowed and the text is plain, a quoted
+/// string for short safe 7-bit text, a literal otherwise, literal8 for
+/// binary data containing NUL (RFC 3516), and NIL for a missing nstring.
+public struct IMAPWriter: Sendable {
+    public enum LiteralStyle: Sendable {
+        /// `{n}`: server responses and client commands that wait for `+`.
+        case synchronizing
+        /// `{n+}` (LITERAL+, RFC 7888), for client commands sent in one go.
+        case nonSynchronizing
+    }
+
+    public var bytes: [UInt8] = []
+    /// UTF-8 inside quoted strings (RFC 9051 rev2 / UTF8=ACCEPT clients);
+    /// rev1 clients get 8-bit text as literals.
+    public var allowUTF8Quoted: Bool
+    public var literalStyle: LiteralStyle
+    /// Longer strings are sent as literals even when they could be quoted.
+    public var maxQuotedLength = 1024
+
+    public init(allowUTF8Quoted: Bool = false, literalStyle: LiteralStyle = .synchronizing) {
+        self.allowUTF8Quoted = allowUTF8Quoted
+        self.literalStyle = literalStyle
+    }
+
+    public mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    public mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
+    public mutating func space() { bytes.append(UInt8(ascii: " ")) }
+    public mutating func crlf() { bytes.append(contentsOf: [0x0D, 0x0A]) }
+
+    /// How a string will be written.
+    public enum StringForm: Hashable, Sendable { case atom, quoted, literal, literal8 }
+
+    /// The form chosen for `data` (`asAString`: an atom is allowed).
+    public func form(for data: [UInt8], asAString: Bool = false) -> StringForm {
+        if data.contains(0) { return .literal8 }
+        if asAString, !data.isEmpty, data.allSatisfy(ByteClass.isAStringChar),
+           String(decoding: data, as: UTF8.self).uppercased() != "NIL" {
+            return .atom
+        }
+        if data.count <= maxQuotedLength, data.allSatisfy({ $0 != 0 && $0 != 0x0D && $0 != 0x0A }) {
+            if data.allSatisfy({ $0 < 0x80 }) { return .quoted }
+            if allowUTF8Quoted, String(validating: data, as: UTF8.self) != nil { return .quoted }
+        }
+        return .literal
+    }
+
+    /// string = quoted / literal (literal8 when the data has NUL).
+    public mutating func writeString(_ data: [UInt8]) {
+        write(data, form: form(for: data))
+    }
+
+    public mutating func writeString(_ text: String) { writeString(Array(text.utf8)) }
+
+    /// astring = 1*ASTRING-CHAR / string.
+    public mutating func writeAString(_ data: [UInt8]) {
+        write(data, form: form(for: data, asAString: true))
+    }
+
+    /// nstring = string / NIL.
+    public mutating func writeNString(_ data: [UInt8]?) {
+        guard let data else { return raw("NIL") }
+        writeString(data)
+    }
+
+    public mutating func writeNString(_ text: String?) { writeNString(text.map { Array($0.utf8) }) }
+
+    public mutating func writeMailbox(_ name: MailboxName) {
+        if name.isInbox { return raw("INBOX") }
+        writeAString(name.bytes)
+    }
+
+    public mutating func write(_ data: [UInt8], form: StringForm) {
+        switch form {
+        case .atom:
+            raw(data)
+        case .quoted:
+            bytes.append(UInt8(ascii: "\""))
+            for byte in data {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        case .literal, .literal8:
+            if form == .literal8 { bytes.append(UInt8(ascii: "~")) }
+            raw(literalStyle == .nonSynchronizing ? "{\(data.count)+}" : "{\(data.count)}")
+            crlf()
+            raw(data)
+        }
+    }
+
+    /// "(" flag *(SP flag) ")".
+    public mutating func writeFlagList(_ flags: [String]) {
+        raw("(" + flags.joined(separator: " ") + ")")
+    }
+
+    /// A parenthesised list written by `item`, `NIL` never (empty gives "()").
+    public mutating func writeList<T>(_ items: [T], _ item: (inout IMAPWriter, T) -> Void) {
+        raw("(")
+        for (index, element) in items.enumerated() {
+            if index > 0 { space() }
+            item(&self, element)
+        }
+        raw(")")
+    }
+
+    /// date-text `d-Mon-yyyy` (RFC 9051 §9 `date`).
+    public mutating func writeDate(_ date: MailDate) {
+        let c = date.components
+        raw("\(c.day)-\(IMAPWriter.monthNames[c.month - 1])-\(c.year)")
+    }
+
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+}
