@@ -17,10 +17,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libxcrypt's crypt(3): yescrypt, sha512-crypt, sha256-crypt, bcrypt.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        // libresolv's res_query for DNS MX/A/AAAA/TXT lookups.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
         .target(
             name: "MailCore",
             dependencies: []
@@ -59,9 +63,12 @@ let package = Package(
         .target(
             name: "SMTP",
             dependencies: [
-                "MailCore", "MailStore", "Accounts",
+                "MailCore", "MailStore", "Accounts", "CResolv",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: [.linkedLibrary("resolv")]
         ),
         .target(
             name: "Server",
@@ -70,6 +77,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -81,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "tern",
             dependencies: [
-                "Server", "MailCore", "MailStore", "Accounts",
+                "Server", "MailCore", "MailStore", "Accounts", "SMTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,7 +105,14 @@ let package = Package(
             name: "IMAPTests",
             dependencies: ["IMAP", "MailCore", "MailStore", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "Accounts", "MailStore", "MailCore"]),
+        .testTarget(
+            name: "SMTPTests",
+            dependencies: [
+                "SMTP", "Accounts", "MailStore", "MailCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -142,6 +142,7 @@ final class ListenerSet: Sendable {
             return
         }
         defer { registry.release(token: token, address: remote) }
+        ServerMetrics.connectionOpened(protocolName: listener.lineProtocol.name)
         logger[metadataKey: "conn"] = "\(connectionID)"
         logger.info("connection opened", metadata: ["port": "\(localPort)"])
         let connection = Connection(

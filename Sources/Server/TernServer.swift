@@ -17,6 +17,8 @@ public final class TernServer: Sendable {
 
     private struct RunState {
         var listeners: ListenerSet?
+        var http: HTTPServer?
+        var httpPorts: [Int] = []
         var shutdownRequested = false
         var boundPorts: [Int]?
         var portWaiters: [CheckedContinuation<[Int], Never>] = []
@@ -41,6 +43,7 @@ public final class TernServer: Sendable {
             state.shutdownRequested = true
             return state.listeners
         }
+        state.withLock { $0.http }?.close()
         listeners?.beginShutdown(grace: .seconds(Int64(max(0, configuration.limits.shutdownGraceSeconds))))
     }
 
@@ -57,6 +60,9 @@ public final class TernServer: Sendable {
         }
     }
 
+    /// The bound ports of the HTTP listeners that are listening (after `listeningPorts()`).
+    public func httpListeningPorts() -> [Int] { state.withLock { $0.httpPorts } }
+
     /// The body of `run()`, with the store and signal stream given (tests pass their own).
     func run(store: any MailStore, signals: AsyncStream<ServerSignal>) async throws {
         do {
@@ -70,12 +76,22 @@ public final class TernServer: Sendable {
             let listeners = ListenerSet(listeners: makeListeners(store: store), tls: tls,
                                         limits: configuration.limits, logger: logger)
             let bound = try await listeners.bind()
+            ServerMetrics.bootstrap()
+            let http = HTTPServer(
+                listeners: configuration.http.listeners, tls: tls, maxConnections: configuration.limits.maxConnections,
+                logger: logger,
+                router: HTTPRouter(configuration: configuration, store: store, logger: logger) { [state] in
+                    state.withLock { $0.listeners != nil && !$0.shutdownRequested }
+                })
+            let httpPorts = await http.bind().map(\.port)
             for listener in bound {
                 let configuration = listener.listener.configuration
                 logger.notice("\(configuration.protocolName.rawValue) listening on \(configuration.address):\(listener.port) (\(Self.describe(configuration.tls)))")
             }
             let alreadyStopping = state.withLock { state -> Bool in
                 state.listeners = listeners
+                state.http = http
+                state.httpPorts = httpPorts
                 state.boundPorts = bound.map(\.port)
                 for waiter in state.portWaiters { waiter.resume(returning: bound.map(\.port)) }
                 state.portWaiters = []
@@ -100,7 +116,11 @@ public final class TernServer: Sendable {
                 }
             }
             defer { signalTask.cancel() }
+            let httpTask = Task { await http.serve() }
+            defer { http.close() }
             try await listeners.serve()
+            http.close()
+            await httpTask.value
         } catch {
             releasePortWaiters()
             try? await store.close()
@@ -123,7 +143,7 @@ public final class TernServer: Sendable {
     /// One `ListenerSet.Listener` per configured listener whose protocol is
     /// implemented; the others are logged and skipped.
     private func makeListeners(store: any MailStore) -> [ListenerSet.Listener] {
-        let authenticator = Authenticator(store: store, logger: logger)
+        let authenticator = Authenticator(store: store, logger: LoginMetricsLogHandler.wrap(logger))
         let locks = MaildropLocks()
         let outboundQueue = StoreOutboundQueue(store: store)
         var result: [ListenerSet.Listener] = []

@@ -16,7 +16,8 @@ struct Tern: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ImportCommand.self,
             ExportCommand.self, ConfigCommand.self, VersionCommand.self,
-            QueueCommand.self,
+            QueueCommand.self, DNSCommand.self,
+            DKIMCommand.self,
         ]
     )
 }

@@ -42,7 +42,7 @@ struct ConfigurationReader {
 
     static let topLevelKeys: Set<String> = [
         "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "smtp",
-        "logging",
+        "logging", "http",
     ]
 
     mutating func read(_ root: TOMLTable) throws -> TernConfiguration {
@@ -95,6 +95,9 @@ struct ConfigurationReader {
         }
         if let logging = try table(root, "logging") {
             configuration.logging = try readLogging(logging, defaults: configuration.logging)
+        }
+        if let http = try table(root, "http") {
+            configuration.http = try readHTTP(http, defaults: configuration.http)
         }
         return configuration
     }
@@ -233,6 +236,55 @@ struct ConfigurationReader {
         return logging
     }
 
+    /// `[http]` with `admin_networks` and `[[http.listener]]` (address, port, tls = "implicit" or "none").
+    private func readHTTP(_ table: TOMLTable, defaults: HTTPSettings) throws -> HTTPSettings {
+        var http = defaults
+        try checkKeys(table, allowed: ["admin_networks", "listener"], path: "http")
+        if let networks = try stringArray(table, "admin_networks", path: "http") {
+            for network in networks where IPNetwork(network) == nil {
+                throw error("bad value for \"http.admin_networks\": \"\(network)\" is not an IP address or CIDR "
+                    + "network (like \"127.0.0.0/8\" or \"::1/128\")", "http.admin_networks")
+            }
+            http.adminNetworks = networks
+        }
+        guard let tables = try tableArray(table, "listener", path: "http") else { return http }
+        var listeners: [HTTPListenerConfiguration] = []
+        var seen: Set<String> = []
+        for (index, listener) in tables.enumerated() {
+            let path = "http.listener[\(index)]"
+            try checkKeys(listener, allowed: ["address", "port", "tls"], path: path)
+            guard let port = try int(listener, "port", path: path) else {
+                throw error("\"http.listener.port\" is missing", path)
+            }
+            guard (1...65535).contains(port) else {
+                throw error("bad value for \"http.listener.port\": \(port) is not a port number (1-65535)",
+                            "\(path).port")
+            }
+            let address = try string(listener, "address", path: path) ?? "127.0.0.1"
+            guard Self.isIPAddress(address) else {
+                throw error("bad value for \"http.listener.address\": \"\(address)\" is not an IPv4 or IPv6 address",
+                            "\(path).address")
+            }
+            var tls = [443, 8443].contains(port)
+            if let tlsText = try string(listener, "tls", path: path) {
+                switch tlsText {
+                case "implicit": tls = true
+                case "none": tls = false
+                default:
+                    throw error("bad value for \"http.listener.tls\": \"\(tlsText)\" (expected implicit or none)",
+                                "\(path).tls")
+                }
+            }
+            let endpoint = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+            guard seen.insert(endpoint).inserted else {
+                throw error("duplicate http listener \(endpoint)", path)
+            }
+            listeners.append(HTTPListenerConfiguration(address: address, port: port, tls: tls))
+        }
+        http.listeners = listeners
+        return http
+    }
+
     // MARK: Typed access
 
     private func error(_ message: String, _ path: String) -> ConfigurationError {
@@ -302,14 +354,15 @@ struct ConfigurationReader {
         return result
     }
 
-    private func tableArray(_ table: TOMLTable, _ key: String) throws -> [TOMLTable]? {
+    private func tableArray(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> [TOMLTable]? {
         guard let value = table[key] else { return nil }
+        let header = fullPath(key, path)
         guard let array = value.array else {
-            throw typeError(key, nil, expected: "an array of tables ([[\(key)]])", found: value.type)
+            throw typeError(key, path, expected: "an array of tables ([[\(header)]])", found: value.type)
         }
         return try array.map { element in
             guard let table = element.table else {
-                throw typeError(key, nil, expected: "an array of tables ([[\(key)]])", found: element.type)
+                throw typeError(key, path, expected: "an array of tables ([[\(header)]])", found: element.type)
             }
             return table
         }

@@ -47,6 +47,20 @@ public enum ConfigurationRenderer {
         lines.append("[logging]")
         lines.append("level = \(quoted(configuration.logging.level))")
         lines.append("format = \(quoted(configuration.logging.format.rawValue))")
+        let http = configuration.http
+        lines.append("")
+        lines.append("[http]")
+        lines.append("admin_networks = [\(http.adminNetworks.map(quoted).joined(separator: ", "))]")
+        if http.listeners.isEmpty {
+            lines.append("listener = []")
+        }
+        for listener in http.listeners {
+            lines.append("")
+            lines.append("[[http.listener]]")
+            lines.append("address = \(quoted(listener.address))")
+            lines.append("port = \(listener.port)")
+            lines.append("tls = \(quoted(listener.tls ? "implicit" : "none"))")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -16,10 +16,12 @@ public struct TernConfiguration: Sendable, Equatable {
     public var pop3: POP3Settings
     public var smtp: SMTPSettings
     public var logging: LoggingSettings
+    /// The `[http]` table: client settings discovery, health and metrics.
+    public var http: HTTPSettings
 
     public init(hostName: String, localDomains: [String], dataDirectory: String, listeners: [ListenerConfiguration],
                 tls: TLSFiles, limits: Limits, authentication: AuthenticationSettings, pop3: POP3Settings,
-                smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings) {
+                smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings, http: HTTPSettings = HTTPSettings()) {
         self.hostName = hostName
         self.localDomains = localDomains
         self.dataDirectory = dataDirectory
@@ -30,6 +32,7 @@ public struct TernConfiguration: Sendable, Equatable {
         self.pop3 = pop3
         self.smtp = smtp
         self.logging = logging
+        self.http = http
     }
 }
 

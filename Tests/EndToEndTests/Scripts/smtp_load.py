@@ -18,7 +18,8 @@ Subcommands:
   verify  For each account: RETR every message over POP3 and check that every stored
           message parses, is complete (body exactly as generated from its token), is
           stored at most once, was attempted for that account, and that every token
-          of the accepted log for that account is present.
+          of the accepted log for that account is present. The body size of each
+          message is in its X-Load-Size header (the body itself is checked byte-exact).
 """
 import argparse
 import email
@@ -54,7 +55,8 @@ def message_bytes(token, rcpts, size):
             "To: %s\r\n"
             "Subject: load %s\r\n"
             "Message-ID: <%s@load.test>\r\n"
-            "\r\n" % (", ".join(rcpts), token, token))
+            "X-Load-Size: %d\r\n"
+            "\r\n" % (", ".join(rcpts), token, token, size))
     return (head + "\r\n".join(body_lines(token, size)) + "\r\n").encode()
 
 
@@ -222,7 +224,12 @@ def verify(args):
             if rcpts is None or account not in rcpts:
                 problems.append("%s #%d %s: never attempted for this account" % (account, number, token))
                 continue
-            expected = ("\r\n".join(body_lines(token, args.size)) + "\r\n").encode()
+            try:
+                size = int(parsed.get("X-Load-Size") or "")
+            except ValueError:
+                problems.append("%s #%d %s: no X-Load-Size" % (account, number, token))
+                continue
+            expected = ("\r\n".join(body_lines(token, size)) + "\r\n").encode()
             body = raw.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in raw else b""
             if body != expected:
                 problems.append("%s #%d %s: body incomplete or altered (%d bytes, expected %d)"
@@ -269,7 +276,6 @@ def main():
     v.add_argument("--pop3-port", type=int, required=True)
     v.add_argument("--accounts", required=True)
     v.add_argument("--password", required=True)
-    v.add_argument("--size", type=int, default=1024)
     v.add_argument("--attempted-log", required=True)
     v.add_argument("--accepted-log", required=True)
     v.add_argument("--min-accepted", type=int, default=1)

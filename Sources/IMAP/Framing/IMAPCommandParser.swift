@@ -1,0 +1,198 @@
+import NIOCore
+
+/// The incremental command parser: feed it bytes as they arrive, then pull
+/// events one at a time with `nextEvent()`. It frames commands (lines plus
+/// literals, RFC 9051 §4.3 and §7.5; LITERAL+ RFC 7888; literal8 RFC 3516)
+/// and parses each complete command with `CommandParser`.
+///
+/// Events are pulled one by one so the session can switch `mode` between
+/// them: after answering AUTHENTICATE with `+` it sets `.authentication`,
+/// after accepting IDLE it sets `.idle`, and back to `.commands` when done.
+public struct IMAPCommandParser: Sendable {
+    public enum Mode: Hashable, Sendable {
+        case commands
+        case authentication
+        case idle
+    }
+
+    public var mode: Mode = .commands
+    public let limits: IMAPParserLimits
+
+    /// Received bytes not yet consumed, from `readIndex`.
+    private var input: [UInt8] = []
+    private var readIndex = 0
+    /// Where the search for the next LF resumes (no rescanning).
+    private var scanIndex = 0
+    /// The command assembled so far: lines and literal data.
+    private var pending: [UInt8] = []
+    /// Literal bytes still to be copied into `pending`.
+    private var literalRemaining = 0
+    /// Bytes of an oversized non-synchronising literal still to be dropped.
+    private var skipRemaining: UInt64 = 0
+    /// Drop everything up to the next LF (after an error mid-line).
+    private var discardingLine = false
+
+    public init(limits: IMAPParserLimits = IMAPParserLimits()) {
+        self.limits = limits
+    }
+
+    /// True when part of a command has been received (e.g. waiting for literal bytes).
+    public var hasPartialCommand: Bool { !pending.isEmpty || literalRemaining > 0 }
+
+    public mutating func append(_ buffer: ByteBuffer) {
+        buffer.withUnsafeReadableBytes { input.append(contentsOf: $0) }
+    }
+
+    public mutating func append(_ bytes: [UInt8]) {
+        input.append(contentsOf: bytes)
+    }
+
+    /// Appends bytes and returns every event they complete (in the current mode).
+    public mutating func feed(_ bytes: [UInt8]) -> [IMAPParserEvent] {
+        append(bytes)
+        var events: [IMAPParserEvent] = []
+        while let event = nextEvent() { events.append(event) }
+        return events
+    }
+
+    public mutating func feed(_ buffer: ByteBuffer) -> [IMAPParserEvent] {
+        feed(Array(buffer.readableBytesView))
+    }
+
+    /// The next event, or nil when more bytes are needed.
+    public mutating func nextEvent() -> IMAPParserEvent? {
+        defer { compact() }
+        while true {
+            if skipRemaining > 0 {
+                let count = Int(min(skipRemaining, UInt64(input.count - readIndex)))
+                readIndex += count
+                skipRemaining -= UInt64(count)
+                scanIndex = readIndex
+                if skipRemaining > 0 { return nil }
+                continue
+            }
+            if literalRemaining > 0 {
+                let count = min(literalRemaining, input.count - readIndex)
+                pending.append(contentsOf: input[readIndex..<(readIndex + count)])
+                readIndex += count
+                literalRemaining -= count
+                scanIndex = readIndex
+                if literalRemaining > 0 { return nil }
+                continue
+            }
+            guard let lineEnd = findLineFeed() else {
+                if input.count - readIndex > limits.maxLineLength + 1 {
+                    let start = Array(input[readIndex..<(readIndex + 64)])
+                    readIndex = input.count
+                    scanIndex = readIndex
+                    if discardingLine { return nil }
+                    discardingLine = true
+                    return fail("line too long", line: start)
+                }
+                return nil
+            }
+            var line = Array(input[readIndex..<lineEnd])
+            readIndex = lineEnd + 1
+            scanIndex = readIndex
+            if line.last == 0x0D { line.removeLast() }
+            if discardingLine {
+                discardingLine = false
+                continue
+            }
+            if line.count > limits.maxLineLength { return fail("line too long", line: line) }
+            if pending.isEmpty {
+                switch mode {
+                case .authentication:
+                    return .authenticationLine(line)
+                case .idle:
+                    if String(decoding: line, as: UTF8.self).uppercased() == "DONE" { return .idleDone }
+                    return .error(tag: nil, message: "expected DONE")
+                case .commands:
+                    if line.isEmpty { continue }
+                }
+            }
+            if line.contains(0) { return fail("NUL byte in command", line: line) }
+            pending.append(contentsOf: line)
+            if let literal = literalHeader(line) {
+                guard let size = literal.size, size <= UInt64(limits.maxLiteralSize),
+                      UInt64(pending.count) + size <= UInt64(limits.maxCommandSize) else {
+                    if !literal.synchronizing, let size = literal.size {
+                        // The client sends the bytes anyway (RFC 7888 §4): drop them.
+                        skipRemaining = size
+                        discardingLine = true
+                    }
+                    return fail("literal too large")
+                }
+                pending.append(contentsOf: [0x0D, 0x0A])
+                literalRemaining = Int(size)
+                if literal.synchronizing { return .needsContinuation }
+                continue
+            }
+            let command = pending
+            pending.removeAll(keepingCapacity: false)
+            switch CommandParser.parse(command, maxDepth: limits.maxDepth) {
+            case .success(let tagged):
+                return .command(tagged)
+            case .failure(let failure):
+                return .error(tag: failure.tag, message: failure.error.message)
+            }
+        }
+    }
+
+    /// An error for the command being assembled: its tag when readable,
+    /// and the partial command is dropped.
+    private mutating func fail(_ message: String, line: [UInt8]? = nil) -> IMAPParserEvent {
+        let source = pending.isEmpty ? (line ?? []) : pending
+        let tag = Self.tag(of: source)
+        pending.removeAll(keepingCapacity: false)
+        literalRemaining = 0
+        return .error(tag: tag, message: message)
+    }
+
+    /// The tag at the start of a command, if it is a valid tag followed by a space.
+    static func tag(of bytes: [UInt8]) -> String? {
+        var end = 0
+        while end < bytes.count, end < 64, ByteClass.isTagChar(bytes[end]) { end += 1 }
+        guard end > 0, end < bytes.count, bytes[end] == UInt8(ascii: " ") else { return nil }
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
+    private mutating func findLineFeed() -> Int? {
+        var index = max(scanIndex, readIndex)
+        while index < input.count {
+            if input[index] == 0x0A { return index }
+            index += 1
+        }
+        scanIndex = index
+        return nil
+    }
+
+    /// A literal header at the end of a line: `{n}`, `{n+}` or `~{n}`. The
+    /// size is nil when it does not fit (the command is rejected).
+    private func literalHeader(_ line: [UInt8]) -> (size: UInt64?, synchronizing: Bool)? {
+        guard line.last == UInt8(ascii: "}"), let open = line.lastIndex(of: UInt8(ascii: "{")) else { return nil }
+        var digits = line[(open + 1)..<(line.count - 1)]
+        var synchronizing = true
+        if digits.last == UInt8(ascii: "+") {
+            synchronizing = false
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(ByteClass.isDigit) else { return nil }
+        guard digits.count <= 18 else { return (nil, synchronizing) }
+        let size = digits.reduce(UInt64(0)) { $0 * 10 + UInt64($1 - 0x30) }
+        return (size, synchronizing)
+    }
+
+    /// Drops consumed bytes so the buffer does not grow.
+    private mutating func compact() {
+        if readIndex == input.count {
+            input.removeAll(keepingCapacity: input.capacity <= 64 * 1024)
+            scanIndex -= readIndex
+            readIndex = 0
+        } else if readIndex > 64 * 1024, readIndex > input.count / 2 {
+            input.removeFirst(readIndex)
+            scanIndex -= readIndex
+            readIndex = 0
+        }
+    }
+}
