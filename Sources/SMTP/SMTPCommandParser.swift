@@ -115,17 +115,31 @@ public enum SMTPCommandParser {
         return parseRecipientParameters(split.rest).map { .rcpt(to: path, parameters: $0) }
     }
 
+    /// Splits ESMTP parameters (RFC 5321 §4.1.2 `esmtp-param`) into
+    /// upper-cased keywords and their values; a keyword given twice is an error.
+    static func keywordValuePairs(_ bytes: ArraySlice<UInt8>) -> Result<[(String, Substring?)], SMTPCommandError> {
+        var pairs: [(String, Substring?)] = []
+        var seen: Set<String> = []
+        for item in bytes.split(separator: 0x20) {
+            switch keywordAndValue(item) {
+            case .failure(let error): return .failure(error)
+            case .success(let pair):
+                guard seen.insert(pair.0).inserted else { return .failure(.invalidParameter("\(pair.0) given twice")) }
+                pairs.append(pair)
+            }
+        }
+        return .success(pairs)
+    }
+
     /// Mail-parameters (RFC 5321 §4.1.2): SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH.
     static func parseMailParameters(_ bytes: ArraySlice<UInt8>) -> Result<MailParameters, SMTPCommandError> {
         var parameters = MailParameters()
-        var seen: Set<String> = []
-        for item in bytes.split(separator: 0x20) {
-            let (name, value): (String, Substring?)
-            switch keywordAndValue(item) {
-            case .failure(let error): return .failure(error)
-            case .success(let pair): (name, value) = pair
-            }
-            guard seen.insert(name).inserted else { return .failure(.invalidParameter("\(name) given twice")) }
+        let pairs: [(String, Substring?)]
+        switch keywordValuePairs(bytes) {
+        case .failure(let error): return .failure(error)
+        case .success(let list): pairs = list
+        }
+        for (name, value) in pairs {
             switch (name, value) {
             case ("SIZE", let value?):
                 guard let size = decimal(String(value)) else { return .failure(.invalidParameter("SIZE")) }
@@ -165,14 +179,12 @@ public enum SMTPCommandParser {
     /// Rcpt-parameters: RFC 3461 NOTIFY and ORCPT.
     static func parseRecipientParameters(_ bytes: ArraySlice<UInt8>) -> Result<RecipientParameters, SMTPCommandError> {
         var parameters = RecipientParameters()
-        var seen: Set<String> = []
-        for item in bytes.split(separator: 0x20) {
-            let (name, value): (String, Substring?)
-            switch keywordAndValue(item) {
-            case .failure(let error): return .failure(error)
-            case .success(let pair): (name, value) = pair
-            }
-            guard seen.insert(name).inserted else { return .failure(.invalidParameter("\(name) given twice")) }
+        let pairs: [(String, Substring?)]
+        switch keywordValuePairs(bytes) {
+        case .failure(let error): return .failure(error)
+        case .success(let list): pairs = list
+        }
+        for (name, value) in pairs {
             switch (name, value) {
             case ("NOTIFY", let value?):
                 guard let notify = parseNotify(value) else { return .failure(.invalidParameter("NOTIFY")) }
