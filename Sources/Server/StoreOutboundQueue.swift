@@ -16,7 +16,9 @@ struct StoreOutboundQueue: OutboundQueue {
             smtpUTF8: dsn.smtpUTF8,
             bodyType: dsn.body.map(Self.bodyType) ?? .sevenBit,
             body: body)
-        return try await store.enqueueOutbound(draft).id
+        let queued = try await store.enqueueOutbound(draft)
+        ServerMetrics.messageQueued()
+        return queued.id
     }
 
     static func recipient(_ recipient: OutboundRecipient) -> OutboundMessageDraft.Recipient {
