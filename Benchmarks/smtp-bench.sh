@@ -46,22 +46,9 @@ if [ -z "${TERN:-}" ]; then
   fi
   TERN=$ROOT/.build-release/release/tern
 fi
-OWN_WORK=0
-if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d /tmp/tern-smtp-bench.XXXXXX); OWN_WORK=1; fi
-mkdir -p "$WORK"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ "$OWN_WORK" = 1 ]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-summary_field() { sed -n "s/.*SUMMARY.* $2=\([0-9.]*\).*/\1/p" "$1" | tail -1; }
+BENCH_NAME=tern-smtp-bench
+# shellcheck source=Benchmarks/bench-common.sh
+. "$(dirname "$0")/bench-common.sh"
 
 # The four batches: label-suffix size count connections
 BATCHES="4k-c1 4096 $COUNT 1
