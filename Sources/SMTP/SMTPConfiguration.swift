@@ -36,11 +36,13 @@ public struct SMTPConfiguration: Sendable {
     /// True: bare LF / bare CR in DATA become CRLF. False: the message is
     /// refused with `550 5.6.11` (RFC 5321 §2.3.8; SMTP smuggling).
     public var allowBareLineEndings: Bool
+    /// Told of each accepted message (metrics); nil for none.
+    public var messageObserver: (any SMTPMessageObserver)?
 
     public init(hostName: String, mode: SMTPMode, maxMessageSize: Int = 50 * 1024 * 1024, maxRecipients: Int = 100,
                 maxErrors: Int = 10, maxTextLineLength: Int? = 1000, maxCommandsBeforeAuthentication: Int = 20,
                 requireTLSForAuth: Bool = true, offersSTARTTLS: Bool, trustedNetworks: [IPNetwork] = [],
-                allowBareLineEndings: Bool = false) {
+                allowBareLineEndings: Bool = false, messageObserver: (any SMTPMessageObserver)? = nil) {
         self.hostName = hostName
         self.mode = mode
         self.maxMessageSize = maxMessageSize
@@ -52,5 +54,6 @@ public struct SMTPConfiguration: Sendable {
         self.offersSTARTTLS = offersSTARTTLS
         self.trustedNetworks = trustedNetworks
         self.allowBareLineEndings = allowBareLineEndings
+        self.messageObserver = messageObserver
     }
 }

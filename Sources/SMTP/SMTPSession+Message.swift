@@ -168,6 +168,7 @@ extension SMTPSession {
             "id": "\(id)", "size": "\(body.count)", "local": "\(copies.count)", "relayed": "\(relayed.count)",
             "queue": "\(queueID ?? "-")",
         ])
+        configuration.messageObserver?.messageAccepted(localCopies: copies.count, relayedRecipients: relayed.count)
         return reply(.ok, 2, 0, 0, "OK id=\(id)")
     }
 }

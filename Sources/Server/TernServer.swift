@@ -183,7 +183,8 @@ public final class TernServer: Sendable {
             offersSTARTTLS: listener.tls == .starttls,
             // Validated by the configuration loader.
             trustedNetworks: smtp.trustedNetworks.compactMap(IPNetwork.init),
-            allowBareLineEndings: smtp.allowBareLineEndings)
+            allowBareLineEndings: smtp.allowBareLineEndings,
+            messageObserver: MetricsMessageObserver())
     }
 
     private static func describe(_ mode: TLSMode) -> String {

@@ -1,0 +1,8 @@
+/// Told of every message a session accepted (after its `250`), so that the
+/// Server can count messages for `/metrics` without the SMTP module knowing
+/// of metrics.
+public protocol SMTPMessageObserver: Sendable {
+    /// `localCopies`: copies stored in local mailboxes; `relayedRecipients`:
+    /// recipients put in the outbound queue.
+    func messageAccepted(localCopies: Int, relayedRecipients: Int)
+}

@@ -1,0 +1,10 @@
+import SMTP
+
+/// Counts accepted SMTP messages for `/metrics`: one received per message,
+/// one delivered per local copy (queued ones are counted by the queue).
+struct MetricsMessageObserver: SMTPMessageObserver {
+    func messageAccepted(localCopies: Int, relayedRecipients: Int) {
+        ServerMetrics.messageReceived()
+        for _ in 0..<localCopies { ServerMetrics.messageDelivered() }
+    }
+}
