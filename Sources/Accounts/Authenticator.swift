@@ -56,7 +56,7 @@ public final class Authenticator: Sendable {
         log[metadataKey: "connection"] = "\(connection.id)"
         log[metadataKey: "remote"] = "\(connection.remoteAddress)"
         log[metadataKey: "protocol"] = "\(protocolName)"
-        log[metadataKey: "account"] = "\(Self.loggable(name))"
+        log[metadataKey: "account"] = "\(LoggableText.clean(name))"
 
         let throttled = !(throttle.configuration.exemptLoopback && connection.isLoopback)
         if throttled, await throttle.isLocked(address: connection.remoteAddress, account: accountKey) {
@@ -124,14 +124,5 @@ public final class Authenticator: Sendable {
                 continuation.resume(returning: hash != nil && matches)
             }
         }
-    }
-
-    /// The user name as logged: bounded and without control characters, so a
-    /// hostile name can't forge log lines.
-    static func loggable(_ name: String) -> String {
-        let cleaned = String(name.unicodeScalars.prefix(100).map { scalar in
-            scalar.value < 0x20 || scalar.value == 0x7F ? "?" : Character(scalar)
-        })
-        return name.unicodeScalars.count > 100 ? cleaned + "…" : cleaned
     }
 }

@@ -74,7 +74,7 @@ extension POP3Session {
             return fail(nil, "malformed authentication exchange")
         case .credentials(let authorizationID, let username, let password):
             if let authorizationID, authorizationID.lowercased() != username.lowercased() {
-                logger.info("authorization identity refused", metadata: ["user": "\(Self.loggable(username))"])
+                logger.info("authorization identity refused", metadata: ["user": "\(LoggableText.clean(username))"])
                 return fail(.authentication, "authorization identity not permitted")
             }
             return await login(username: username, password: password, method: method)
@@ -88,12 +88,12 @@ extension POP3Session {
                                                       connection: connection, protocolName: "pop3")
         switch result {
         case .invalidCredentials:
-            logger.info("login failed", metadata: ["user": "\(Self.loggable(username))", "method": "\(method)"])
+            logger.info("login failed", metadata: ["user": "\(LoggableText.clean(username))", "method": "\(method)"])
             return fail(.authentication, "authentication failed")
         case .temporarilyLocked:
             // RFC 3206 §4: SYS/TEMP tells the client to try again later rather
             // than to ask its user for a new password.
-            logger.info("login refused, temporarily locked", metadata: ["user": "\(Self.loggable(username))", "method": "\(method)"])
+            logger.info("login refused, temporarily locked", metadata: ["user": "\(LoggableText.clean(username))", "method": "\(method)"])
             return fail(.systemTemporary, "too many failed logins, try again later")
         case .success(let account):
             return await openMaildrop(account, method: method)
@@ -125,13 +125,5 @@ extension POP3Session {
         logger[metadataKey: "account"] = .string(account.address)
         logger.info("login", metadata: ["method": "\(method)", "messages": "\(snapshot.entries.count)"])
         return POP3Output(.ok(snapshot.summary))
-    }
-
-    /// A client-supplied name as logged: bounded, control characters replaced,
-    /// so a hostile name cannot forge log lines.
-    static func loggable(_ name: String) -> String {
-        let scalars = name.unicodeScalars.prefix(100).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }
-        let cleaned = String(String.UnicodeScalarView(scalars))
-        return name.unicodeScalars.count > 100 ? cleaned + "…" : cleaned
     }
 }

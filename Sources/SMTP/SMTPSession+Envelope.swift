@@ -59,7 +59,7 @@ extension SMTPSession {
             }
             do {
                 guard try await resolver.mayUseSender(mailbox, account: account) else {
-                    logger.info("sender refused", metadata: ["sender": "\(Self.loggable(mailbox.description))"])
+                    logger.info("sender refused", metadata: ["sender": "\(LoggableText.clean(mailbox.description))"])
                     return fail(.mailboxNameNotAllowed, 5, 7, 1, "Sender address not owned by \(account.address)")
                 }
             } catch {
@@ -111,7 +111,7 @@ extension SMTPSession {
             if outboundQueue == nil && !forwards.isEmpty {
                 // An alias forwarding outside, without a queue to send it through.
                 logger.warning("alias forwards dropped: no outbound queue",
-                               metadata: ["recipient": "\(Self.loggable(path.description))"])
+                               metadata: ["recipient": "\(LoggableText.clean(path.description))"])
                 guard !accounts.isEmpty else { return fail(.mailboxUnavailable, 5, 7, 1, "Relaying is not available") }
             }
             destination = .local(accounts: accounts, forwards: outboundQueue == nil ? [] : forwards)
@@ -122,7 +122,7 @@ extension SMTPSession {
             }
             destination = .relay
         case .unknownUser:
-            logger.info("unknown recipient", metadata: ["recipient": "\(Self.loggable(path.description))"])
+            logger.info("unknown recipient", metadata: ["recipient": "\(LoggableText.clean(path.description))"])
             return fail(.mailboxUnavailable, 5, 1, 1, "No such user here")
         case .routingRefused:
             return relayDenied(path)
@@ -134,7 +134,7 @@ extension SMTPSession {
 
     /// `554 5.7.1`: never an open relay.
     func relayDenied(_ path: ForwardPath) -> SMTPOutput {
-        logger.notice("relay denied", metadata: ["recipient": "\(Self.loggable(path.description))"])
+        logger.notice("relay denied", metadata: ["recipient": "\(LoggableText.clean(path.description))"])
         return fail(.transactionFailed, 5, 7, 1, "Relay access denied")
     }
 }

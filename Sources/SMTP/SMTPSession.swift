@@ -263,10 +263,4 @@ public final class SMTPSession {
 
     /// Relaying needs AUTH or a trusted network.
     var mayRelay: Bool { authenticatedAccount != nil || isTrustedNetwork }
-
-    /// A client-supplied text as logged: bounded, no control characters.
-    static func loggable(_ text: String) -> String {
-        let scalars = text.unicodeScalars.prefix(100).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }
-        return String(String.UnicodeScalarView(scalars)) + (text.unicodeScalars.count > 100 ? "…" : "")
-    }
 }
