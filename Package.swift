@@ -67,6 +67,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // The outbound SMTP client (RFC 5321 client side, RFC 3207 STARTTLS).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             linkerSettings: [.linkedLibrary("resolv")]
         ),
@@ -103,7 +107,11 @@ let package = Package(
         .testTarget(name: "POP3Tests", dependencies: ["POP3", "Accounts", "MailStore", "MailCore"]),
         .testTarget(
             name: "IMAPTests",
-            dependencies: ["IMAP", "MailCore", "MailStore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "IMAP", "MailCore", "MailStore", "Accounts",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "SMTPTests",
@@ -111,12 +119,16 @@ let package = Package(
                 "SMTP", "Accounts", "MailStore", "MailCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "MailStore", "Accounts", "MailCore", "POP3", "SMTP",
+                "Server", "MailStore", "Accounts", "MailCore", "POP3", "SMTP", "IMAP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

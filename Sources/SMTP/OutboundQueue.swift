@@ -36,6 +36,8 @@ public struct DSNParameters: Sendable, Hashable {
 public protocol OutboundQueue: Sendable {
     /// Stores a message for later delivery to `recipients`, durably, and
     /// returns its queue id. `sender` is nil for the null reverse-path.
+    /// `authenticatedUser` is the account address of a submission session
+    /// (its mail is DKIM-signed on the way out), nil for relayed mail.
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
-                 body: [UInt8]) async throws -> String
+                 authenticatedUser: String?, body: [UInt8]) async throws -> String
 }

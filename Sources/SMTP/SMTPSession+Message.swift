@@ -152,6 +152,7 @@ extension SMTPSession {
                 do {
                     queueID = try await outboundQueue.enqueue(
                         sender: current.sender.mailbox?.description, recipients: relayed, dsn: dsn,
+                        authenticatedUser: authenticatedAccount?.address,
                         body: received(for: relayed.count == 1 ? relayed[0].address : nil) + body)
                 } catch {
                     await delivery.rollBack(stored)

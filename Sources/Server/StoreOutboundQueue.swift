@@ -7,12 +7,13 @@ struct StoreOutboundQueue: OutboundQueue {
     let store: any MailStore
 
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
-                 body: [UInt8]) async throws -> String {
+                 authenticatedUser: String?, body: [UInt8]) async throws -> String {
         let draft = OutboundMessageDraft(
             sender: sender ?? "",
             recipients: recipients.map(Self.recipient),
             ret: dsn.ret.map(Self.returnContent),
             envelopeID: dsn.envelopeID,
+            authenticatedUser: authenticatedUser,
             smtpUTF8: dsn.smtpUTF8,
             bodyType: dsn.body.map(Self.bodyType) ?? .sevenBit,
             body: body)

@@ -48,11 +48,7 @@ final class SMTPDeliveryTests: TernEndToEndTestCase {
         try Data(toml.utf8).write(to: configURL)
         try ternOK(["domain", "add", domain])
         try ternOK(["account", "add", account, "--password-stdin"], stdin: password + "\n")
-        try startServer()
-        for port in [smtpPort, submissionPort, submissionsPort] where !LoopbackPorts.accepts(port) {
-            XCTFail("SMTP listener \(port) does not accept: \(serverLog)")
-            throw HarnessError.failed("smtp listener")
-        }
+        try startServer(alsoWaitFor: [smtpPort, submissionPort, submissionsPort])
     }
 
     @discardableResult

@@ -62,15 +62,7 @@ final class SMTPLoadTests: TernEndToEndTestCase {
 
     /// `tern serve` with the current config; waits until the MX listener accepts too.
     private func startSMTP() throws {
-        try startServer()
-        let deadline = Date().addingTimeInterval(30)
-        while !LoopbackPorts.accepts(smtpPort) {
-            guard Date() < deadline else {
-                XCTFail("SMTP listener \(smtpPort) does not accept: \(serverLog)")
-                throw HarnessError.timeout("smtp listener")
-            }
-            usleep(50_000)
-        }
+        try startServer(alsoWaitFor: [smtpPort])
     }
 
     /// Scripts/smtp_load.py send: 20 threads, 50 messages per connection, bodies of `size` bytes.

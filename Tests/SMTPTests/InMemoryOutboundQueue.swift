@@ -21,7 +21,7 @@ final class InMemoryOutboundQueue: OutboundQueue {
     func failNextEnqueue() { state.withLock { $0.failNext = true } }
 
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
-                 body: [UInt8]) async throws -> String {
+                 authenticatedUser: String?, body: [UInt8]) async throws -> String {
         try state.withLock { state in
             if state.failNext {
                 state.failNext = false

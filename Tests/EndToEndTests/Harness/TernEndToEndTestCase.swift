@@ -136,7 +136,10 @@ class TernEndToEndTestCase: XCTestCase {
 
     // MARK: the server
 
-    func startServer(file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Starts `tern serve` and waits (bounded) until the POP3 listeners and
+    /// every port in `alsoWaitFor` accept: listeners bind concurrently, so one
+    /// accepting says nothing about the others.
+    func startServer(alsoWaitFor extraPorts: [Int] = [], file: StaticString = #filePath, line: UInt = #line) throws {
         let child = try ChildProcess(executable: TernPaths.ternExecutable(),
                                      arguments: ["serve", "--config", configURL.path],
                                      directory: workDir, label: "tern-serve")
@@ -147,10 +150,11 @@ class TernEndToEndTestCase: XCTestCase {
                 XCTFail("tern serve exited early: \(child.result.transcript)", file: file, line: line)
                 throw HarnessError.failed("tern serve exited")
             }
-            if LoopbackPorts.accepts(pop3Port) && LoopbackPorts.accepts(pop3sPort) { return }
+            let ports = [pop3Port, pop3sPort].filter { $0 != 0 } + extraPorts
+            if ports.allSatisfy({ LoopbackPorts.accepts($0) }) { return }
             usleep(50_000)
         }
-        XCTFail("tern serve did not accept on \(pop3Port)/\(pop3sPort) within 60 s: \(child.result.transcript)",
+        XCTFail("tern serve did not accept on \([pop3Port, pop3sPort] + extraPorts) within 60 s: \(child.result.transcript)",
                 file: file, line: line)
         throw HarnessError.timeout("tern serve")
     }

@@ -1,0 +1,26 @@
+/// The policy of one IMAP listener, filled in by the server from its
+/// configuration (RFC 9051; LOGINDISABLED §6.2.3; APPENDLIMIT RFC 7889).
+public struct IMAPSessionConfiguration: Sendable {
+    /// Named in the greeting and BYE responses.
+    public var hostName: String
+    /// The listener is cleartext with STARTTLS (port 143); false for
+    /// implicit TLS (993) and for listeners without TLS.
+    public var offersSTARTTLS: Bool
+    /// `[authentication] allow_cleartext`: LOGIN and AUTHENTICATE on a
+    /// connection without TLS. Loopback connections may always log in.
+    public var allowCleartextAuthentication: Bool
+    /// Bounds of the command parser; `maxLiteralSize` is advertised as
+    /// APPENDLIMIT and is the largest message APPEND accepts.
+    public var parserLimits: IMAPParserLimits
+    /// Malformed commands (BAD) in a row before the session ends with `* BYE`.
+    public var maxConsecutiveBadCommands: Int
+
+    public init(hostName: String, offersSTARTTLS: Bool, allowCleartextAuthentication: Bool,
+                parserLimits: IMAPParserLimits = IMAPParserLimits(), maxConsecutiveBadCommands: Int = 10) {
+        self.hostName = hostName
+        self.offersSTARTTLS = offersSTARTTLS
+        self.allowCleartextAuthentication = allowCleartextAuthentication
+        self.parserLimits = parserLimits
+        self.maxConsecutiveBadCommands = maxConsecutiveBadCommands
+    }
+}

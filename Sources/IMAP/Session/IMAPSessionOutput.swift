@@ -1,0 +1,20 @@
+/// What the connection must send and do after a session step, like
+/// POP3Output and SMTPOutput.
+public struct IMAPSessionOutput: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case none
+        /// Start TLS after sending `bytes` (STARTTLS, RFC 9051 §6.2.1); the
+        /// connection discards any byte the client sent before the handshake.
+        case startTLS
+        /// Close the connection after sending `bytes` (LOGOUT, BYE).
+        case close
+    }
+
+    public var bytes: [UInt8]
+    public var action: Action
+
+    public init(bytes: [UInt8] = [], action: Action = .none) {
+        self.bytes = bytes
+        self.action = action
+    }
+}
