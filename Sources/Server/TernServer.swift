@@ -118,8 +118,14 @@ public final class TernServer: Sendable {
             defer { signalTask.cancel() }
             let httpTask = Task { await http.serve() }
             defer { http.close() }
+            let outboundTask = Task {
+                await OutboundDelivery(configuration: configuration, store: store, logger: logger).run()
+            }
+            defer { outboundTask.cancel() }
             try await listeners.serve()
             http.close()
+            outboundTask.cancel()
+            await outboundTask.value
             await httpTask.value
         } catch {
             releasePortWaiters()
