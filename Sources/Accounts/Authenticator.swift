@@ -22,6 +22,7 @@ public final class Authenticator: Sendable {
     private let store: any MailStore
     private let logger: Logger
     public let throttle: LoginThrottle
+    private let observer: (any AuthenticationObserver)?
 
     /// An Authenticator with the standard throttling (`LoginThrottleConfiguration.standard`).
     public convenience init(store: any MailStore, logger: Logger) {
@@ -35,10 +36,18 @@ public final class Authenticator: Sendable {
     }
 
     /// An Authenticator sharing `throttle` (e.g. with an injected clock).
-    public init(store: any MailStore, logger: Logger, throttle: LoginThrottle) {
+    public init(store: any MailStore, logger: Logger, throttle: LoginThrottle,
+                observer: (any AuthenticationObserver)? = nil) {
         self.store = store
         self.logger = logger
         self.throttle = throttle
+        self.observer = observer
+    }
+
+    /// An Authenticator with the standard throttling that tells `observer`
+    /// every outcome.
+    public convenience init(store: any MailStore, logger: Logger, observer: any AuthenticationObserver) {
+        self.init(store: store, logger: logger, throttle: LoginThrottle(configuration: .standard), observer: observer)
     }
 
     /// `username` is the full address; matching is case-insensitive.
@@ -48,6 +57,14 @@ public final class Authenticator: Sendable {
     /// `.invalidCredentials`, after the throttle's delay.
     public func authenticate(username: String, password: String, connection: ConnectionInfo,
                              protocolName: String) async -> AuthenticationResult {
+        let result = await check(username: username, password: password, connection: connection,
+                                 protocolName: protocolName)
+        observer?.authenticationFinished(protocolName: protocolName, result: result)
+        return result
+    }
+
+    private func check(username: String, password: String, connection: ConnectionInfo,
+                       protocolName: String) async -> AuthenticationResult {
         let name = username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let isPlausible = !name.isEmpty && name.utf8.count <= Self.maximumUsernameLength
         // The throttle's key for this account name (bounded, whatever the client sent).

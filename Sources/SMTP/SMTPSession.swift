@@ -119,7 +119,14 @@ public final class SMTPSession {
         decoder.append(bytes)
         var output: [UInt8] = []
         while !closed, let event = decoder.next() {
+            let started = ContinuousClock.now
+            let label = metricsLabel(event)
             let result = await handle(event)
+            if let observer = configuration.messageObserver {
+                let elapsed = ContinuousClock.now - started
+                observer.commandCompleted(label, seconds: Double(elapsed.components.seconds)
+                    + Double(elapsed.components.attoseconds) / 1e18)
+            }
             output += result.bytes
             switch result.action {
             case .none:
@@ -134,6 +141,25 @@ public final class SMTPSession {
             }
         }
         return SMTPOutput(bytes: output, action: closed ? .close : .none)
+    }
+
+    /// The verbs a latency histogram is kept for; anything else is "OTHER"
+    /// (a bounded label set whatever clients send).
+    static let metricsVerbs: Set<String> = [
+        "EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "HELP", "STARTTLS", "AUTH",
+    ]
+
+    /// The command an input event is timed as.
+    private func metricsLabel(_ event: SMTPInputEvent) -> String {
+        switch event {
+        case .line(let line):
+            if saslExchange != nil { return "AUTH" }
+            let verb = String(decoding: line.prefix { $0 != 0x20 }.prefix(8), as: UTF8.self).uppercased()
+            return Self.metricsVerbs.contains(verb) ? verb : "OTHER"
+        case .message, .messageRejected: return "DATA"
+        case .chunk: return "BDAT"
+        default: return "OTHER"
+        }
     }
 
     /// Called once the TLS handshake after STARTTLS has completed. RFC 3207

@@ -11,7 +11,25 @@ final class POP3LineSession: LineSession {
     init(session: POP3Session) { self.session = session }
 
     func greeting() async -> SessionOutput { Self.convert(session.greeting()) }
-    func handle(line: [UInt8]) async -> SessionOutput { Self.convert(await session.handle(line: line)) }
+    func handle(line: [UInt8]) async -> SessionOutput {
+        let started = ContinuousClock.now
+        let output = await session.handle(line: line)
+        ServerMetrics.commandDuration(protocolName: "pop3", command: Self.metricsLabel(line),
+                                      seconds: (ContinuousClock.now - started).seconds)
+        return Self.convert(output)
+    }
+
+    /// The POP3 commands (RFC 1939, 2449, 2595, 5034) a latency histogram
+    /// is kept for; anything else (and SASL lines) is "OTHER".
+    private static let metricsVerbs: Set<String> = [
+        "USER", "PASS", "APOP", "AUTH", "STLS", "CAPA", "STAT", "LIST", "RETR", "TOP", "DELE", "UIDL", "NOOP",
+        "RSET", "QUIT", "UTF8",
+    ]
+
+    private static func metricsLabel(_ line: [UInt8]) -> String {
+        let verb = String(decoding: line.prefix { $0 != 0x20 }.prefix(5), as: UTF8.self).uppercased()
+        return metricsVerbs.contains(verb) ? verb : "OTHER"
+    }
     func handleOverlongLine() async -> SessionOutput { Self.convert(session.handleOverlongLine()) }
     func tlsStarted(_ connection: ConnectionInfo) async { session.tlsStarted(connection) }
     func connectionClosed() async { await session.connectionClosed() }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailStore
 import XCTest
 @testable import Server
 
@@ -37,22 +38,48 @@ final class HTTPHealthMetricsTests: HTTPTestCase {
         return nil
     }
 
-    func testLoginCountersMoveWithAuthenticatorEvents() async throws {
+    func testLoginCountersMoveWithAuthenticatorOutcomes() async throws {
         let router = router(standardConfiguration())
         let series = #"tern_logins_total{protocol="pop3",result="failed"}"#
         let before = String(decoding: await get(router, "/metrics").body, as: UTF8.self)
         let start = try XCTUnwrap(Self.sample(before, series), before)
-        var logger = LoginMetricsLogHandler.wrap(Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        logger[metadataKey: "protocol"] = "pop3"
-        logger.notice("authentication failed: bad password")
-        logger.info("authentication succeeded")
+        let observer = MetricsAuthenticationObserver()
+        observer.authenticationFinished(protocolName: "POP3", result: .invalidCredentials)
+        observer.authenticationFinished(protocolName: "pop3", result: .temporarilyLocked)
         let response = await get(router, "/metrics")
         XCTAssertTrue(response.contentType.hasPrefix("text/plain; version=0.0.4"))
         let after = String(decoding: response.body, as: UTF8.self)
-        XCTAssertEqual(Self.sample(after, series), start + 1)
+        XCTAssertEqual(Self.sample(after, series), start + 2)
         XCTAssertNotNil(Self.sample(after, #"tern_logins_total{protocol="pop3",result="succeeded"}"#))
         XCTAssertNotNil(Self.sample(after, #"tern_connections_total{protocol="smtp"}"#))
         XCTAssertNotNil(Self.sample(after, "tern_messages_queued_total"))
+    }
+
+    /// Open connections go up and down; outbound outcomes count; the queue
+    /// length is read from the store at scrape time; command latencies
+    /// land in a histogram per protocol and command.
+    func testGaugesCountersAndLatencyHistograms() async throws {
+        let router = router(standardConfiguration())
+        let open = #"tern_connections_open{protocol="imap"}"#
+        let bounced = "tern_outbound_bounced_total"
+        let before = String(decoding: await get(router, "/metrics").body, as: UTF8.self)
+        let openBefore = try XCTUnwrap(Self.sample(before, open), before)
+        let bouncedBefore = try XCTUnwrap(Self.sample(before, bounced), before)
+        ServerMetrics.connectionOpened(protocolName: "imap")
+        ServerMetrics.connectionOpened(protocolName: "imap")
+        ServerMetrics.connectionClosed(protocolName: "imap")
+        MetricsQueueObserver().recipientBounced()
+        MetricsMessageObserver().commandCompleted("RCPT", seconds: 0.002)
+        _ = try await store.enqueueOutbound(OutboundMessageDraft(
+            sender: "a@example.com", recipients: [.init(address: "x@one.example"), .init(address: "y@two.example")],
+            body: Array("Subject: hi\r\n\r\nhello\r\n".utf8)))
+        let after = String(decoding: await get(router, "/metrics").body, as: UTF8.self)
+        XCTAssertEqual(Self.sample(after, open), openBefore + 1)
+        XCTAssertEqual(Self.sample(after, bounced), bouncedBefore + 1)
+        XCTAssertEqual(Self.sample(after, "tern_queue_recipients"), 2)
+        let count = #"tern_command_duration_seconds_count{protocol="smtp",command="RCPT"}"#
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(Self.sample(after, count), after), 1)
+        XCTAssertTrue(after.contains(#"tern_command_duration_seconds_bucket{protocol="smtp",command="RCPT",le="#), after)
     }
 
     func testHTTPTableLoadsRendersAndRejects() throws {

@@ -78,6 +78,10 @@ struct HTTPRouter: Sendable {
             return await health()
         case .metrics:
             guard isAdmin(request) else { return .plain(.forbidden) }
+            // The queue length is read from the store at each scrape.
+            if let queued = try? await store.queuedMessages() {
+                ServerMetrics.queueLength(queued.reduce(0) { $0 + $1.recipients.count { !$0.state.isFinal } })
+            }
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                 body: ServerMetrics.registry.emitToBuffer())
         }

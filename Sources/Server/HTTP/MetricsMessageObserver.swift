@@ -7,4 +7,8 @@ struct MetricsMessageObserver: SMTPMessageObserver {
         ServerMetrics.messageReceived()
         for _ in 0..<localCopies { ServerMetrics.messageDelivered() }
     }
+
+    func commandCompleted(_ command: String, seconds: Double) {
+        ServerMetrics.commandDuration(protocolName: "smtp", command: command, seconds: seconds)
+    }
 }

@@ -17,9 +17,14 @@ public enum ServerMetrics {
                 _ = Counter(label: "tern_logins_total", dimensions: [("protocol", protocolName), ("result", result)])
             }
         }
-        for name in ["tern_messages_received_total", "tern_messages_delivered_total", "tern_messages_queued_total"] {
+        for name in ["tern_messages_received_total", "tern_messages_delivered_total", "tern_messages_queued_total",
+                     "tern_outbound_delivered_total", "tern_outbound_bounced_total", "tern_outbound_deferred_total"] {
             _ = Counter(label: name)
         }
+        for protocolName in ["imap", "pop3", "smtp", "submission", "http"] {
+            Meter(label: "tern_connections_open", dimensions: [("protocol", protocolName)]).set(0.0)
+        }
+        Meter(label: "tern_queue_recipients").set(0.0)
         return registry
     }()
 
@@ -30,6 +35,7 @@ public enum ServerMetrics {
     public static func connectionOpened(protocolName: String) {
         bootstrap()
         Counter(label: "tern_connections_total", dimensions: [("protocol", protocolName)]).increment()
+        Meter(label: "tern_connections_open", dimensions: [("protocol", protocolName)]).increment()
     }
 
     /// One authentication attempt and its outcome.
@@ -39,6 +45,31 @@ public enum ServerMetrics {
                 dimensions: [("protocol", protocolName), ("result", succeeded ? "succeeded" : "failed")]).increment()
     }
 
+    /// One connection of that protocol ended (the open-connections gauge
+    /// goes up in `connectionOpened`).
+    public static func connectionClosed(protocolName: String) {
+        bootstrap()
+        Meter(label: "tern_connections_open", dimensions: [("protocol", protocolName)]).decrement()
+    }
+
+    /// How long one command took, from its bytes arriving to its reply
+    /// being ready: a Prometheus histogram per protocol and command.
+    public static func commandDuration(protocolName: String, command: String, seconds: Double) {
+        bootstrap()
+        Timer(label: "tern_command_duration_seconds", dimensions: [("protocol", protocolName), ("command", command)],
+              preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1_000_000_000))
+    }
+
+    /// Recipients waiting in the outbound queue (queued or being delivered), set at each scrape.
+    public static func queueLength(_ recipients: Int) {
+        bootstrap()
+        Meter(label: "tern_queue_recipients").set(Double(recipients))
+    }
+
+    public static func outboundDelivered() { count("tern_outbound_delivered_total") }
+    public static func outboundBounced() { count("tern_outbound_bounced_total") }
+    public static func outboundDeferred() { count("tern_outbound_deferred_total") }
+
     public static func messageReceived() { count("tern_messages_received_total") }
     public static func messageDelivered() { count("tern_messages_delivered_total") }
     public static func messageQueued() { count("tern_messages_queued_total") }
@@ -47,4 +78,9 @@ public enum ServerMetrics {
         bootstrap()
         Counter(label: label).increment()
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for histograms.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
