@@ -3,7 +3,7 @@ import XCTest
 
 /// The real `tern serve` with HTTP and HTTPS listeners: a Python client that
 /// knows only an address and a password reads the autoconfig document and
-/// logs in by POP3 and SMTP submission with exactly those settings
+/// logs in by IMAP, POP3 and SMTP submission with exactly those settings
 /// (Scripts/autoconfig_e2e.py); every document is parsed with xml.etree or
 /// plistlib and hostile HTTP input gets 4xx.
 final class AutoconfigTests: TernEndToEndTestCase {

@@ -3,15 +3,15 @@
 
 The client knows only an e-mail address and a password (and where the HTTP
 endpoint is, which DNS would tell it): it reads the Thunderbird autoconfig
-document, then logs in by POP3 and SMTP submission with exactly the settings
-it was given (IMAP entries are only checked in the documents: IMAP is not
-served yet). Autodiscover, the Apple profile, the settings page, /healthz and
+document, then logs in by IMAP, POP3 and SMTP submission with exactly the
+settings it was given, finding the messages it sent. Autodiscover, the Apple profile, the settings page, /healthz and
 /metrics are read and parsed too (xml.etree, plistlib), and hostile requests
 must get a 4xx while the server keeps serving.
 """
 import argparse
 import email.message
 import http.client
+import imaplib
 import plistlib
 import poplib
 import re
@@ -107,6 +107,16 @@ def pop3_login(server, user, password):
     return client
 
 
+def imap_login(server, user, password):
+    if server["socketType"] == "SSL":
+        client = imaplib.IMAP4_SSL(server["hostname"], server["port"], ssl_context=tls_context(), timeout=TIMEOUT)
+    else:
+        client = imaplib.IMAP4(server["hostname"], server["port"], timeout=TIMEOUT)
+        client.starttls(ssl_context=tls_context())
+    client.login(user, password)
+    return client
+
+
 def smtp_login(server, user, password):
     if server["socketType"] == "SSL":
         client = smtplib.SMTP_SSL(server["hostname"], server["port"], timeout=TIMEOUT, context=tls_context())
@@ -173,6 +183,21 @@ def use_the_settings(args, root):
         for subject in subjects:
             check(any(subject in text for text in texts), "message %r read back by pop3 %d" % (subject, server["port"]))
         print("pop3 %s %d: %d messages, all sent ones present" % (server["socketType"], server["port"], count))
+
+    imap = [s for s in incoming if s["type"] == "imap"]
+    imap_before = metric(args, 'tern_logins_total{protocol="imap",result="succeeded"}')
+    for server in imap:
+        client = imap_login(server, user(server), args.password)
+        typ, data = client.select("INBOX", readonly=True)
+        check(typ == "OK", "imap select %r" % data)
+        for subject in subjects:
+            typ, data = client.search(None, "SUBJECT", '"%s"' % subject)
+            check(typ == "OK" and data[0].split(), "message %r found by imap %d" % (subject, server["port"]))
+        client.logout()
+        print("imap %s %d: all sent messages found" % (server["socketType"], server["port"]))
+    if imap:
+        imap_after = metric(args, 'tern_logins_total{protocol="imap",result="succeeded"}')
+        check(imap_after >= imap_before + len(imap), "imap logins succeeded %s -> %s" % (imap_before, imap_after))
 
     try:
         pop3_login(pop3[0], args.address, args.password + "-wrong")
