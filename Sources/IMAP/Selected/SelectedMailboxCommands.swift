@@ -3,7 +3,9 @@ import MailStore
 
 /// SELECT/EXAMINE and the commands that change the selected mailbox's
 /// messages (RFC 9051 §6.3.2, §6.3.3, §6.4; UIDPLUS RFC 4315; MOVE RFC 6851;
-/// CONDSTORE/QRESYNC RFC 7162).
+/// CONDSTORE/QRESYNC RFC 7162). The commands live in their own files:
+/// SelectCommand.swift, StoreCommand.swift, CopyMoveCommand.swift,
+/// ExpungeCommand.swift.
 public enum SelectedMailboxCommands {
     /// The result of SELECT or EXAMINE: the new view on OK (the previous
     /// selection is closed either way, RFC 9051 §6.3.2), and whether the
@@ -20,43 +22,41 @@ public enum SelectedMailboxCommands {
         }
     }
 
-    /// SELECT (`readOnly` false) or EXAMINE: FLAGS, EXISTS, OK [UIDVALIDITY],
-    /// [UIDNEXT], [PERMANENTFLAGS], [HIGHESTMODSEQ] untagged data and
-    /// `OK [READ-WRITE]`/`[READ-ONLY]`; `(CONDSTORE)` and `(QRESYNC (...))`
-    /// parameters with VANISHED (EARLIER) and FETCH of changes since.
-    public static func select(_ name: MailboxName, parameters: [CommandParameter], readOnly: Bool,
-                              context: CommandContext) async -> Selection {
-        Selection(result: .no("not implemented"), selected: nil)
+    /// What a failing store call answers: the client learns the command
+    /// failed, the log gets the reason (RFC 5530 SERVERBUG).
+    static func storeFailure(_ error: any Error, command: String, context: CommandContext) -> CommandResult {
+        context.logger.error("IMAP \(command) failed: \(error)")
+        return .no("\(command) failed: internal error", code: .serverBug)
     }
 
-    /// EXPUNGE (`uids` nil) or UID EXPUNGE (RFC 4315 §2.1): removes the
-    /// `\Deleted` messages (of `uids`) and reports EXPUNGE/VANISHED.
-    public static func expunge(uids: SequenceSet?, selected: SelectedMailbox,
-                               context: CommandContext) async -> CommandResult {
-        .no("not implemented")
+    /// The store mailbox a client's name designates, or the NO to answer:
+    /// `[NONEXISTENT]` for an invalid or unknown name unless `missingCode`
+    /// says otherwise (COPY and MOVE answer `[TRYCREATE]`, RFC 9051 §6.4.7).
+    static func lookUp(_ name: MailboxName, missingCode: ResponseCode = .nonExistent,
+                       context: CommandContext) async -> Result<Mailbox, LookUpFailure> {
+        let storeName: String
+        do {
+            storeName = try MailboxNameCodec.decode(name, encoding: context.nameEncoding)
+        } catch {
+            return .failure(LookUpFailure(result: .no("invalid mailbox name: \(error.reason)", code: missingCode)))
+        }
+        do {
+            guard let mailbox = try await context.store.mailbox(accountID: context.account.id, name: storeName) else {
+                return .failure(LookUpFailure(result: .no("no such mailbox", code: missingCode)))
+            }
+            return .success(mailbox)
+        } catch {
+            return .failure(LookUpFailure(result: storeFailure(error, command: "mailbox lookup", context: context)))
+        }
     }
 
-    /// CLOSE: silently expunges `\Deleted` messages unless read-only (RFC 9051 §6.4.1).
-    public static func close(selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        .no("not implemented")
+    /// A failed mailbox lookup, carrying the answer for the client.
+    struct LookUpFailure: Error {
+        var result: CommandResult
     }
 
-    /// STORE / UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3).
-    public static func store(_ set: SequenceSet, unchangedSince: UInt64?, action: StoreAction, uid: Bool,
-                             selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        .no("not implemented")
-    }
-
-    /// COPY / UID COPY with COPYUID (RFC 4315 §3); `[TRYCREATE]` for a missing target.
-    public static func copy(_ set: SequenceSet, to name: MailboxName, uid: Bool,
-                            selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        .no("not implemented")
-    }
-
-    /// MOVE / UID MOVE (RFC 6851 §3): COPYUID in an untagged OK, then
-    /// EXPUNGE (or VANISHED) of the moved messages.
-    public static func move(_ set: SequenceSet, to name: MailboxName, uid: Bool,
-                            selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        .no("not implemented")
+    /// The CONDSTORE features are in use: enabled, or implied by QRESYNC (RFC 7162 §3.2.3).
+    static func condStoreOn(_ enabled: EnabledExtensions) -> Bool {
+        enabled.contains(.condstore) || enabled.contains(.qresync)
     }
 }

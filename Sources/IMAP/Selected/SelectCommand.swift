@@ -1,0 +1,123 @@
+import MailCore
+import MailStore
+
+extension SelectedMailboxCommands {
+    /// SELECT (`readOnly` false) or EXAMINE: FLAGS, EXISTS, OK [UIDVALIDITY],
+    /// [UIDNEXT], [PERMANENTFLAGS], [HIGHESTMODSEQ] untagged data and
+    /// `OK [READ-WRITE]`/`[READ-ONLY]`; `(CONDSTORE)` and `(QRESYNC (...))`
+    /// parameters with VANISHED (EARLIER) and FETCH of changes since.
+    public static func select(_ name: MailboxName, parameters: [CommandParameter], readOnly: Bool,
+                              context: CommandContext) async -> Selection {
+        let command = readOnly ? "EXAMINE" : "SELECT"
+        let options: SelectOptions
+        switch SelectOptions.parse(parameters, enabled: context.enabled) {
+        case .success(let parsed): options = parsed
+        case .failure(let error): return Selection(result: .bad(error.reason), selected: nil)
+        }
+
+        let mailbox: Mailbox
+        switch await lookUp(name, context: context) {
+        case .success(let found): mailbox = found
+        case .failure(let failure): return Selection(result: failure.result, selected: nil)
+        }
+        // The mailbox first, then its messages: see `SelectedMailbox.init`.
+        let records: [MessageRecord]
+        let tombstones: [MailboxChange]
+        do {
+            records = try await context.store.messages(mailboxID: mailbox.id)
+            if let qresync = options.qresync, qresync.uidValidity == mailbox.uidValidity {
+                tombstones = try await context.store.changes(mailboxID: mailbox.id, after: ModSeq(clamping: qresync.modSeq))
+                    .filter { $0.kind == .expunged }
+            } else {
+                tombstones = []
+            }
+        } catch {
+            return Selection(result: storeFailure(error, command: command, context: context), selected: nil)
+        }
+        let view = SelectedMailbox(mailbox: mailbox, records: records, isReadOnly: readOnly)
+        var enabled: EnabledExtensions = []
+        if options.condStore || options.qresync != nil { enabled.insert(.condstore) }
+
+        var untagged = openingResponses(view, context: context)
+        if let qresync = options.qresync, qresync.uidValidity == mailbox.uidValidity {
+            untagged += resynchronization(qresync, view: view, tombstones: tombstones)
+        }
+        let code: ResponseCode = readOnly ? .readOnly : .readWrite
+        return Selection(result: .ok("\(command) completed", code: code, untagged: untagged),
+                         selected: view, enabled: enabled)
+    }
+
+    /// The untagged data every SELECT/EXAMINE sends (RFC 9051 §6.3.2; rev1
+    /// RECENT and UNSEEN, RFC 3501 §6.3.1; HIGHESTMODSEQ, RFC 7162 §3.1.2.1).
+    static func openingResponses(_ view: SelectedMailbox, context: CommandContext) -> [UntaggedResponse] {
+        let mailbox = view.mailbox
+        let messages = view.allMessages
+        var keywords: [String] = []
+        var seenKeywords: Set<String> = []
+        for message in messages {
+            for keyword in message.record.keywords where seenKeywords.insert(keyword.lowercased()).inserted {
+                keywords.append(keyword)
+            }
+        }
+        let rev2 = context.enabled.contains(.imap4rev2)
+        var untagged: [UntaggedResponse] = [
+            .flags(IMAPFlags.systemFlagNames + keywords),
+            .exists(UInt32(messages.count)),
+        ]
+        if !rev2 { untagged.append(.recent(0)) }
+        untagged.append(.condition(.ok, ResponseText(code: .uidValidity(mailbox.uidValidity), "UIDs valid")))
+        untagged.append(.condition(.ok, ResponseText(code: .uidNext(mailbox.uidNext), "Predicted next UID")))
+        // RFC 9051 §7.1: `\*` says new keywords can be stored; EXAMINE allows no change at all.
+        let permanent = view.isReadOnly ? [] : IMAPFlags.systemFlagNames + keywords + ["\\*"]
+        untagged.append(.condition(.ok, ResponseText(code: .permanentFlags(permanent),
+                                                     view.isReadOnly ? "No permanent flags" : "Flags permitted")))
+        untagged.append(.condition(.ok, ResponseText(code: .highestModSeq(UInt64(max(mailbox.highestModSeq, 0))),
+                                                     "Highest")))
+        if !rev2, let firstUnseen = messages.first(where: { !$0.record.flags.contains(.seen) }) {
+            untagged.append(.condition(.ok, ResponseText(code: .unseen(firstUnseen.sequenceNumber),
+                                                         "First unseen")))
+        }
+        if rev2 {
+            // RFC 9051 §6.3.2: a rev2 server sends the mailbox's LIST response.
+            let attributes = mailbox.specialUse.map { [$0.rawValue] } ?? []
+            untagged.append(.list(ListResponse(attributes: attributes,
+                                               mailbox: MailboxNameCodec.encode(mailbox.name,
+                                                                                encoding: context.nameEncoding))))
+        }
+        return untagged
+    }
+
+    /// QRESYNC (RFC 7162 §3.2.5): `VANISHED (EARLIER)` for known UIDs
+    /// expunged after the client's MODSEQ, then `FETCH (UID FLAGS MODSEQ)`
+    /// for every message changed after it.
+    static func resynchronization(_ qresync: QResyncParameters, view: SelectedMailbox,
+                                  tombstones: [MailboxChange]) -> [UntaggedResponse] {
+        var untagged: [UntaggedResponse] = []
+        let highest = max(view.mailbox.uidNext, 2) - 1
+        let vanished = tombstones.map(\.uid).filter { uid in
+            qresync.knownUIDs.map { Self.set($0, contains: uid, highest: highest) } ?? true
+        }
+        if !vanished.isEmpty {
+            untagged.append(.vanished(earlier: true, SequenceSet(numbers: vanished)))
+        }
+        for message in view.allMessages where UInt64(max(message.record.modSeq, 0)) > qresync.modSeq {
+            untagged.append(.fetch(message.sequenceNumber, SelectedMailbox.flagUpdate(message.record, enabled: .qresync)))
+        }
+        return untagged
+    }
+
+    /// Whether a UID set (`*` being `highest`) holds `uid`.
+    static func set(_ set: SequenceSet, contains uid: MessageUID, highest: MessageUID) -> Bool {
+        guard case .elements(let elements) = set else { return false }
+        func value(_ number: SequenceNumber) -> MessageUID {
+            if case .number(let value) = number { return value }
+            return highest
+        }
+        return elements.contains { element in
+            switch element {
+            case .single(let number): return value(number) == uid
+            case .range(let a, let b): return (min(value(a), value(b))...max(value(a), value(b))).contains(uid)
+            }
+        }
+    }
+}

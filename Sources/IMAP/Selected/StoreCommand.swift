@@ -1,0 +1,81 @@
+import MailCore
+import MailStore
+
+extension SelectedMailboxCommands {
+    /// STORE / UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3).
+    ///
+    /// Without `.SILENT` every named message gets `* n FETCH (FLAGS (...))`
+    /// (with UID for UID STORE, MODSEQ under CONDSTORE). With `.SILENT`
+    /// and CONDSTORE the changed messages still get `FETCH (MODSEQ (m))`
+    /// (RFC 7162 §3.1.3). Messages that changed after UNCHANGEDSINCE are
+    /// left alone and listed in the tagged `OK [MODIFIED set]`.
+    /// UNCHANGEDSINCE turns CONDSTORE on (RFC 7162 §3.1): the session
+    /// should add `.condstore` to its enabled set when it sees one.
+    public static func store(_ set: SequenceSet, unchangedSince: UInt64?, action: StoreAction, uid: Bool,
+                             selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
+        let command = uid ? "UID STORE" : "STORE"
+        guard let parsed = IMAPFlags.parse(action.flags) else {
+            return .bad("invalid flag in \(command)")
+        }
+        guard !selected.isReadOnly else { return .no("mailbox is read-only (EXAMINE)") }
+        let targets: [SelectedMessage]
+        do {
+            targets = try selected.messages(in: set, uid: uid)
+        } catch {
+            return .bad(error.reason)
+        }
+        // Messages whose expunge is not reported yet cannot change any more.
+        var candidates = targets.filter { !selected.isExpunged(uid: $0.uid) }
+        var modified: [SelectedMessage] = []
+        let changed: [MessageRecord]
+        do {
+            if let unchangedSince {
+                // RFC 7162 §3.1.3: compare with the stored MODSEQ, not the view's copy.
+                let current = try await SelectedMailbox.records(candidates.map(\.uid), in: selected.mailbox.id,
+                                                                store: context.store)
+                let modSeqs = Dictionary(current.map { ($0.uid, $0.modSeq) }, uniquingKeysWith: max)
+                modified = candidates.filter { message in
+                    modSeqs[message.uid].map { UInt64(max($0, 0)) > unchangedSince } ?? false
+                }
+                let refused = Set(modified.map(\.uid))
+                candidates = candidates.filter { modSeqs[$0.uid] != nil && !refused.contains($0.uid) }
+            }
+            changed = candidates.isEmpty ? [] : try await context.store.updateFlags(
+                mailboxID: selected.mailbox.id, uids: candidates.map(\.uid),
+                operation: operation(action.operation), flags: parsed.flags, keywords: parsed.keywords)
+        } catch {
+            return storeFailure(error, command: command, context: context)
+        }
+        selected.noteOwnChanges(changed)
+
+        let condStore = condStoreOn(context.enabled) || unchangedSince != nil
+        let changedUIDs = Set(changed.map(\.uid))
+        var untagged: [UntaggedResponse] = []
+        for candidate in candidates {
+            guard let message = selected.message(uid: candidate.uid) else { continue }
+            let record = message.record
+            var items: [FetchItem] = []
+            if !action.silent { items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords))) }
+            if !action.silent || (condStore && changedUIDs.contains(record.uid)) {
+                if uid { items.append(.uid(record.uid)) }
+                if condStore { items.append(.modSeq(UInt64(max(record.modSeq, 0)))) }
+            }
+            if !items.isEmpty { untagged.append(.fetch(message.sequenceNumber, items)) }
+        }
+        if !modified.isEmpty {
+            // RFC 7162 §3.1.3: sequence numbers for STORE, UIDs for UID STORE.
+            let numbers = modified.map { uid ? $0.uid : $0.sequenceNumber }
+            return .ok("Conditional \(command) failed for some messages", code: .modified(SequenceSet(numbers: numbers)),
+                       untagged: untagged)
+        }
+        return .ok("\(command) completed", untagged: untagged)
+    }
+
+    static func operation(_ operation: StoreAction.Operation) -> FlagOperation {
+        switch operation {
+        case .replace: return .replace
+        case .add: return .add
+        case .remove: return .remove
+        }
+    }
+}
