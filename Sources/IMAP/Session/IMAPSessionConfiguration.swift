@@ -14,6 +14,16 @@ public struct IMAPSessionConfiguration: Sendable {
     public var parserLimits: IMAPParserLimits
     /// Malformed commands (BAD) in a row before the session ends with `* BYE`.
     public var maxConsecutiveBadCommands: Int
+    /// The version the ID response names (RFC 2971 §3.3); the server sets
+    /// it from its own version.
+    public var serverVersion: String = "0.1.0"
+    /// The largest command (with its literals) accepted before login; a
+    /// client that sends more is closed with `* BYE`, so nobody can make
+    /// the server buffer an APPENDLIMIT-sized literal without a password.
+    public var maxCommandSizeBeforeLogin: Int = 64 * 1024
+    /// Commands accepted before login (DESIGN.md: every input has a bound);
+    /// the next one gets `* BYE`.
+    public var maxCommandsBeforeLogin: Int = 50
 
     public init(hostName: String, offersSTARTTLS: Bool, allowCleartextAuthentication: Bool,
                 parserLimits: IMAPParserLimits = IMAPParserLimits(), maxConsecutiveBadCommands: Int = 10) {
