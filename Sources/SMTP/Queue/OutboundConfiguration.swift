@@ -23,12 +23,15 @@ public struct OutboundConfiguration: Sendable {
     /// TLS policy and credentials used with the smarthost, when the router has one.
     public var smarthostTLS: OutboundTLSPolicy
     public var smarthostCredentials: SMTPClientCredentials?
+    /// Messages taken from the queue per pass.
+    public var batchSize: Int
 
     public init(hostName: String, firstRetryInterval: TimeInterval = 300, maxRetryInterval: TimeInterval = 4 * 3600,
                 giveUpAfter: TimeInterval = 5 * 86400, delayWarningAfter: TimeInterval = 4 * 3600,
                 pollInterval: TimeInterval = 5, concurrentDeliveries: Int = 20,
                 tlsPolicies: [String: OutboundTLSPolicy] = [:], defaultTLS: OutboundTLSPolicy = .opportunistic,
-                smarthostTLS: OutboundTLSPolicy = .opportunistic, smarthostCredentials: SMTPClientCredentials? = nil) {
+                smarthostTLS: OutboundTLSPolicy = .opportunistic, smarthostCredentials: SMTPClientCredentials? = nil,
+                batchSize: Int = 500) {
         self.hostName = hostName
         self.firstRetryInterval = firstRetryInterval
         self.maxRetryInterval = maxRetryInterval
@@ -40,5 +43,6 @@ public struct OutboundConfiguration: Sendable {
         self.defaultTLS = defaultTLS
         self.smarthostTLS = smarthostTLS
         self.smarthostCredentials = smarthostCredentials
+        self.batchSize = max(1, batchSize)
     }
 }

@@ -22,19 +22,101 @@ public protocol QueueRunnerObserver: Sendable {
 /// A recipient is marked `delivering` before its transaction and
 /// `delivered` as soon as the remote accepted it, so after a crash it is
 /// never sent twice once accepted (`requeueInterruptedDeliveries` only
-/// returns recipients whose outcome was never recorded).
+/// returns recipients whose outcome was never recorded). The one window
+/// left is a crash between the remote's `250` and that update: the
+/// recipient is then sent again after the restart (Postfix has the same
+/// window; RFC 5321 §6.1 prefers a duplicate to a loss).
 public final class QueueRunner: Sendable {
+    let store: any MailStore
+    let router: MXRouter
+    let transport: any OutboundTransport
+    let configuration: OutboundConfiguration
+    let schedule: RetrySchedule
+    let signer: DKIMOutboundSigner
+    let notifications: BounceBuilder
+    let observer: (any QueueRunnerObserver)?
+    let logger: Logger
+    private let wakeSignal = WakeSignal()
+
     public init(store: any MailStore, router: MXRouter, transport: any OutboundTransport,
                 configuration: OutboundConfiguration, dkimKeys: DKIMKeyStore?,
-                observer: (any QueueRunnerObserver)? = nil, logger: Logger) {}
+                observer: (any QueueRunnerObserver)? = nil, logger: Logger) {
+        self.store = store
+        self.router = router
+        self.transport = transport
+        self.configuration = configuration
+        self.schedule = RetrySchedule(configuration)
+        self.signer = DKIMOutboundSigner(keys: dkimKeys, logger: logger)
+        self.notifications = BounceBuilder(store: store, hostName: configuration.hostName, logger: logger)
+        self.observer = observer
+        self.logger = logger
+    }
 
     /// Runs until the task is cancelled.
-    public func run() async {}
+    public func run() async {
+        do {
+            let requeued = try await store.requeueInterruptedDeliveries()
+            if requeued > 0 {
+                logger.notice("requeued recipients whose delivery was interrupted", metadata: ["count": "\(requeued)"])
+            }
+        } catch {
+            logger.error("cannot requeue interrupted deliveries", metadata: ["error": "\(error)"])
+        }
+        while !Task.isCancelled {
+            let (due, recorded) = await pass(now: Date())
+            // A full batch that moved on means more is due: go on at once.
+            if due >= max(1, configuration.batchSize) && recorded > 0 { continue }
+            await wakeSignal.wait(timeout: configuration.pollInterval)
+        }
+    }
 
     /// Makes the runner look at the queue now (new message, `tern queue flush`).
-    public func wake() {}
+    public func wake() {
+        wakeSignal.signal()
+    }
 
     /// One pass over the due recipients; returns when their attempts are
     /// recorded. For tests and `tern queue flush` in a stopped server.
-    public func runOnce(now: Date = Date()) async {}
+    public func runOnce(now: Date = Date()) async {
+        _ = await pass(now: now)
+    }
+
+    /// Attempts every due message (up to `batchSize`), at most
+    /// `concurrentDeliveries` at once, then removes finished messages (their
+    /// notifications are queued by then). Returns how many messages were
+    /// due and how many recipients got a new state.
+    func pass(now: Date) async -> (due: Int, recorded: Int) {
+        let due: [(QueuedMessage, [QueuedRecipient])]
+        do {
+            due = try await store.dueRecipients(now: now, limit: max(1, configuration.batchSize))
+        } catch {
+            logger.error("cannot read the queue", metadata: ["error": "\(error)"])
+            return (0, 0)
+        }
+        let routes = RouteCache(router: router)
+        let limit = max(1, configuration.concurrentDeliveries)
+        let recorded = await withTaskGroup(of: Int.self) { group -> Int in
+            var running = 0
+            var recorded = 0
+            for (message, recipients) in due {
+                if Task.isCancelled { break }
+                if running >= limit {
+                    recorded += await group.next() ?? 0
+                    running -= 1
+                }
+                group.addTask { await self.deliver(message, recipients: recipients, routes: routes, now: now) }
+                running += 1
+            }
+            for await count in group { recorded += count }
+            return recorded
+        }
+        let store = self.store
+        do {
+            let removed = try await uncancellable { try await store.removeFinishedQueuedMessages() }
+            if !removed.isEmpty { logger.debug("removed finished messages", metadata: ["ids": "\(removed)"]) }
+        } catch {
+            logger.error("cannot remove finished messages", metadata: ["error": "\(error)"])
+        }
+        return (due.count, recorded)
+    }
 }
