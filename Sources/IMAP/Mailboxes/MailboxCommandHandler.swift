@@ -15,6 +15,34 @@ public enum MailboxCommandHandler {
     /// Refusals carry RFC 5530 codes (`[NONEXISTENT]`, `[ALREADYEXISTS]`,
     /// `[TRYCREATE]`, `[TOOBIG]`/`[LIMIT]`, `[CANNOT]`).
     public static func handle(_ command: IMAPCommand, context: CommandContext) async -> CommandResult {
-        .bad("not implemented")
+        switch command {
+        case .create(let name, let parameters):
+            return await MailboxTreeCommands.create(name, parameters: parameters, context: context)
+        case .delete(let name):
+            return await MailboxTreeCommands.delete(name, context: context)
+        case .rename(let from, let to):
+            return await MailboxTreeCommands.rename(from: from, to: to, context: context)
+        case .subscribe(let name):
+            return await MailboxTreeCommands.setSubscribed(name, true, context: context)
+        case .unsubscribe(let name):
+            return await MailboxTreeCommands.setSubscribed(name, false, context: context)
+        case .list(let list):
+            return await ListCommandHandler.list(list, context: context)
+        case .lsub(let reference, let pattern):
+            return await ListCommandHandler.lsub(reference: reference, pattern: pattern, context: context)
+        case .namespace:
+            // RFC 2342 §5: one personal namespace, no prefix, "/" delimiter.
+            return .ok("NAMESPACE completed", untagged: [
+                .namespace(personal: [NamespaceDescription(prefix: "", delimiter: MailboxNameCodec.delimiter)],
+                           other: [], shared: []),
+            ])
+        case .status(let name, let attributes):
+            return await StatusCommandHandler.handle(name, attributes, context: context)
+        case .append(let name, let messages):
+            return await AppendCommandHandler.handle(name, messages, context: context)
+        case .capability, .noop, .logout, .starttls, .authenticate, .login, .enable, .id, .select, .examine, .idle,
+             .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
+            return .bad("not a mailbox command")
+        }
     }
 }

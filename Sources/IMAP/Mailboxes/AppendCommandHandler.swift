@@ -1,0 +1,60 @@
+import Foundation
+import MailCore
+import MailStore
+
+/// APPEND (RFC 9051 §6.3.12) and MULTIAPPEND (RFC 3502) with APPENDUID
+/// (UIDPLUS, RFC 4315 §3).
+enum AppendCommandHandler {
+    static func handle(_ name: MailboxName, _ messages: [AppendMessage], context: CommandContext) async
+        -> CommandResult {
+        guard !messages.isEmpty else { return .bad("APPEND needs a message") }
+        let storeName: String
+        do {
+            storeName = try MailboxNameCodec.decode(name, encoding: context.nameEncoding)
+        } catch {
+            return MailboxCommandErrors.invalidName(error)
+        }
+        // Everything that can be checked is checked before anything is
+        // stored, so a refused MULTIAPPEND stores nothing (RFC 3502 §3).
+        var newMessages: [NewMessage] = []
+        for message in messages {
+            guard let parsed = IMAPFlags.parse(message.flags) else {
+                return .bad("invalid flag in APPEND")
+            }
+            guard !message.data.isEmpty else { return .no("empty message", code: .cannot) }
+            // APPENDLIMIT (RFC 7889 §3.2): TOOBIG for a message over the limit.
+            guard message.data.count <= context.maxMessageSize else {
+                return .no("message larger than \(context.maxMessageSize) octets", code: .other("TOOBIG", nil))
+            }
+            var new = NewMessage(body: message.data, flags: parsed.flags, keywords: parsed.keywords)
+            if let date = message.date {
+                new.internalDate = Date(timeIntervalSince1970: TimeInterval(date.secondsSinceEpoch))
+            }
+            newMessages.append(new)
+        }
+        let mailbox: Mailbox
+        do {
+            guard let found = try await context.store.mailbox(accountID: context.account.id, name: storeName) else {
+                // RFC 9051 §6.3.12: TRYCREATE tells the client CREATE may help.
+                return .no("no such mailbox", code: .tryCreate)
+            }
+            mailbox = found
+        } catch {
+            return MailboxCommandErrors.result(for: error, context: context)
+        }
+        var uids: [MessageUID] = []
+        for new in newMessages {
+            do {
+                uids.append(try await context.store.appendMessage(mailboxID: mailbox.id, new).uid)
+            } catch {
+                // MULTIAPPEND is all or nothing (RFC 3502 §6.3.11): take back
+                // the messages already stored.
+                if !uids.isEmpty {
+                    _ = try? await context.store.expunge(mailboxID: mailbox.id, uids: uids)
+                }
+                return MailboxCommandErrors.result(for: error, context: context)
+            }
+        }
+        return .ok("APPEND completed", code: .appendUID(uidValidity: mailbox.uidValidity, uids: SequenceSet(numbers: uids)))
+    }
+}

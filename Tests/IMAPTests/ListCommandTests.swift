@@ -1,0 +1,206 @@
+import MailCore
+import MailStore
+import XCTest
+@testable import IMAP
+
+/// LIST (RFC 9051 §6.3.9), LIST-EXTENDED (RFC 5258), SPECIAL-USE (RFC 6154),
+/// LIST-STATUS (RFC 5819), LSUB (RFC 3501) and NAMESPACE over a real store.
+final class ListCommandTests: MailboxStoreTestCase {
+    private let defaults = [
+        #"* LIST (\HasNoChildren) "/" INBOX"#,
+        #"* LIST (\HasNoChildren \Archive) "/" Archive"#,
+        #"* LIST (\HasNoChildren \Drafts) "/" Drafts"#,
+        #"* LIST (\HasNoChildren \Junk) "/" Junk"#,
+        #"* LIST (\HasNoChildren \Sent) "/" Sent"#,
+        #"* LIST (\HasNoChildren \Trash) "/" Trash"#,
+    ]
+
+    func testEmptyPatternGivesDelimiterAndRoot() async {
+        let lines = await run(#"A1 LIST "" """#)
+        XCTAssertEqual(lines, [#"* LIST (\Noselect) "/" """#, "A1 OK LIST completed"])
+    }
+
+    func testStarListsEverythingInboxFirst() async {
+        let lines = await run(#"A1 LIST "" "*""#)
+        XCTAssertEqual(lines, defaults + ["A1 OK LIST completed"])
+        // list-mailbox may be an atom with wildcards (RFC 9051 §9).
+        await assertEqual(await run(#"A1 LIST "" *"#), lines)
+        await assertEqual(await run(#"A1 LIST "" %"#), lines)
+    }
+
+    func testPercentStopsAtDelimiterAndShowsParentsThatAreNotMailboxes() async throws {
+        try await makeMailboxes("a/b/c", "Sent/2024")
+        var lines = await listed(#"A1 LIST "" "%""#)
+        XCTAssertTrue(lines.contains(#"* LIST (\Noselect \HasChildren) "/" a"#), "\(lines)")
+        XCTAssertTrue(lines.contains(#"* LIST (\HasChildren \Sent) "/" Sent"#), "\(lines)")
+        XCTAssertFalse(lines.contains { $0.hasSuffix(" a/b") || $0.hasSuffix("Sent/2024") })
+        lines = await listed(#"A1 LIST "" "a/%""#)
+        XCTAssertEqual(lines, [#"* LIST (\Noselect \HasChildren) "/" a/b"#])
+        lines = await listed(#"A1 LIST "" "a/*""#)
+        XCTAssertEqual(lines, [#"* LIST (\Noselect \HasChildren) "/" a/b"#, #"* LIST (\HasNoChildren) "/" a/b/c"#])
+        lines = await listed(#"A1 LIST "" "%/%""#)
+        // Code-point order: upper case before lower case.
+        XCTAssertEqual(lines, [#"* LIST (\HasNoChildren) "/" Sent/2024"#, #"* LIST (\Noselect \HasChildren) "/" a/b"#])
+    }
+
+    /// IMAP4rev2 and LIST-EXTENDED clients see `\NonExistent` (RFC 5258 §3.4).
+    func testParentsAreNonExistentForRev2() async throws {
+        try await makeMailboxes("a/b")
+        enabled = .imap4rev2
+        var lines = await listed(#"A1 LIST "" "a""#)
+        XCTAssertEqual(lines, [#"* LIST (\NonExistent \HasChildren) "/" a"#])
+        enabled = []
+        lines = await listed(#"A1 LIST () "" "a" RETURN (CHILDREN)"#)
+        XCTAssertEqual(lines, [#"* LIST (\NonExistent \HasChildren) "/" a"#])
+    }
+
+    /// RFC 9051 §6.3.9: the reference is a prefix joined to the pattern.
+    func testReferenceIsJoinedToPattern() async throws {
+        try await makeMailboxes("Archive/2023", "Archive/2024", "Archive/2024/Q1")
+        var lines = await listed(#"A1 LIST "Archive/" "%""#)
+        XCTAssertEqual(lines, [#"* LIST (\HasNoChildren) "/" Archive/2023"#, #"* LIST (\HasChildren) "/" Archive/2024"#])
+        lines = await listed(#"A1 LIST "Archive/2024" "*""#)
+        XCTAssertEqual(lines, [#"* LIST (\HasChildren) "/" Archive/2024"#, #"* LIST (\HasNoChildren) "/" Archive/2024/Q1"#])
+        lines = await listed(#"A1 LIST "Arch" "ive/2023""#)
+        XCTAssertEqual(lines, [#"* LIST (\HasNoChildren) "/" Archive/2023"#])
+    }
+
+    func testWildcardsInsideNames() async throws {
+        try await makeMailboxes("Sent Items", "Old Sent")
+        await assertEqual(await listed(#"A1 LIST "" "*Sent*""#), [
+            #"* LIST (\HasNoChildren) "/" "Old Sent""#,
+            #"* LIST (\HasNoChildren \Sent) "/" Sent"#,
+            #"* LIST (\HasNoChildren) "/" "Sent Items""#,
+        ])
+        await assertEqual(await listed(#"A1 LIST "" "D%s""#), [#"* LIST (\HasNoChildren \Drafts) "/" Drafts"#])
+        await assertEqual(await listed(#"A1 LIST "" "nothing*""#), [])
+        await assertEqual(await listed(#"A1 LIST "" "sent""#), [], "names other than INBOX are case-sensitive")
+    }
+
+    func testInboxMatchesInAnyCase() async throws {
+        try await makeMailboxes("INBOX/Lists", "Inboxes")
+        await assertEqual(await listed(#"A1 LIST "" "inbox""#), [#"* LIST (\HasChildren) "/" INBOX"#])
+        await assertEqual(await listed(#"A1 LIST "" "iNbOx/%""#), [#"* LIST (\HasNoChildren) "/" INBOX/Lists"#])
+        await assertEqual(await listed(#"A1 LIST "" "Inbox%""#), [
+            #"* LIST (\HasChildren) "/" INBOX"#, #"* LIST (\HasNoChildren) "/" Inboxes"#,
+        ])
+    }
+
+    /// RFC 5258 §3: several patterns in one LIST; a name is listed once.
+    func testMultiplePatterns() async {
+        await assertEqual(await listed(#"A1 LIST "" ("INBOX" "Drafts" "Dra*")"#), [
+            #"* LIST (\HasNoChildren) "/" INBOX"#, #"* LIST (\HasNoChildren \Drafts) "/" Drafts"#,
+        ])
+    }
+
+    /// RFC 6154 §2 / §5.2: the SPECIAL-USE selection option.
+    func testSpecialUseSelection() async throws {
+        try await makeMailboxes("Projects")
+        let lines = await listed(#"A1 LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE)"#)
+        XCTAssertEqual(lines, Array(defaults.dropFirst()))
+    }
+
+    /// RFC 5258 §5 example 3: SUBSCRIBED selection implies the SUBSCRIBED
+    /// return option.
+    func testSubscribedSelection() async throws {
+        _ = await run("A1 UNSUBSCRIBE Junk")
+        let lines = await listed(#"A1 LIST (SUBSCRIBED) "" "*""#)
+        XCTAssertEqual(lines, [
+            #"* LIST (\HasNoChildren \Subscribed) "/" INBOX"#,
+            #"* LIST (\HasNoChildren \Archive \Subscribed) "/" Archive"#,
+            #"* LIST (\HasNoChildren \Drafts \Subscribed) "/" Drafts"#,
+            #"* LIST (\HasNoChildren \Sent \Subscribed) "/" Sent"#,
+            #"* LIST (\HasNoChildren \Trash \Subscribed) "/" Trash"#,
+        ])
+        let all = await listed(#"A1 LIST "" "%" RETURN (SUBSCRIBED CHILDREN)"#)
+        XCTAssertTrue(all.contains(#"* LIST (\HasNoChildren \Junk) "/" Junk"#), "\(all)")
+        XCTAssertTrue(all.contains(#"* LIST (\HasNoChildren \Drafts \Subscribed) "/" Drafts"#), "\(all)")
+    }
+
+    /// RFC 5258 §5 example 9: RECURSIVEMATCH reports parents whose children
+    /// are subscribed with CHILDINFO.
+    func testRecursiveMatchChildInfo() async throws {
+        try await makeMailboxes("Foo", "Foo/Bar", "Foo/Baz", "Moo", "Fruit/Apple")
+        for name in ["Foo", "Moo", "Fruit/Apple", "Foo/Baz"] {
+            _ = await run("A1 UNSUBSCRIBE \(name)")
+        }
+        var lines = await listed(#"A1 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (CHILDREN)"#)
+        XCTAssertTrue(lines.contains(#"* LIST (\HasChildren) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))"#), "\(lines)")
+        XCTAssertFalse(lines.contains { $0.hasSuffix(" Moo") || $0.contains("Fruit") }, "\(lines)")
+        XCTAssertFalse(lines.contains { $0.contains("Foo/Bar") }, "% does not reach Foo/Bar")
+        lines = await listed(#"A1 LIST (SUBSCRIBED) "" "%""#)
+        XCTAssertFalse(lines.contains { $0.contains("Foo") }, "without RECURSIVEMATCH no parent: \(lines)")
+        lines = await listed(#"A1 LIST (SUBSCRIBED RECURSIVEMATCH) "" "*""#)
+        XCTAssertTrue(lines.contains(#"* LIST (\HasNoChildren \Subscribed) "/" Foo/Bar"#), "\(lines)")
+    }
+
+    func testBadOptions() async {
+        await assertTrue(await tagged(#"A1 LIST (RECURSIVEMATCH) "" "*""#).hasPrefix("A1 BAD"))
+        await assertTrue(await tagged(#"A1 LIST (REMOTE RECURSIVEMATCH) "" "*""#).hasPrefix("A1 BAD"))
+        await assertTrue(await tagged(#"A1 LIST (FROBNICATE) "" "*""#).hasPrefix("A1 BAD"))
+        // Unknown return options are ignored; REMOTE changes nothing here.
+        await assertEqual(await listed(#"A1 LIST (REMOTE) "" "INBOX" RETURN (FROBNICATE)"#),
+                       [#"* LIST (\HasNoChildren) "/" INBOX"#])
+    }
+
+    /// RFC 5819: a STATUS after each selectable mailbox's LIST.
+    func testListStatus() async throws {
+        try await makeMailboxes("a/b")
+        _ = try await deliver("one")
+        _ = try await deliver("two", flags: .seen)
+        let lines = await run(#"A1 LIST "" ("INBOX" "a" "a/b") RETURN (STATUS (MESSAGES UNSEEN))"#)
+        XCTAssertEqual(lines, [
+            #"* LIST (\HasNoChildren) "/" INBOX"#,
+            "* STATUS INBOX (MESSAGES 2 UNSEEN 1)",
+            #"* LIST (\NonExistent \HasChildren) "/" a"#,
+            #"* LIST (\HasNoChildren) "/" a/b"#,
+            "* STATUS a/b (MESSAGES 0 UNSEEN 0)",
+            "A1 OK LIST completed",
+        ])
+    }
+
+    /// Names go out in the connection's encoding; patterns come in it too.
+    func testModifiedUTF7AndUTF8Output() async throws {
+        try await makeMailboxes("Entwürfe")
+        await assertEqual(await listed(#"A1 LIST "" "Entw*""#), [#"* LIST (\HasNoChildren) "/" Entw&APw-rfe"#])
+        await assertEqual(await listed(#"A1 LIST "" "Entw&APw-rfe""#), [#"* LIST (\HasNoChildren) "/" Entw&APw-rfe"#])
+        enabled = .utf8Accept
+        await assertEqual(await listed(#"A1 LIST "" "Entw*""#), [#"* LIST (\HasNoChildren) "/" "Entwürfe""#])
+        await assertEqual(await listed(#"A1 LIST "" "Entwürfe""#), [#"* LIST (\HasNoChildren) "/" "Entwürfe""#])
+        await assertEqual(await listed(#"A1 LIST "" "Entw&APw-rfe""#), [], "mUTF-7 is literal after UTF8=ACCEPT")
+    }
+
+    func testHostilePatternsStayInTheAccount() async throws {
+        let bob = try await store.createAccount(address: "bob@example.org", passwordHash: "$6$x$y")
+        _ = try await store.createMailbox(accountID: bob.id, name: "Secret", specialUse: nil)
+        for pattern in ["*", "../*", "~bob/*", "../bob/*", "/*", "Secret", "%/../*"] {
+            let lines = await listed("A1 LIST \"\" \"\(pattern)\"")
+            XCTAssertFalse(lines.contains { $0.contains("Secret") }, "\(pattern): \(lines)")
+        }
+        await assertTrue(await tagged(#"A1 LIST "" "&Jjo""#).hasPrefix("A1 BAD"))
+        let long = String(repeating: "%a", count: 5000)
+        await assertTrue(await tagged("A1 LIST \"\" {\(long.utf8.count)}\r\n\(long)").hasPrefix("A1 BAD"))
+        await assertTrue(await tagged("A1 LIST \"\" \"\(String(repeating: "*", count: 5000))x\"").hasPrefix("A1 OK"))
+    }
+
+    func testLsub() async throws {
+        try await makeMailboxes("Lists", "Lists/swift", "Lists/rust")
+        _ = await run("A1 UNSUBSCRIBE Lists")
+        _ = await run("A1 UNSUBSCRIBE Lists/rust")
+        _ = await run("A1 UNSUBSCRIBE Junk")
+        var lines = await listed(#"A1 LSUB "" "*""#)
+        XCTAssertEqual(lines, [
+            #"* LSUB () "/" INBOX"#, #"* LSUB () "/" Archive"#, #"* LSUB () "/" Drafts"#,
+            #"* LSUB () "/" Lists/swift"#, #"* LSUB () "/" Sent"#, #"* LSUB () "/" Trash"#,
+        ])
+        // RFC 3501 §6.3.9: with a trailing %, an unsubscribed parent is \Noselect.
+        lines = await listed(#"A1 LSUB "" "L%""#)
+        XCTAssertEqual(lines, [#"* LSUB (\Noselect) "/" Lists"#])
+        lines = await listed(#"A1 LSUB "Lists/" "%""#)
+        XCTAssertEqual(lines, [#"* LSUB () "/" Lists/swift"#])
+    }
+
+    func testNamespace() async {
+        await assertEqual(await run("A1 NAMESPACE"), [#"* NAMESPACE (("" "/")) NIL NIL"#, "A1 OK NAMESPACE completed"])
+    }
+}
