@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "MailStore", "Accounts", "POP3", "SMTP",
+                "MailCore", "MailStore", "Accounts", "POP3", "SMTP", "IMAP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
