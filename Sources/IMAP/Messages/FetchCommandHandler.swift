@@ -1,9 +1,16 @@
+import Foundation
 import MailCore
 import MailStore
 
 /// FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.8; BINARY RFC 3516;
 /// CHANGEDSINCE and VANISHED modifiers RFC 7162 §3.1.4, §3.2.6).
 public enum FetchCommandHandler {
+    /// Messages handled per round: `\Seen` is set for a whole chunk in one
+    /// store transaction.
+    static let chunkSize = 128
+    /// Small responses are gathered up to this many bytes per write.
+    static let writeBatchSize = 64 * 1024
+
     /// Streams one `* n FETCH (...)` response per message through
     /// `context.write` as it goes (a large mailbox is never built in memory),
     /// reading a body only when an attribute needs it and taking ENVELOPE and
@@ -14,6 +21,153 @@ public enum FetchCommandHandler {
     /// The returned result carries only the tagged completion.
     public static func fetch(_ set: SequenceSet, attributes: [FetchAttribute], modifiers: [FetchModifier],
                              uid: Bool, selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        .no("not implemented")
+        var changedSince: UInt64?
+        var vanished = false
+        for modifier in modifiers {
+            switch modifier {
+            case .changedSince(let value): changedSince = value
+            case .vanished: vanished = true
+            case .other(let name, _): return .bad("unknown FETCH modifier \(name)")
+            }
+        }
+        // RFC 7162 §3.2.6: VANISHED only in UID FETCH, with CHANGEDSINCE, after ENABLE QRESYNC.
+        if vanished && !(uid && changedSince != nil && context.enabled.contains(.qresync)) {
+            return .bad("VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC")
+        }
+        var messages: [SelectedMessage]
+        do {
+            messages = try selected.messages(in: set, uid: uid)
+        } catch {
+            return .bad(error.reason)
+        }
+        if let changedSince {
+            messages = messages.filter { UInt64(max($0.record.modSeq, 0)) > changedSince }
+        }
+        let builder = FetchItemBuilder(attributes: attributes, uid: uid, changedSince: changedSince != nil,
+                                       condstore: context.enabled.contains(.condstore))
+        var output = FetchOutput(context: context)
+        do {
+            if vanished, let changedSince {
+                let gone = try await vanishedUIDs(in: set, since: changedSince, selected: selected, context: context)
+                if !gone.isEmpty { try await output.send(.vanished(earlier: true, SequenceSet(numbers: gone))) }
+            }
+            var start = 0
+            while start < messages.count {
+                let end = min(start + chunkSize, messages.count)
+                let chunk = await markSeen(Array(messages[start..<end]), builder: builder, selected: selected,
+                                           context: context)
+                for (message, seenWasSet) in chunk {
+                    var source = await loadSource(message, builder: builder, selected: selected, context: context,
+                                                  output: &output)
+                    source.seenWasSet = seenWasSet
+                    let items: [FetchItem]
+                    do {
+                        items = try builder.items(for: source)
+                    } catch {
+                        try await output.flush()
+                        return .no("cannot decode Content-Transfer-Encoding \(error.encoding)", code: .unknownCTE)
+                    }
+                    try await output.send(.fetch(message.sequenceNumber, items))
+                }
+                start = end
+            }
+            try await output.flush()
+        } catch {
+            context.logger.debug("FETCH output stopped: \(error)")
+            return .no("FETCH stopped: the response could not be sent")
+        }
+        if output.expungeIssued {
+            return .ok("FETCH completed; some messages were expunged meanwhile", code: .expungeIssued)
+        }
+        return .ok("FETCH completed")
+    }
+
+    /// Sets `\Seen` on the chunk's messages that lack it when the attributes
+    /// require it and the mailbox is writable, in one store call; returns
+    /// each message with its updated record and whether `\Seen` was set now.
+    static func markSeen(_ chunk: [SelectedMessage], builder: FetchItemBuilder, selected: SelectedMailbox,
+                         context: CommandContext) async -> [(SelectedMessage, Bool)] {
+        guard builder.setsSeen, !selected.isReadOnly else { return chunk.map { ($0, false) } }
+        let unseen = chunk.filter { !$0.record.flags.contains(.seen) }.map(\.uid)
+        guard !unseen.isEmpty else { return chunk.map { ($0, false) } }
+        let updated: [MessageRecord]
+        do {
+            updated = try await context.store.updateFlags(mailboxID: selected.mailbox.id, uids: unseen,
+                                                          operation: .add, flags: .seen, keywords: [])
+        } catch {
+            context.logger.warning("FETCH could not set \\Seen: \(error)")
+            return chunk.map { ($0, false) }
+        }
+        selected.noteOwnChanges(updated)
+        let byUID = Dictionary(updated.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+        return chunk.map { message in
+            guard let record = byUID[message.uid] else { return (message, false) }
+            var changed = message
+            changed.record = record
+            return (changed, true)
+        }
+    }
+
+    /// Reads what the builder needs for one message: the parsed structure
+    /// (from its stored JSON; reparsed from the body only if that is
+    /// unreadable) and the body when an attribute needs it.
+    static func loadSource(_ message: SelectedMessage, builder: FetchItemBuilder, selected: SelectedMailbox,
+                           context: CommandContext, output: inout FetchOutput) async -> FetchSource {
+        var source = FetchSource(sequenceNumber: message.sequenceNumber, record: message.record)
+        if builder.needsStructure {
+            source.parsed = try? output.decoder.decode(ParsedMessage.self, from: Data(message.record.parsedStructure))
+        }
+        if builder.needsBody || (builder.needsStructure && source.parsed == nil) {
+            do {
+                source.body = try await context.store.messageBody(mailboxID: selected.mailbox.id, uid: message.uid)
+            } catch {
+                context.logger.debug("FETCH: body of UID \(message.uid) unavailable: \(error)")
+                output.expungeIssued = true
+            }
+            if builder.needsStructure && source.parsed == nil, let body = source.body {
+                source.parsed = ParsedMessage.parse(body)
+            }
+        }
+        return source
+    }
+
+    /// UIDs in `set` expunged after `since` that this view no longer holds
+    /// (the change log's tombstones, RFC 7162 §3.2.6).
+    static func vanishedUIDs(in set: SequenceSet, since: UInt64, selected: SelectedMailbox,
+                             context: CommandContext) async throws -> [UInt32] {
+        let changes = try await context.store.changes(mailboxID: selected.mailbox.id,
+                                                      after: ModSeq(clamping: since))
+        let largest = max(selected.mailbox.uidNext, 1) - 1
+        let membership = SequenceSetMembership(set, largest: largest, savedResult: selected.savedSearchResult)
+        var uids = Set<UInt32>()
+        for change in changes where change.kind == .expunged && membership.contains(change.uid) {
+            if selected.message(uid: change.uid) == nil { uids.insert(change.uid) }
+        }
+        return uids.sorted()
+    }
+}
+
+/// Gathers encoded responses and writes them in batches of about
+/// `FetchCommandHandler.writeBatchSize` bytes.
+struct FetchOutput {
+    let context: CommandContext
+    var pending: [UInt8] = []
+    var expungeIssued = false
+    let decoder = JSONDecoder()
+
+    init(context: CommandContext) {
+        self.context = context
+    }
+
+    mutating func send(_ response: UntaggedResponse) async throws {
+        pending.append(contentsOf: context.encode(.untagged(response)))
+        if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }
+    }
+
+    mutating func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let bytes = pending
+        pending = []
+        try await context.write(bytes)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MailCore
 import MailStore
 
@@ -5,11 +6,55 @@ import MailStore
 /// UTF-8 and US-ASCII (`[BADCHARSET]` for others), ESEARCH return options
 /// (RFC 4731: MIN MAX ALL COUNT; SAVE, RFC 5182) and MODSEQ (RFC 7162 §3.1.5).
 public enum SearchCommandHandler {
+    /// The charsets SEARCH accepts (RFC 9051 §6.4.4 requires US-ASCII and UTF-8).
+    static let charsets = ["UTF-8", "US-ASCII"]
+
     /// A rev1 client without RETURN gets `* SEARCH`; with RETURN, or after
     /// ENABLE IMAP4rev2, `* ESEARCH (TAG "tag") [UID] ...`. `SAVE` stores
     /// the matching UIDs in `selected.savedSearchResult`.
     public static func search(_ command: SearchCommand, uid: Bool, tag: String,
                               selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        .no("not implemented")
+        let saves = command.returnOptions?.contains(.save) ?? false
+        let result = await run(command, uid: uid, tag: tag, selected: selected, context: context)
+        // RFC 5182 §2.1: a failed SEARCH with SAVE leaves `$` empty.
+        if saves && result.status != .ok { selected.savedSearchResult = [] }
+        return result
+    }
+
+    static func run(_ command: SearchCommand, uid: Bool, tag: String,
+                    selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
+        if let charset = command.charset, !charsets.contains(charset.uppercased()) {
+            return .no("unsupported charset \(charset)", code: .badCharset(charsets))
+        }
+        let messages = selected.allMessages
+        let evaluator = SearchEvaluator(key: command.key, messageCount: messages.count,
+                                        largestUID: messages.last?.uid ?? 0,
+                                        savedResult: selected.savedSearchResult)
+        let decoder = JSONDecoder()
+        var matches: [SearchMatch] = []
+        for message in messages {
+            let candidate = SearchCandidate(sequenceNumber: message.sequenceNumber, record: message.record,
+                                            decoder: decoder)
+            var answer = evaluator.matches(candidate)
+            if answer == nil {
+                // Only now is the body needed; a body that is gone (expunged
+                // by another session meanwhile) matches nothing.
+                guard let body = try? await context.store.messageBody(mailboxID: selected.mailbox.id,
+                                                                      uid: message.uid) else { continue }
+                candidate.body = body
+                answer = evaluator.matches(candidate)
+            }
+            if answer == true {
+                matches.append(SearchMatch(sequenceNumber: message.sequenceNumber, uid: message.uid,
+                                           modSeq: message.record.modSeq))
+            }
+        }
+        let results = SearchResults(matches: matches, uid: uid, reportModSeq: evaluator.usesModSeq)
+        if let options = command.returnOptions, options.contains(.save) {
+            selected.savedSearchResult = results.savedUIDs(returnOptions: options)
+        }
+        let untagged = results.responses(returnOptions: command.returnOptions, tag: tag,
+                                         rev2: context.enabled.contains(.imap4rev2))
+        return .ok("SEARCH completed", untagged: untagged)
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import MailCore
+import MailStore
+
+/// What FETCH knows about one message when it builds that message's items.
+struct FetchSource {
+    var sequenceNumber: UInt32
+    var record: MessageRecord
+    /// The structure parsed at delivery; nil only when it cannot be read.
+    var parsed: ParsedMessage?
+    /// The raw message when an attribute needs it; nil when not read, or
+    /// when its file is gone (expunged by another session meanwhile).
+    var body: [UInt8]?
+    /// This FETCH has just set `\Seen`: FLAGS goes into the response even
+    /// when not asked for (RFC 9051 §6.4.5).
+    var seenWasSet: Bool = false
+}
+
+/// BINARY of a part whose Content-Transfer-Encoding this server cannot
+/// decode (RFC 3516 §4.3): the command fails with `NO [UNKNOWN-CTE]`.
+struct UnknownTransferEncoding: Error, Equatable {
+    var encoding: String
+}
+
+/// Builds the FETCH response items of one message, in request order
+/// (RFC 9051 §6.4.5, §7.5.2; BINARY RFC 3516; MODSEQ RFC 7162 §3.1.4).
+/// ENVELOPE and BODY/BODYSTRUCTURE come from the parsed structure; only
+/// body sections look at the raw message.
+struct FetchItemBuilder {
+    var attributes: [FetchAttribute]
+    /// UID FETCH returns UID whether asked or not (RFC 9051 §6.4.8).
+    var alwaysUID: Bool
+    /// CHANGEDSINCE returns MODSEQ whether asked or not (RFC 7162 §3.1.4.1).
+    var alwaysModSeq: Bool
+    /// With CONDSTORE on, a FETCH response carrying an implicit flag change
+    /// also carries MODSEQ (RFC 7162 §3.2).
+    var condstore: Bool
+
+    init(attributes: [FetchAttribute], uid: Bool, changedSince: Bool = false, condstore: Bool = false) {
+        self.attributes = attributes
+        self.alwaysUID = uid
+        self.alwaysModSeq = changedSince
+        self.condstore = condstore
+    }
+
+    /// True when some attribute needs the raw message.
+    var needsBody: Bool {
+        attributes.contains { attribute in
+            switch attribute {
+            case .rfc822, .rfc822Header, .rfc822Text, .bodySection, .binary, .binarySize: return true
+            case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq: return false
+            }
+        }
+    }
+
+    /// True when some attribute needs the parsed structure.
+    var needsStructure: Bool {
+        attributes.contains { attribute in
+            switch attribute {
+            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text: return true
+            case .bodySection(let section, _, _): return section != .complete
+            case .binary(let part, _, _), .binarySize(let part): return !part.isEmpty
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822: return false
+            }
+        }
+    }
+
+    /// True when fetching these attributes sets `\Seen` (RFC 9051 §6.4.5:
+    /// BODY[...] without PEEK, RFC822, RFC822.TEXT; BINARY without PEEK,
+    /// RFC 3516 §4.2).
+    var setsSeen: Bool {
+        attributes.contains { attribute in
+            switch attribute {
+            case .rfc822, .rfc822Text: return true
+            case .bodySection(_, _, let peek), .binary(_, _, let peek): return !peek
+            case .envelope, .flags, .internalDate, .rfc822Size, .rfc822Header, .body, .bodyStructure,
+                 .uid, .modSeq, .binarySize:
+                return false
+            }
+        }
+    }
+
+    /// The items of one message. Throws when a BINARY part has an unknown
+    /// transfer encoding.
+    func items(for source: FetchSource) throws(UnknownTransferEncoding) -> [FetchItem] {
+        let record = source.record
+        let parsed = source.parsed ?? ParsedMessage(messageID: nil)
+        var items: [FetchItem] = []
+        if alwaysUID && !attributes.contains(.uid) { items.append(.uid(record.uid)) }
+        for attribute in attributes {
+            switch attribute {
+            case .flags: items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords)))
+            case .internalDate: items.append(.internalDate(Self.internalDate(record)))
+            case .rfc822Size: items.append(.rfc822Size(record.size))
+            case .envelope: items.append(.envelope(parsed.envelope))
+            case .body: items.append(.bodyStructure(parsed.root, extensible: false))
+            case .bodyStructure: items.append(.bodyStructure(parsed.root, extensible: true))
+            case .uid: items.append(.uid(record.uid))
+            case .modSeq: items.append(.modSeq(UInt64(max(record.modSeq, 0))))
+            case .rfc822:
+                items.append(.rfc822(source.body))
+            case .rfc822Header:
+                items.append(.rfc822Header(source.body.flatMap { MessageSection.data(SectionSpecifier(text: .header), in: $0, root: parsed.root) }))
+            case .rfc822Text:
+                items.append(.rfc822Text(source.body.flatMap { MessageSection.data(SectionSpecifier(text: .text), in: $0, root: parsed.root) }))
+            case .bodySection(let section, let partial, _):
+                let data = source.body.flatMap { MessageSection.data(section, in: $0, root: parsed.root) }
+                items.append(.bodySection(section, origin: partial?.offset,
+                                          data: data.map { MessageSection.partial($0, partial) }))
+            case .binary(let part, let partial, _):
+                let data = try Self.binary(part, body: source.body, root: parsed.root)
+                items.append(.binary(part: part, origin: partial?.offset, data: data.map { MessageSection.partial($0, partial) }))
+            case .binarySize(let part):
+                let data = try Self.binary(part, body: source.body, root: parsed.root)
+                items.append(.binarySize(part: part, size: data?.count ?? 0))
+            }
+        }
+        if source.seenWasSet && !attributes.contains(.flags) {
+            items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords)))
+        }
+        if !attributes.contains(.modSeq) && (alwaysModSeq || (condstore && source.seenWasSet)) {
+            items.append(.modSeq(UInt64(max(record.modSeq, 0))))
+        }
+        return items
+    }
+
+    /// The decoded content of a part (RFC 3516 §4.2), nil when the part or
+    /// the message is missing.
+    static func binary(_ part: [Int], body: [UInt8]?, root: MIMEPart) throws(UnknownTransferEncoding) -> [UInt8]? {
+        guard let body, let source = MessageSection.binarySource(part, in: body, root: root) else { return nil }
+        guard let decoded = TransferDecoding.decode(source.bytes, encoding: source.encoding) else {
+            throw UnknownTransferEncoding(encoding: source.encoding)
+        }
+        return decoded
+    }
+
+    /// INTERNALDATE as stored (whole seconds, UTC).
+    static func internalDate(_ record: MessageRecord) -> MailDate {
+        MailDate(secondsSinceEpoch: Int64(record.internalDate.timeIntervalSince1970.rounded(.down)))
+    }
+}

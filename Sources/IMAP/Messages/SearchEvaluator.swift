@@ -1,0 +1,146 @@
+import MailCore
+import MailStore
+
+/// Decides whether a message matches a search key (RFC 9051 §6.4.4;
+/// MODSEQ RFC 7162 §3.1.5; `$` RFC 5182). Three-valued: nil means "cannot
+/// tell without the body", so the handler reads a body only for messages
+/// whose answer depends on it (`UNSEEN BODY x` reads no seen message).
+struct SearchEvaluator {
+    var key: SearchKey
+    /// Messages in the view: the value of `*` in a sequence set.
+    var messageCount: UInt32
+    /// The highest UID in the view: the value of `*` in a UID set.
+    var largestUID: UInt32
+    /// The UIDs `$` stands for.
+    var savedResult: [MessageUID]
+
+    init(key: SearchKey, messageCount: Int, largestUID: MessageUID, savedResult: [MessageUID]) {
+        self.key = key
+        self.messageCount = UInt32(clamping: messageCount)
+        self.largestUID = largestUID
+        self.savedResult = savedResult
+    }
+
+    /// True when the key uses MODSEQ: results then carry the highest
+    /// mod-sequence of the matches (RFC 7162 §3.1.5).
+    var usesModSeq: Bool { Self.contains(key) { if case .modSeq = $0 { return true } else { return false } } }
+
+    /// True when some key needs the raw message.
+    var needsBody: Bool {
+        Self.contains(key) { key in
+            switch key {
+            case .header, .body, .text: return true
+            default: return false
+            }
+        }
+    }
+
+    /// True, false, or nil when the answer depends on a body not yet read.
+    func matches(_ message: SearchCandidate) -> Bool? {
+        evaluate(key, message)
+    }
+
+    private func evaluate(_ key: SearchKey, _ message: SearchCandidate) -> Bool? {
+        let record = message.record
+        switch key {
+        case .all: return true
+        case .answered: return record.flags.contains(.answered)
+        case .deleted: return record.flags.contains(.deleted)
+        case .flagged: return record.flags.contains(.flagged)
+        case .seen: return record.flags.contains(.seen)
+        case .draft: return record.flags.contains(.draft)
+        case .unanswered: return !record.flags.contains(.answered)
+        case .undeleted: return !record.flags.contains(.deleted)
+        case .unflagged: return !record.flags.contains(.flagged)
+        case .unseen: return !record.flags.contains(.seen)
+        case .undraft: return !record.flags.contains(.draft)
+        // No session announces \Recent (IMAP4rev2 dropped it): nothing is
+        // recent, so nothing is new and everything is old.
+        case .new, .recent: return false
+        case .old: return true
+        case .keyword(let name): return Self.hasKeyword(record, name)
+        case .unkeyword(let name): return !Self.hasKeyword(record, name)
+        case .from(let value):
+            return SearchText.contains(message.foldedEnvelope("from") { SearchText.addresses($0.from) }, SearchText.needle(value))
+        case .to(let value):
+            return SearchText.contains(message.foldedEnvelope("to") { SearchText.addresses($0.to) }, SearchText.needle(value))
+        case .cc(let value):
+            return SearchText.contains(message.foldedEnvelope("cc") { SearchText.addresses($0.cc) }, SearchText.needle(value))
+        case .bcc(let value):
+            return SearchText.contains(message.foldedEnvelope("bcc") { SearchText.addresses($0.bcc) }, SearchText.needle(value))
+        case .subject(let value):
+            return SearchText.contains(message.foldedEnvelope("subject") { EncodedWords.decode($0.subject ?? "") },
+                                       SearchText.needle(value))
+        case .header(let field, let value):
+            guard let header = message.messageHeader else { return nil }
+            let needle = SearchText.needle(value)
+            // An empty string matches every message that has the field.
+            return header.fields(named: field).contains { SearchText.contains(SearchText.folded($0.decodedValue), needle) }
+        case .body(let value):
+            guard let text = message.foldedBody else { return nil }
+            return SearchText.contains(text, SearchText.needle(value))
+        case .text(let value):
+            guard let header = message.foldedHeader, let body = message.foldedBody else { return nil }
+            let needle = SearchText.needle(value)
+            return SearchText.contains(header, needle) || SearchText.contains(body, needle)
+        case .before(let date): return SearchDates.matches(SearchDates.internalDay(record), .before, date)
+        case .on(let date): return SearchDates.matches(SearchDates.internalDay(record), .on, date)
+        case .since(let date): return SearchDates.matches(SearchDates.internalDay(record), .since, date)
+        case .sentBefore(let date): return sent(message, .before, date)
+        case .sentOn(let date): return sent(message, .on, date)
+        case .sentSince(let date): return sent(message, .since, date)
+        case .larger(let size): return UInt64(max(record.size, 0)) > size
+        case .smaller(let size): return UInt64(max(record.size, 0)) < size
+        case .uid(let set):
+            return SequenceSetMembership(set, largest: largestUID, savedResult: savedResult).contains(record.uid)
+        case .sequenceSet(let set):
+            // `$` holds UIDs even where a sequence set is expected (RFC 5182 §2.1).
+            if set == .savedResult { return savedResult.contains(record.uid) }
+            return SequenceSetMembership(set, largest: messageCount).contains(message.sequenceNumber)
+        case .not(let inner):
+            return evaluate(inner, message).map(!)
+        case .or(let left, let right):
+            let first = evaluate(left, message)
+            if first == true { return true }
+            let second = evaluate(right, message)
+            if second == true { return true }
+            return first == nil || second == nil ? nil : false
+        case .and(let keys):
+            var undecided = false
+            for inner in keys {
+                switch evaluate(inner, message) {
+                case false?: return false
+                case nil: undecided = true
+                case true?: continue
+                }
+            }
+            return undecided ? nil : true
+        case .modSeq(_, let value):
+            // RFC 7162 §3.1.5: mod-sequence equal to or greater than the value.
+            return UInt64(max(record.modSeq, 0)) >= value
+        }
+    }
+
+    private func sent(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool {
+        guard let day = SearchDates.sentDay(message.parsed.envelope) else { return false }
+        return SearchDates.matches(day, comparison, date)
+    }
+
+    /// Keywords compare case-insensitively (RFC 9051 §2.3.2); a system flag
+    /// name is not a keyword.
+    static func hasKeyword(_ record: MessageRecord, _ name: String) -> Bool {
+        let lower = name.lowercased()
+        return record.keywords.contains { $0.lowercased() == lower }
+    }
+
+    /// True when `predicate` holds for the key or a key nested in it.
+    static func contains(_ key: SearchKey, where predicate: (SearchKey) -> Bool) -> Bool {
+        if predicate(key) { return true }
+        switch key {
+        case .not(let inner): return contains(inner, where: predicate)
+        case .or(let left, let right): return contains(left, where: predicate) || contains(right, where: predicate)
+        case .and(let keys): return keys.contains { contains($0, where: predicate) }
+        default: return false
+        }
+    }
+}
