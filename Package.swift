@@ -70,6 +70,7 @@ let package = Package(
                 // The outbound SMTP client (RFC 5321 client side, RFC 3207 STARTTLS).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             linkerSettings: [.linkedLibrary("resolv")]

@@ -3,6 +3,7 @@ import Logging
 import MailStore
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Timeouts of the SMTP client (RFC 5321 §4.5.3.2 gives the minimums).
 public struct SMTPClientTimeouts: Sendable, Hashable {
@@ -34,11 +35,148 @@ public struct SMTPClientTimeouts: Sendable, Hashable {
 /// for a smarthost (RFC 4954), several recipients in one transaction, and
 /// a bound on connections per destination and in total.
 public final class NIOSMTPClient: OutboundTransport {
-    public init(heloName: String, group: any EventLoopGroup, timeouts: SMTPClientTimeouts = SMTPClientTimeouts(),
-                maxConnections: Int = 20, maxConnectionsPerHost: Int = 4, logger: Logger) {}
+    private let heloName: String
+    private let group: any EventLoopGroup
+    private let timeouts: SMTPClientTimeouts
+    private let limiter: ConnectionLimiter
+    private let pool: SMTPConnectionPool?
+    private let tlsContexts: SMTPClientTLSContexts
+    private let logger: Logger
 
+    /// `trustRoots` are the certificates that verify a require-verified
+    /// destination (the system's by default; tests pass their own). With
+    /// `idleConnectionTimeout`, a connection whose transaction ended cleanly
+    /// stays open that long for the next transaction to the same host (it
+    /// keeps its connection slot; call `closeIdleConnections()` before the
+    /// event loop group shuts down); nil closes every connection after its transaction.
+    public init(heloName: String, group: any EventLoopGroup, timeouts: SMTPClientTimeouts = SMTPClientTimeouts(),
+                maxConnections: Int = 20, maxConnectionsPerHost: Int = 4, logger: Logger,
+                trustRoots: NIOSSLTrustRoots = .default, idleConnectionTimeout: TimeAmount? = nil) {
+        self.heloName = heloName
+        self.group = group
+        self.timeouts = timeouts
+        self.limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerHost: maxConnectionsPerHost)
+        let limiter = self.limiter
+        self.pool = idleConnectionTimeout.map { SMTPConnectionPool(idleTimeout: $0, limiter: limiter) }
+        self.logger = logger
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        var verified = TLSConfiguration.makeClientConfiguration()
+        verified.certificateVerification = .fullVerification
+        verified.trustRoots = trustRoots
+        do {
+            tlsContexts = SMTPClientTLSContexts(unverified: try NIOSSLContext(configuration: unverified),
+                                                verified: try NIOSSLContext(configuration: verified))
+        } catch {
+            logger.error("cannot make the TLS client contexts", metadata: ["error": "\(error)"])
+            tlsContexts = SMTPClientTLSContexts(unverified: try? NIOSSLContext(configuration: unverified),
+                                                verified: nil)
+        }
+    }
+
+    /// Sends QUIT on every idle connection, keeps no more, and returns when
+    /// all are closed (shutdown, before the event loop group stops).
+    public func closeIdleConnections() async {
+        await pool?.close()
+    }
+
+    /// RFC 5321 §5.1: the hosts in order and each host's addresses in
+    /// order; a failed connection tries the next address, a server that
+    /// refuses the session (greeting, EHLO, TLS policy) the next host. When
+    /// no host takes the transaction, every recipient fails temporarily
+    /// (4.4.1, or the 4.7.x of a TLS or AUTH requirement) naming the last error.
     public func deliver(_ transaction: OutboundTransaction, hosts: [DeliveryHost], tls: OutboundTLSPolicy,
                         credentials: SMTPClientCredentials?) async -> OutboundAttemptResult {
-        OutboundAttemptResult(outcomes: [:])
+        guard !transaction.recipients.isEmpty else { return OutboundAttemptResult(outcomes: [:]) }
+        var lastFailure = SMTPClientFailure(status: "4.4.1", diagnostic: "no host to deliver to")
+        hosts: for host in hosts {
+            var useSTARTTLS = true
+            var index = 0
+            while index < host.addresses.count {
+                let attempt = SMTPClientAttempt(
+                    transaction: transaction, host: host, address: host.addresses[index], policy: tls,
+                    useSTARTTLS: useSTARTTLS, credentials: credentials, heloName: heloName, timeouts: timeouts,
+                    tlsContexts: tlsContexts, logger: logger)
+                if index == 0, useSTARTTLS, let pool, let parked = await pool.take(attempt.poolKey),
+                   case let .finished(result)? = await parked.submit(transaction) {
+                    return result
+                }
+                let outcome: SMTPAttemptOutcome
+                do {
+                    outcome = try await run(attempt)
+                } catch {
+                    return Self.allFailed(transaction, SMTPClientFailure(status: "4.4.1", diagnostic: "delivery cancelled"))
+                }
+                switch outcome {
+                case let .finished(result):
+                    return result
+                case let .nextAddress(failure):
+                    lastFailure = failure
+                    useSTARTTLS = true
+                    index += 1
+                case let .nextHost(failure):
+                    lastFailure = failure
+                    continue hosts
+                case let .retryWithoutTLS(failure):
+                    lastFailure = failure
+                    if useSTARTTLS {
+                        logger.info("retrying without TLS", metadata: ["remote": "\(attempt.remoteMTA)"])
+                        useSTARTTLS = false
+                    } else {
+                        index += 1
+                    }
+                }
+                if Task.isCancelled {
+                    return Self.allFailed(transaction, SMTPClientFailure(status: "4.4.1", diagnostic: "delivery cancelled"))
+                }
+            }
+        }
+        return Self.allFailed(transaction, lastFailure)
     }
+
+    /// One attempt within the connection bounds. With reuse, the attempt
+    /// runs on in its own task after its outcome, as long as its connection
+    /// waits in the pool, and gives its slot back when it closes.
+    private func run(_ attempt: SMTPClientAttempt) async throws -> SMTPAttemptOutcome {
+        let key = attempt.poolKey.host
+        // An idle connection gives its slot to a delivery that waits.
+        var evict: (@Sendable () async -> Void)?
+        if let pool = self.pool {
+            evict = { await pool.evictOne(preferring: key) }
+        }
+        try await limiter.acquire(host: key, whenWaiting: evict)
+        let limiter = self.limiter
+        let group = self.group
+        guard let pool else {
+            let box = OutcomeBox()
+            await attempt.run(group: group, pool: nil) { box.set($0) }
+            await limiter.release(host: key)
+            return box.value ?? .nextHost(SMTPClientFailure(status: "4.4.2", diagnostic: "no outcome"))
+        }
+        await pool.register()
+        return await withCheckedContinuation { continuation in
+            Task {
+                await attempt.run(group: group, pool: pool) { continuation.resume(returning: $0) }
+                await limiter.release(host: key)
+                await pool.unregister()
+            }
+        }
+    }
+
+    private static func allFailed(_ transaction: OutboundTransaction, _ failure: SMTPClientFailure) -> OutboundAttemptResult {
+        let status = failure.status.hasPrefix("4.7.") ? failure.status : "4.4.1"
+        let outcome = RecipientDeliveryOutcome.temporaryFailure(
+            status: status, diagnostic: "no server took the message; last error: \(failure.diagnostic)")
+        return OutboundAttemptResult(outcomes: Dictionary(transaction.recipients.map { ($0.address, outcome) },
+                                                          uniquingKeysWith: { first, _ in first }))
+    }
+}
+
+/// The outcome of an attempt run in the caller's task.
+private final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcome: SMTPAttemptOutcome?
+
+    func set(_ outcome: SMTPAttemptOutcome) { lock.withLock { self.outcome = outcome } }
+    var value: SMTPAttemptOutcome? { lock.withLock { outcome } }
 }

@@ -98,11 +98,20 @@ public struct OutboundAttemptResult: Sendable, Hashable {
     public var remoteMTA: String?
     /// The TLS version used, nil for cleartext.
     public var tlsVersion: String?
+    /// The remote announced DSN (RFC 3461), so NOTIFY went along with each
+    /// RCPT and success notices are the remote's to send (§6.2.2); without
+    /// it a requested success notice is Tern's ("relayed").
+    public var remoteOffersDSN: Bool
+    /// The transaction went over a connection kept open from an earlier one.
+    public var reusedConnection: Bool
 
-    public init(outcomes: [String: RecipientDeliveryOutcome], remoteMTA: String? = nil, tlsVersion: String? = nil) {
+    public init(outcomes: [String: RecipientDeliveryOutcome], remoteMTA: String? = nil, tlsVersion: String? = nil,
+                remoteOffersDSN: Bool = false, reusedConnection: Bool = false) {
         self.outcomes = outcomes
         self.remoteMTA = remoteMTA
         self.tlsVersion = tlsVersion
+        self.remoteOffersDSN = remoteOffersDSN
+        self.reusedConnection = reusedConnection
     }
 }
 
