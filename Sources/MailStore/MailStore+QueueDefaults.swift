@@ -17,6 +17,14 @@ extension MailStore {
         throw Self.noQueue
     }
 
+    public func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
+        throw Self.noQueue
+    }
+
+    public func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
+        throw Self.noQueue
+    }
+
     public func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                                 nextAttemptAt: Date?) async throws {
         throw Self.noQueue

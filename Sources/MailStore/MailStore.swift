@@ -91,16 +91,37 @@ public protocol MailStore: Sendable {
     /// Recipients in state `queued` whose next attempt is at or before `now`,
     /// grouped by message (at most `limit` messages, the most overdue first).
     func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])]
+    /// Claims recipients of one message for a delivery attempt: in one
+    /// transaction, those of `addresses` that are `queued` and due
+    /// (`nextAttemptAt <= now`) become `delivering`; returns them (in the
+    /// order given, each once). A recipient claimed by another caller, not
+    /// due, final or unknown is left out, so two runners on one store never
+    /// attempt a recipient at the same time. The claim is held for
+    /// `QueueClaim.lease` (see `requeueInterruptedDeliveries`).
+    /// `QueueError.messageNotFound` for an unknown message.
+    func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String]
     /// Records a recipient's new state. Any state but `delivering` ends an
     /// attempt: `attempts` grows by one and `lastAttemptAt` becomes now.
     /// A nil `lastError` or `nextAttemptAt` keeps the stored value. A
     /// delivered or failed recipient is final: `QueueError.recipientFinished`.
     func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                          nextAttemptAt: Date?) async throws
+    /// `updateRecipient` for several recipients of one message in one
+    /// transaction (one disk sync), in order, with the same rules; an
+    /// update with `delayNoticeSent` also sets that flag. An unknown message
+    /// (`messageNotFound`) or address (`recipientNotFound`) changes nothing;
+    /// recipients already final are skipped, the others are recorded, and
+    /// then `QueueError.recipientFinished` names the first one skipped.
+    func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws
     /// Makes every `queued` recipient of the message due now.
     func retryNow(queueID: String) async throws
-    /// Puts recipients left in `delivering` (by a crash) back to `queued`,
-    /// due now; returns how many. The delivery runner calls it at start.
+    /// Puts recipients left in `delivering` back to `queued`, due now;
+    /// returns how many. Only those whose outcome nobody can still record
+    /// are taken: claims (`claimRecipients`) older than `QueueClaim.lease`
+    /// (their runner crashed or hangs) and `delivering` states set with
+    /// `updateRecipient`. The delivery runner calls it at start and now and
+    /// then; a second runner starting beside a working one (a restart
+    /// overlap) does not take the first one's recipients.
     func requeueInterruptedDeliveries() async throws -> Int
     /// Removes the message, its recipients and its body file.
     func deleteQueuedMessage(id: String) async throws

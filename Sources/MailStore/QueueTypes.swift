@@ -126,10 +126,13 @@ public struct QueuedRecipient: Sendable, Hashable {
     public var nextAttemptAt: Date
     public var lastAttemptAt: Date?
     public var lastError: String?
+    /// An RFC 3464 "delayed" notice was stored for this recipient (it gets one at most).
+    public var delayNoticeSent: Bool
 
     public init(address: String, originalRecipient: OriginalRecipientAddress? = nil,
                 notify: DSNNotifyConditions? = nil, state: QueuedRecipientState = .queued, attempts: Int = 0,
-                nextAttemptAt: Date, lastAttemptAt: Date? = nil, lastError: String? = nil) {
+                nextAttemptAt: Date, lastAttemptAt: Date? = nil, lastError: String? = nil,
+                delayNoticeSent: Bool = false) {
         self.address = address
         self.originalRecipient = originalRecipient
         self.notify = notify
@@ -138,7 +141,38 @@ public struct QueuedRecipient: Sendable, Hashable {
         self.nextAttemptAt = nextAttemptAt
         self.lastAttemptAt = lastAttemptAt
         self.lastError = lastError
+        self.delayNoticeSent = delayNoticeSent
     }
+}
+
+/// One recipient's new state for `MailStore.updateRecipients`, with the
+/// rules of `updateRecipient`: a nil `lastError` or `nextAttemptAt` keeps
+/// the stored value.
+public struct RecipientUpdate: Sendable, Hashable {
+    public var address: String
+    public var state: QueuedRecipientState
+    public var lastError: String?
+    public var nextAttemptAt: Date?
+    /// True records that the recipient's delay notice was stored; false
+    /// keeps the stored flag (it is never cleared).
+    public var delayNoticeSent: Bool
+
+    public init(address: String, state: QueuedRecipientState, lastError: String? = nil, nextAttemptAt: Date? = nil,
+                delayNoticeSent: Bool = false) {
+        self.address = address
+        self.state = state
+        self.lastError = lastError
+        self.nextAttemptAt = nextAttemptAt
+        self.delayNoticeSent = delayNoticeSent
+    }
+}
+
+/// How long a claim (`MailStore.claimRecipients`) keeps a recipient from
+/// `requeueInterruptedDeliveries`: far longer than an attempt takes (the
+/// SMTP client bounds each step, RFC 5321 §4.5.3.2), so a claim that old
+/// belongs to a runner that crashed or hangs.
+public enum QueueClaim {
+    public static let lease: TimeInterval = 3600
 }
 
 /// A message in the outbound queue with its recipients (in enqueue order).

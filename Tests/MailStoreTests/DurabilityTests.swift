@@ -22,7 +22,7 @@ final class DurabilityTests: StoreTestCase {
             XCTAssertEqual(mode, 0, "\(path) must not be readable by group or others")
         }
         let migrations = try await store.pool.read { db in try Schema.migrator.appliedMigrations(db) }
-        XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue"])
+        XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices"])
     }
 
     func testDataSurvivesCloseAndReopen() async throws {

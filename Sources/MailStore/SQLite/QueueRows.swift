@@ -8,7 +8,7 @@ enum QueueRows {
         """
     static let recipientColumns = """
         message_id, address, orcpt_type, orcpt_address, notify, state, attempts, next_attempt_at,
-        last_attempt_at, last_error
+        last_attempt_at, last_error, delay_notice_sent
         """
 
     /// A message row without its recipients.
@@ -37,7 +37,8 @@ enum QueueRows {
             // The CHECK constraint admits only the four states.
             state: QueuedRecipientState(rawValue: state) ?? .queued, attempts: row["attempts"],
             nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
-            lastAttemptAt: lastAttempt.map(Date.init(timeIntervalSince1970:)), lastError: row["last_error"])
+            lastAttemptAt: lastAttempt.map(Date.init(timeIntervalSince1970:)), lastError: row["last_error"],
+            delayNoticeSent: row["delay_notice_sent"])
     }
 
     static func recipients(_ db: Database, messageID: String) throws -> [QueuedRecipient] {

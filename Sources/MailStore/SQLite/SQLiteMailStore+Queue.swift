@@ -119,31 +119,87 @@ extension SQLiteMailStore {
         return due.map { ($0.message, $0.recipients) }
     }
 
+    public func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
+        var seen = Set<String>()
+        let wanted = addresses.filter { seen.insert($0).inserted }
+        let due = now.timeIntervalSince1970
+        let claimedAt = Self.queueTime(Date()).timeIntervalSince1970
+        return try await write { db in
+            guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
+            // The state test in the WHERE clause is the claim: SQLite runs
+            // one writer at a time, so a second claimer finds `delivering`.
+            let claim = try db.cachedStatement(sql: """
+                UPDATE outbound_recipient SET state = 'delivering', claimed_at = ?
+                WHERE message_id = ? AND address = ? AND state = 'queued' AND next_attempt_at <= ?
+                """)
+            var claimed: [String] = []
+            for address in wanted {
+                try claim.execute(arguments: [claimedAt, queueID, address, due])
+                if db.changesCount > 0 { claimed.append(address) }
+            }
+            return claimed
+        }
+    }
+
     public func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                                 nextAttemptAt: Date?) async throws {
         let now = Self.queueTime(Date()).timeIntervalSince1970
-        let attemptEnded = state != .delivering
-        let error = lastError.map(Self.boundedError)
+        let update = RecipientUpdate(address: address, state: state, lastError: lastError,
+                                     nextAttemptAt: nextAttemptAt)
         try await write { db in
-            try db.execute(sql: """
-                UPDATE outbound_recipient
-                SET state = ?, attempts = attempts + ?,
-                    last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
-                    last_error = COALESCE(?, last_error), next_attempt_at = COALESCE(?, next_attempt_at)
-                WHERE message_id = ? AND address = ? AND state IN ('queued', 'delivering')
-                """, arguments: [
-                    state.rawValue, attemptEnded ? 1 : 0, attemptEnded, now, error,
-                    nextAttemptAt.map(Self.queueTime)?.timeIntervalSince1970, queueID, address,
-                ])
-            if db.changesCount == 0 {
+            if try !Self.apply(update, queueID: queueID, now: now, db) {
                 guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
-                let exists = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM outbound_recipient WHERE message_id = ? AND address = ?)
-                    """, arguments: [queueID, address])!
-                if exists { throw QueueError.recipientFinished(queueID: queueID, address: address) }
+                if try Self.recipientExists(db, queueID: queueID, address: address) {
+                    throw QueueError.recipientFinished(queueID: queueID, address: address)
+                }
                 throw QueueError.recipientNotFound(queueID: queueID, address: address)
             }
         }
+    }
+
+    public func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
+        guard !updates.isEmpty else { return }
+        let now = Self.queueTime(Date()).timeIntervalSince1970
+        let firstFinished = try await write { db -> String? in
+            guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
+            var firstFinished: String?
+            for update in updates where try !Self.apply(update, queueID: queueID, now: now, db) {
+                // Thrown inside the transaction: nothing of the batch is kept.
+                guard try Self.recipientExists(db, queueID: queueID, address: update.address) else {
+                    throw QueueError.recipientNotFound(queueID: queueID, address: update.address)
+                }
+                firstFinished = firstFinished ?? update.address
+            }
+            return firstFinished
+        }
+        if let firstFinished { throw QueueError.recipientFinished(queueID: queueID, address: firstFinished) }
+    }
+
+    /// Applies one update unless the recipient is final or unknown; returns
+    /// whether a row changed. Any state but `delivering` ends an attempt;
+    /// every update ends a claim.
+    private static func apply(_ update: RecipientUpdate, queueID: String, now: Double, _ db: Database) throws -> Bool {
+        let attemptEnded = update.state != .delivering
+        let statement = try db.cachedStatement(sql: """
+            UPDATE outbound_recipient
+            SET state = ?, attempts = attempts + ?,
+                last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
+                last_error = COALESCE(?, last_error), next_attempt_at = COALESCE(?, next_attempt_at),
+                delay_notice_sent = (delay_notice_sent OR ?), claimed_at = NULL
+            WHERE message_id = ? AND address = ? AND state IN ('queued', 'delivering')
+            """)
+        try statement.execute(arguments: [
+            update.state.rawValue, attemptEnded ? 1 : 0, attemptEnded, now, update.lastError.map(boundedError),
+            update.nextAttemptAt.map(queueTime)?.timeIntervalSince1970, update.delayNoticeSent, queueID,
+            update.address,
+        ])
+        return db.changesCount > 0
+    }
+
+    private static func recipientExists(_ db: Database, queueID: String, address: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM outbound_recipient WHERE message_id = ? AND address = ?)
+            """, arguments: [queueID, address])!
     }
 
     public func retryNow(queueID: String) async throws {
@@ -157,11 +213,19 @@ extension SQLiteMailStore {
     }
 
     public func requeueInterruptedDeliveries() async throws -> Int {
-        let now = Self.queueTime(Date()).timeIntervalSince1970
+        try await requeueInterruptedDeliveries(at: Date())
+    }
+
+    /// `requeueInterruptedDeliveries` as seen at `clock` (tests move it past
+    /// the lease). A claim dated more than a lease in the future (the clock
+    /// was set back) counts as expired too, so none is held for ever.
+    func requeueInterruptedDeliveries(at clock: Date) async throws -> Int {
+        let now = Self.queueTime(clock).timeIntervalSince1970
         return try await write { db in
             try db.execute(sql: """
-                UPDATE outbound_recipient SET state = 'queued', next_attempt_at = ? WHERE state = 'delivering'
-                """, arguments: [now])
+                UPDATE outbound_recipient SET state = 'queued', next_attempt_at = ?, claimed_at = NULL
+                WHERE state = 'delivering' AND (claimed_at IS NULL OR claimed_at <= ? OR claimed_at > ?)
+                """, arguments: [now, now - QueueClaim.lease, now + QueueClaim.lease])
             return db.changesCount
         }
     }

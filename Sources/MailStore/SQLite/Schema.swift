@@ -7,6 +7,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial", migrate: createInitialTables)
         migrator.registerMigration("v2-outbound-queue", migrate: createOutboundQueueTables)
+        migrator.registerMigration("v3-queue-claims-and-delay-notices", migrate: addQueueClaimsAndDelayNotices)
         return migrator
     }
 
@@ -108,6 +109,16 @@ enum Schema {
                 PRIMARY KEY (message_id, address)
             ) WITHOUT ROWID;
             CREATE INDEX outbound_recipient_due ON outbound_recipient(state, next_attempt_at);
+            """)
+    }
+
+    /// Per recipient: whether its delay notice was stored (sent once), and
+    /// when a runner claimed it (`claimRecipients`; NULL when no claim is
+    /// held), so another runner's start leaves a fresh claim alone.
+    private static func addQueueClaimsAndDelayNotices(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE outbound_recipient ADD COLUMN delay_notice_sent BOOLEAN NOT NULL DEFAULT 0;
+            ALTER TABLE outbound_recipient ADD COLUMN claimed_at DOUBLE;
             """)
     }
 }

@@ -6,7 +6,7 @@ import MailStore
 /// What one recipient's attempt in a pass came to.
 struct AttemptReport: Sendable {
     enum Outcome: Sendable {
-        /// Accepted by the remote; already recorded as `delivered`.
+        /// Accepted by the remote (recorded `delivered` with its transaction's outcomes).
         case delivered(SMTPClientReply)
         /// Bounce now (5xx, null MX, no such domain…): RFC 3463 status.
         case failed(status: String, diagnostic: String)
@@ -21,47 +21,73 @@ struct AttemptReport: Sendable {
 }
 
 extension QueueRunner {
-    /// Attempts the due recipients of one message: its body is read and
-    /// signed once, each destination domain is one transaction (the
-    /// domains of one message are tried at the same time), then outcomes,
-    /// notifications and retries are recorded. Returns how many recipients
-    /// got a new state.
+    /// Attempts the due recipients of one message: claims them first (a
+    /// recipient another runner claimed is left to it), reads and signs the
+    /// body once, sends one transaction per destination domain (the domains
+    /// of one message at the same time), records each transaction's
+    /// outcomes with one store call, then the notices and the outcomes that
+    /// wait for them. Returns how many recipients got a new state.
     func deliver(_ message: QueuedMessage, recipients: [QueuedRecipient], routes: RouteCache,
                  now: Date) async -> Int {
+        // No new claim once the runner is stopping.
+        if Task.isCancelled { return 0 }
+        let claimed: Set<String>
+        do {
+            claimed = Set(try await store.claimRecipients(queueID: message.id, addresses: recipients.map(\.address),
+                                                          now: now))
+        } catch QueueError.messageNotFound {
+            return 0  // deleted (`tern queue delete`) since it was found due
+        } catch {
+            logger.error("cannot claim recipients", metadata: ["queue-id": "\(message.id)", "error": "\(error)"])
+            return 0
+        }
+        // What another runner claimed meanwhile (or `tern queue` changed) is not ours.
+        let mine = recipients.filter { claimed.contains($0.address) }
+        guard !mine.isEmpty else { return 0 }
+
         let body: [UInt8]
         do {
             body = try await store.queuedMessageBody(id: message.id)
         } catch QueueError.messageNotFound {
-            return 0  // deleted (`tern queue delete`) since it was found due
+            return 0
+        } catch is CancellationError {
+            // Stopping before anything was sent: give the claim back without
+            // counting an attempt (an unleased `delivering` is requeued at
+            // the next start).
+            await release(mine, of: message)
+            return 0
         } catch {
-            let reports = recipients.map {
+            let reports = mine.map {
                 AttemptReport(recipient: $0, outcome: .deferred(status: "4.3.0",
                                                                 diagnostic: "cannot read the queued message: \(error)"))
             }
-            return await record(reports, of: message, body: [], now: now)
+            let settled = await recordSettled(reports, of: message, now: now)
+            return settled.recorded + (await finish(settled, of: message, body: [], now: now))
         }
         let signed = signer.sign(body, message: message, time: now)
-        var reports: [AttemptReport] = []
-        await withTaskGroup(of: [AttemptReport].self) { tasks in
-            for group in DeliveryGrouping.groups(recipients) {
-                tasks.addTask { await self.attempt(group, of: message, body: signed, routes: routes) }
+        var settled = SettledOutcomes()
+        await withTaskGroup(of: SettledOutcomes.self) { tasks in
+            for group in DeliveryGrouping.groups(mine) {
+                tasks.addTask { await self.attempt(group, of: message, body: signed, routes: routes, now: now) }
             }
-            for await groupReports in tasks { reports += groupReports }
+            for await groupOutcomes in tasks { settled.merge(groupOutcomes) }
         }
-        return await record(reports, of: message, body: body, now: now)
+        return settled.recorded + (await finish(settled, of: message, body: body, now: now))
     }
 
     /// Routes one domain and, when it has hosts, sends one transaction for
-    /// the group. Recipients the remote accepted are recorded `delivered`
-    /// before this returns (never sent twice).
-    func attempt(_ group: DeliveryGroup, of message: QueuedMessage, body: [UInt8],
-                 routes: RouteCache) async -> [AttemptReport] {
-        func all(_ outcome: AttemptReport.Outcome) -> [AttemptReport] {
-            group.recipients.map { AttemptReport(recipient: $0, outcome: outcome) }
+    /// the group's (claimed) recipients. Its outcomes are recorded with one
+    /// call before this returns (accepted recipients are never sent twice),
+    /// except those that wait for a failure or delay notice.
+    func attempt(_ group: DeliveryGroup, of message: QueuedMessage, body: [UInt8], routes: RouteCache,
+                 now: Date) async -> SettledOutcomes {
+        func all(_ outcome: AttemptReport.Outcome) async -> SettledOutcomes {
+            await recordSettled(group.recipients.map { AttemptReport(recipient: $0, outcome: outcome) },
+                                of: message, now: now)
         }
         guard !group.domain.isEmpty else {
             // RFC 3463 §3.2: X.1.3 bad destination mailbox address syntax.
-            return all(.failed(status: "5.1.3", diagnostic: "the recipient address has no domain"))
+            return await all(.failed(status: "5.1.3", diagnostic: "the recipient address has no domain"))
         }
         let hosts: [DeliveryHost]
         let route = await routes.route(group.domain)
@@ -70,43 +96,22 @@ extension QueueRunner {
             hosts = found
         case let .temporaryFailure(reason):
             // RFC 3463 §3.5: X.4.3 directory server failure (DNS).
-            return all(.deferred(status: "4.4.3", diagnostic: "cannot look up \(group.domain): \(reason)"))
+            return await all(.deferred(status: "4.4.3", diagnostic: "cannot look up \(group.domain): \(reason)"))
         case .nullMX:
-            return all(.failed(status: route.permanentStatus ?? "5.1.10",
-                               diagnostic: "\(group.domain) accepts no mail (null MX, RFC 7505)"))
+            return await all(.failed(status: route.permanentStatus ?? "5.1.10",
+                                     diagnostic: "\(group.domain) accepts no mail (null MX, RFC 7505)"))
         case .domainNotFound:
-            return all(.failed(status: route.permanentStatus ?? "5.1.2",
-                               diagnostic: "the domain \(group.domain) does not exist"))
+            return await all(.failed(status: route.permanentStatus ?? "5.1.2",
+                                     diagnostic: "the domain \(group.domain) does not exist"))
         case .noUsableHost:
-            return all(.failed(status: route.permanentStatus ?? "5.4.4",
-                               diagnostic: "no mail server (MX or address) for \(group.domain)"))
+            return await all(.failed(status: route.permanentStatus ?? "5.4.4",
+                                     diagnostic: "no mail server (MX or address) for \(group.domain)"))
         }
-
-        // Marked before the attempt: after a crash, `delivering` means
-        // "outcome unknown", never "accepted".
-        var sending: [QueuedRecipient] = []
-        for recipient in group.recipients {
-            // No new transaction once the runner is stopping.
-            if Task.isCancelled { break }
-            do {
-                try await store.updateRecipient(queueID: message.id, address: recipient.address, state: .delivering,
-                                                lastError: nil, nextAttemptAt: nil)
-                sending.append(recipient)
-            } catch QueueError.messageNotFound {
-                return []
-            } catch {
-                // Finished or deleted meanwhile, or the store failed: not sent now.
-                logger.warning("recipient not attempted", metadata: [
-                    "queue-id": "\(message.id)", "to": "\(LoggableText.clean(recipient.address))", "error": "\(error)",
-                ])
-            }
-        }
-        guard !sending.isEmpty else { return [] }
 
         let policy = DestinationPolicy.forDomain(group.domain, router: router, configuration: configuration)
         let transaction = OutboundTransaction(
             sender: message.sender,
-            recipients: sending.map {
+            recipients: group.recipients.map {
                 OutboundTransactionRecipient(address: $0.address, notify: $0.notify,
                                              originalRecipient: $0.originalRecipient)
             },
@@ -115,13 +120,11 @@ extension QueueRunner {
         let result = await transport.deliver(transaction, hosts: hosts, tls: policy.tls,
                                              credentials: policy.credentials)
 
-        var reports: [AttemptReport] = []
-        for recipient in sending {
+        let reports = group.recipients.map { recipient in
             let outcome: AttemptReport.Outcome
             switch result.outcomes[recipient.address] {
             case let .delivered(reply):
                 outcome = .delivered(reply)
-                await recordDelivered(recipient, of: message)
             case let .permanentFailure(status, diagnostic):
                 outcome = .failed(status: status, diagnostic: diagnostic)
             case let .temporaryFailure(status, diagnostic):
@@ -129,25 +132,20 @@ extension QueueRunner {
             case nil:
                 outcome = .deferred(status: "4.4.0", diagnostic: "no outcome reported for this recipient")
             }
-            reports.append(AttemptReport(recipient: recipient, outcome: outcome, remoteMTA: result.remoteMTA))
+            return AttemptReport(recipient: recipient, outcome: outcome, remoteMTA: result.remoteMTA)
         }
-        return reports
+        return await recordSettled(reports, of: message, now: now)
     }
 
-    /// Right after the attempt: from here on the recipient is never sent
-    /// to again. If the store fails here, it stays `delivering` and is sent
-    /// once more after a restart (the documented window).
-    private func recordDelivered(_ recipient: QueuedRecipient, of message: QueuedMessage) async {
+    /// Ends the claim of recipients that were not attempted.
+    private func release(_ recipients: [QueuedRecipient], of message: QueuedMessage) async {
         let store = self.store
+        let updates = recipients.map { RecipientUpdate(address: $0.address, state: .delivering) }
         do {
-            try await uncancellable {
-                try await store.updateRecipient(queueID: message.id, address: recipient.address, state: .delivered,
-                                                lastError: nil, nextAttemptAt: nil)
-            }
+            try await uncancellable { try await store.updateRecipients(queueID: message.id, updates) }
         } catch {
-            logger.critical("delivered but not recorded; may be sent again after a restart", metadata: [
-                "queue-id": "\(message.id)", "to": "\(LoggableText.clean(recipient.address))", "error": "\(error)",
-            ])
+            logger.warning("cannot release claimed recipients; they wait for their claim to expire",
+                           metadata: ["queue-id": "\(message.id)", "error": "\(error)"])
         }
     }
 }

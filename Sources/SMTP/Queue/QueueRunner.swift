@@ -19,13 +19,17 @@ public protocol QueueRunnerObserver: Sendable {
 /// time, and enqueues RFC 3464 DSNs (failure, delay, success when NOTIFY
 /// asks) to the envelope sender, never for the null sender.
 ///
-/// A recipient is marked `delivering` before its transaction and
-/// `delivered` as soon as the remote accepted it, so after a crash it is
-/// never sent twice once accepted (`requeueInterruptedDeliveries` only
-/// returns recipients whose outcome was never recorded). The one window
-/// left is a crash between the remote's `250` and that update: the
-/// recipient is then sent again after the restart (Postfix has the same
-/// window; RFC 5321 §6.1 prefers a duplicate to a loss).
+/// Each recipient is claimed before its transaction (`claimRecipients`:
+/// `queued` → `delivering` in one store transaction) and only claimed
+/// recipients are sent, so two runners on one data directory (the server
+/// and a second instance during a restart) never send one twice. Each
+/// transaction's outcomes are recorded with one store call as soon as it
+/// ends (a bounce or delay warning waits for its notice to be stored), so
+/// after a crash a recipient the remote accepted is never sent again; `requeueInterruptedDeliveries` only returns claims older than
+/// `QueueClaim.lease`. The one window left is a crash between the
+/// remote's `250` and that call: the recipient is then sent again once its
+/// claim expired (Postfix has the same window; RFC 5321 §6.1 prefers a
+/// duplicate to a loss).
 public final class QueueRunner: Sendable {
     let store: any MailStore
     let router: MXRouter
@@ -52,8 +56,26 @@ public final class QueueRunner: Sendable {
         self.logger = logger
     }
 
+    /// How often a running runner takes back expired claims (a crashed
+    /// runner's, while this one keeps running).
+    static let requeueInterval: TimeInterval = 300
+
     /// Runs until the task is cancelled.
     public func run() async {
+        var lastRequeue = Date.distantPast
+        while !Task.isCancelled {
+            if Date().timeIntervalSince(lastRequeue) >= Self.requeueInterval {
+                await requeueInterruptedDeliveries()
+                lastRequeue = Date()
+            }
+            let (due, recorded) = await pass(now: Date())
+            // A full batch that moved on means more is due: go on at once.
+            if due >= max(1, configuration.batchSize) && recorded > 0 { continue }
+            await wakeSignal.wait(timeout: configuration.pollInterval)
+        }
+    }
+
+    private func requeueInterruptedDeliveries() async {
         do {
             let requeued = try await store.requeueInterruptedDeliveries()
             if requeued > 0 {
@@ -61,12 +83,6 @@ public final class QueueRunner: Sendable {
             }
         } catch {
             logger.error("cannot requeue interrupted deliveries", metadata: ["error": "\(error)"])
-        }
-        while !Task.isCancelled {
-            let (due, recorded) = await pass(now: Date())
-            // A full batch that moved on means more is due: go on at once.
-            if due >= max(1, configuration.batchSize) && recorded > 0 { continue }
-            await wakeSignal.wait(timeout: configuration.pollInterval)
         }
     }
 
