@@ -42,7 +42,7 @@ struct ConfigurationReader {
 
     static let topLevelKeys: Set<String> = [
         "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "smtp",
-        "logging", "http",
+        "logging", "http", "outbound",
     ]
 
     mutating func read(_ root: TOMLTable) throws -> TernConfiguration {
@@ -98,6 +98,9 @@ struct ConfigurationReader {
         }
         if let http = try table(root, "http") {
             configuration.http = try readHTTP(http, defaults: configuration.http)
+        }
+        if let outbound = try table(root, "outbound") {
+            configuration.outbound = try readOutbound(outbound, defaults: configuration.outbound)
         }
         return configuration
     }
@@ -287,7 +290,7 @@ struct ConfigurationReader {
 
     // MARK: Typed access
 
-    private func error(_ message: String, _ path: String) -> ConfigurationError {
+    func error(_ message: String, _ path: String) -> ConfigurationError {
         ConfigurationError(message, key: Self.displayName(path), line: lines.line(of: path))
     }
 
@@ -303,39 +306,39 @@ struct ConfigurationReader {
         return result
     }
 
-    private func fullPath(_ key: String, _ path: String?) -> String { path.map { "\($0).\(key)" } ?? key }
+    func fullPath(_ key: String, _ path: String?) -> String { path.map { "\($0).\(key)" } ?? key }
 
-    private func checkKeys(_ table: TOMLTable, allowed: Set<String>, path: String?) throws {
+    func checkKeys(_ table: TOMLTable, allowed: Set<String>, path: String?) throws {
         let unknown = table.keys.filter { !allowed.contains($0) }.map { fullPath($0, path) }
         guard !unknown.isEmpty else { return }
         let first = unknown.min { (lines.line(of: $0) ?? .max) < (lines.line(of: $1) ?? .max) }!
         throw error("unknown key \"\(Self.displayName(first))\"", first)
     }
 
-    private func typeError(_ key: String, _ path: String?, expected: String, found: TOMLType) -> ConfigurationError {
+    func typeError(_ key: String, _ path: String?, expected: String, found: TOMLType) -> ConfigurationError {
         let full = fullPath(key, path)
         return error("wrong type for \"\(Self.displayName(full))\": expected \(expected), found \(found)", full)
     }
 
-    private func string(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> String? {
+    func string(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> String? {
         guard let value = table[key] else { return nil }
         guard let string = value.string else { throw typeError(key, path, expected: "a string", found: value.type) }
         return string
     }
 
-    private func int(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> Int? {
+    func int(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> Int? {
         guard let value = table[key] else { return nil }
         guard let int = value.int else { throw typeError(key, path, expected: "an integer", found: value.type) }
         return int
     }
 
-    private func bool(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> Bool? {
+    func bool(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> Bool? {
         guard let value = table[key] else { return nil }
         guard let bool = value.bool else { throw typeError(key, path, expected: "true or false", found: value.type) }
         return bool
     }
 
-    private func stringArray(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> [String]? {
+    func stringArray(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> [String]? {
         guard let value = table[key] else { return nil }
         guard let array = value.array else {
             throw typeError(key, path, expected: "an array of strings", found: value.type)
@@ -348,13 +351,13 @@ struct ConfigurationReader {
         }
     }
 
-    private func table(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> TOMLTable? {
+    func table(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> TOMLTable? {
         guard let value = table[key] else { return nil }
         guard let result = value.table else { throw typeError(key, path, expected: "a table", found: value.type) }
         return result
     }
 
-    private func tableArray(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> [TOMLTable]? {
+    func tableArray(_ table: TOMLTable, _ key: String, path: String? = nil) throws -> [TOMLTable]? {
         guard let value = table[key] else { return nil }
         let header = fullPath(key, path)
         guard let array = value.array else {
@@ -370,7 +373,7 @@ struct ConfigurationReader {
 
     // MARK: Values
 
-    private func resolve(_ path: String) -> String {
+    func resolve(_ path: String) -> String {
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : URL(fileURLWithPath: baseDirectory, isDirectory: true).appendingPathComponent(path)
         return url.standardizedFileURL.path

@@ -61,7 +61,56 @@ public enum ConfigurationRenderer {
             lines.append("port = \(listener.port)")
             lines.append("tls = \(quoted(listener.tls ? "implicit" : "none"))")
         }
+        lines += outboundLines(configuration.outbound)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `[outbound]` with its `transport` and `tls_policy` sub-tables. An
+    /// inline password is not printed (only that one is set).
+    static func outboundLines(_ outbound: OutboundSettings) -> [String] {
+        var lines = ["", "[outbound]"]
+        if let nameserver = outbound.nameserver {
+            lines.append("nameserver = \(quoted(nameserver.description))")
+        } else {
+            lines.append("# no nameserver: the system resolver (/etc/resolv.conf)")
+        }
+        lines.append("port = \(outbound.port)")
+        if let smarthost = outbound.smarthost {
+            lines.append("smarthost = \(quoted(smarthost.description))")
+        } else {
+            lines.append("# no smarthost: mail goes to each domain's MX hosts")
+        }
+        lines.append("smarthost_tls = \(quoted(outbound.smarthostTLS))")
+        if let username = outbound.smarthostUsername {
+            lines.append("smarthost_username = \(quoted(username))")
+        }
+        if outbound.smarthostPassword != nil {
+            lines.append("# smarthost_password is set (not shown)")
+        }
+        if let file = outbound.smarthostPasswordFile {
+            lines.append("smarthost_password_file = \(quoted(file))")
+        }
+        lines.append("default_tls = \(quoted(outbound.defaultTLS))")
+        lines.append("first_retry_seconds = \(outbound.firstRetrySeconds)")
+        lines.append("max_retry_seconds = \(outbound.maxRetrySeconds)")
+        lines.append("give_up_after_seconds = \(outbound.giveUpAfterSeconds)")
+        lines.append("delay_warning_seconds = \(outbound.delayWarningSeconds)")
+        lines.append("poll_seconds = \(outbound.pollSeconds)")
+        lines.append("max_connections = \(outbound.maxConnections)")
+        lines.append("max_connections_per_host = \(outbound.maxConnectionsPerHost)")
+        lines.append("concurrent_deliveries = \(outbound.concurrentDeliveries)")
+        lines.append("idle_connection_seconds = \(outbound.idleConnectionSeconds)")
+        lines.append("")
+        lines.append("[outbound.transport]")
+        for domain in outbound.transport.keys.sorted() {
+            lines.append("\(quoted(domain)) = \(quoted(outbound.transport[domain]!.description))")
+        }
+        lines.append("")
+        lines.append("[outbound.tls_policy]")
+        for domain in outbound.tlsPolicy.keys.sorted() {
+            lines.append("\(quoted(domain)) = \(quoted(outbound.tlsPolicy[domain]!))")
+        }
+        return lines
     }
 
     /// A TOML basic string (TOML 1.0 §String): quotes, backslashes and control characters escaped.

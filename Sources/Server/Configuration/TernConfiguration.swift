@@ -18,10 +18,13 @@ public struct TernConfiguration: Sendable, Equatable {
     public var logging: LoggingSettings
     /// The `[http]` table: client settings discovery, health and metrics.
     public var http: HTTPSettings
+    /// The `[outbound]` table: delivery of mail for other domains.
+    public var outbound: OutboundSettings
 
     public init(hostName: String, localDomains: [String], dataDirectory: String, listeners: [ListenerConfiguration],
                 tls: TLSFiles, limits: Limits, authentication: AuthenticationSettings, pop3: POP3Settings,
-                smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings, http: HTTPSettings = HTTPSettings()) {
+                smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings, http: HTTPSettings = HTTPSettings(),
+                outbound: OutboundSettings = OutboundSettings()) {
         self.hostName = hostName
         self.localDomains = localDomains
         self.dataDirectory = dataDirectory
@@ -33,6 +36,7 @@ public struct TernConfiguration: Sendable, Equatable {
         self.smtp = smtp
         self.logging = logging
         self.http = http
+        self.outbound = outbound
     }
 }
 
