@@ -112,20 +112,20 @@ final class FramingTests: XCTestCase {
 
     func testHugeLiteralIsRefused() {
         var parser = IMAPCommandParser(limits: IMAPParserLimits(maxLiteralSize: 1000))
-        XCTAssertEqual(parser.feed(bytes("a APPEND INBOX {99999999999}\r\n")), [.error(tag: "a", message: "literal too large")])
-        XCTAssertEqual(parser.feed(bytes("b APPEND INBOX {1001}\r\n")), [.error(tag: "b", message: "literal too large")])
-        XCTAssertEqual(parser.feed(bytes("c APPEND INBOX {9999999999999999999999999}\r\n")), [.error(tag: "c", message: "literal too large")])
+        XCTAssertEqual(parser.feed(bytes("a APPEND INBOX {99999999999}\r\n")), [.literalTooLarge(tag: "a", closing: false)])
+        XCTAssertEqual(parser.feed(bytes("b APPEND INBOX {1001}\r\n")), [.literalTooLarge(tag: "b", closing: false)])
+        XCTAssertEqual(parser.feed(bytes("c APPEND INBOX {9999999999999999999999999}\r\n")), [.literalTooLarge(tag: "c", closing: false)])
         XCTAssertEqual(parser.feed(bytes("z NOOP\r\n")), [.command(TaggedCommand(tag: "z", command: .noop))])
         // A non-synchronising literal's bytes arrive anyway and are dropped.
         let data = String(repeating: "x", count: 1500)
         XCTAssertEqual(parser.feed(bytes("d APPEND INBOX {1500+}\r\n" + data + " rest\r\ny NOOP\r\n")),
-                       [.error(tag: "d", message: "literal too large"), .command(TaggedCommand(tag: "y", command: .noop))])
+                       [.literalTooLarge(tag: "d", closing: false), .command(TaggedCommand(tag: "y", command: .noop))])
     }
 
     func testCommandSizeBound() {
         var parser = IMAPCommandParser(limits: IMAPParserLimits(maxLiteralSize: 100, maxCommandSize: 150))
         XCTAssertEqual(parser.feed(bytes("a APPEND INBOX {90+}\r\n" + String(repeating: "x", count: 90) + " {90}\r\n")),
-                       [.error(tag: "a", message: "literal too large")])
+                       [.literalTooLarge(tag: "a", closing: false)])
         XCTAssertEqual(parser.feed(bytes("z NOOP\r\n")), [.command(TaggedCommand(tag: "z", command: .noop))])
     }
 

@@ -8,6 +8,8 @@ import NIOCore
 /// Events are pulled one by one so the session can switch `mode` between
 /// them: after answering AUTHENTICATE with `+` it sets `.authentication`,
 /// after accepting IDLE it sets `.idle`, and back to `.commands` when done.
+/// The session may also change `limits` between events (stricter before
+/// login, APPENDLIMIT after): the next literal header is checked against them.
 public struct IMAPCommandParser: Sendable {
     public enum Mode: Hashable, Sendable {
         case commands
@@ -16,7 +18,8 @@ public struct IMAPCommandParser: Sendable {
     }
 
     public var mode: Mode = .commands
-    public let limits: IMAPParserLimits
+    /// The bounds in force; the session lowers them before authentication.
+    public var limits: IMAPParserLimits
 
     /// Received bytes not yet consumed, from `readIndex`.
     private var input: [UInt8] = []
@@ -31,6 +34,9 @@ public struct IMAPCommandParser: Sendable {
     private var skipRemaining: UInt64 = 0
     /// Drop everything up to the next LF (after an error mid-line).
     private var discardingLine = false
+    /// A non-synchronising literal too large to drop was announced: the
+    /// connection must close, nothing more is read (RFC 7888 §4).
+    public private(set) var isStopped = false
 
     public init(limits: IMAPParserLimits = IMAPParserLimits()) {
         self.limits = limits
@@ -40,10 +46,12 @@ public struct IMAPCommandParser: Sendable {
     public var hasPartialCommand: Bool { !pending.isEmpty || literalRemaining > 0 }
 
     public mutating func append(_ buffer: ByteBuffer) {
+        guard !isStopped else { return }
         buffer.withUnsafeReadableBytes { input.append(contentsOf: $0) }
     }
 
     public mutating func append(_ bytes: [UInt8]) {
+        guard !isStopped else { return }
         input.append(contentsOf: bytes)
     }
 
@@ -62,6 +70,7 @@ public struct IMAPCommandParser: Sendable {
     /// The next event, or nil when more bytes are needed.
     public mutating func nextEvent() -> IMAPParserEvent? {
         defer { compact() }
+        guard !isStopped else { return nil }
         while true {
             if skipRemaining > 0 {
                 let count = Int(min(skipRemaining, UInt64(input.count - readIndex)))
@@ -106,6 +115,14 @@ public struct IMAPCommandParser: Sendable {
                     return .authenticationLine(line)
                 case .idle:
                     if String(decoding: line, as: UTF8.self).uppercased() == "DONE" { return .idleDone }
+                    // A client that logs out without DONE (RFC 2177 §3 wants
+                    // DONE first) still gets its LOGOUT: the session ends the
+                    // IDLE, then logs out.
+                    if !line.contains(0), literalHeader(line) == nil,
+                       case .success(let tagged) = CommandParser.parse(line, maxDepth: limits.maxDepth),
+                       tagged.command == .logout {
+                        return .command(tagged)
+                    }
                     return .error(tag: nil, message: "expected DONE")
                 case .commands:
                     if line.isEmpty { continue }
@@ -116,12 +133,7 @@ public struct IMAPCommandParser: Sendable {
             if let literal = literalHeader(line) {
                 guard let size = literal.size, size <= UInt64(limits.maxLiteralSize),
                       UInt64(pending.count) + size <= UInt64(limits.maxCommandSize) else {
-                    if !literal.synchronizing, let size = literal.size {
-                        // The client sends the bytes anyway (RFC 7888 §4): drop them.
-                        skipRemaining = size
-                        discardingLine = true
-                    }
-                    return fail("literal too large")
+                    return refuseLiteral(size: literal.size, synchronizing: literal.synchronizing)
                 }
                 pending.append(contentsOf: [0x0D, 0x0A])
                 literalRemaining = Int(size)
@@ -137,6 +149,28 @@ public struct IMAPCommandParser: Sendable {
                 return .error(tag: failure.tag, message: failure.error.message)
             }
         }
+    }
+
+    /// A literal over the bounds. A synchronising one is refused before the
+    /// client sends it (no continuation, RFC 9051 §7.5). A non-synchronising
+    /// one comes anyway (RFC 7888 §4): up to `maxDiscardedLiteralSize` its
+    /// bytes are read and dropped, never kept; a larger one stops the parser
+    /// and the session closes the connection.
+    private mutating func refuseLiteral(size: UInt64?, synchronizing: Bool) -> IMAPParserEvent {
+        let tag = Self.tag(of: pending)
+        pending.removeAll(keepingCapacity: false)
+        literalRemaining = 0
+        guard !synchronizing else { return .literalTooLarge(tag: tag, closing: false) }
+        guard let size, size <= UInt64(max(limits.maxDiscardedLiteralSize, 0)) else {
+            isStopped = true
+            input = []
+            readIndex = 0
+            scanIndex = 0
+            return .literalTooLarge(tag: tag, closing: true)
+        }
+        skipRemaining = size
+        discardingLine = true
+        return .literalTooLarge(tag: tag, closing: false)
     }
 
     /// An error for the command being assembled: its tag when readable,

@@ -9,6 +9,12 @@ public enum IMAPParserEvent: Hashable, Sendable {
     /// A malformed command: the session answers `tag BAD message` (or
     /// `* BAD` without a tag) and goes on.
     case error(tag: String?, message: String)
+    /// A literal over `maxLiteralSize` or `maxCommandSize` (APPENDLIMIT,
+    /// RFC 7889): the command is dropped, its literal never kept. With
+    /// `closing` it was a non-synchronising literal too large to read and
+    /// drop (RFC 7888 §4): the parser has stopped and the session must
+    /// close the connection.
+    case literalTooLarge(tag: String?, closing: Bool)
     /// "DONE" ended an IDLE (RFC 2177 §3), in `.idle` mode.
     case idleDone
     /// One line of a SASL exchange without its CRLF (RFC 9051 §6.2.2), in
@@ -27,12 +33,24 @@ public struct IMAPParserLimits: Hashable, Sendable {
     public var maxCommandSize: Int
     /// Deepest nesting of parentheses.
     public var maxDepth: Int
+    /// Largest refused non-synchronising literal whose bytes are read and
+    /// dropped so the session can go on; a larger one ends the connection
+    /// (RFC 7888 §4). Zero: every refused `{n+}` ends it (before login).
+    public var maxDiscardedLiteralSize: Int
 
     public init(maxLineLength: Int = 64 * 1024, maxLiteralSize: Int = 64 * 1024 * 1024,
-                maxCommandSize: Int = 128 * 1024 * 1024, maxDepth: Int = 32) {
+                maxCommandSize: Int = 128 * 1024 * 1024, maxDepth: Int = 32, maxDiscardedLiteralSize: Int? = nil) {
         self.maxLineLength = maxLineLength
         self.maxLiteralSize = maxLiteralSize
         self.maxCommandSize = maxCommandSize
         self.maxDepth = maxDepth
+        self.maxDiscardedLiteralSize = maxDiscardedLiteralSize ?? maxCommandSize
+    }
+
+    /// These limits lowered to at most `bound` octets per line, literal and
+    /// command, with no oversized literal read (before authentication).
+    public func capped(at bound: Int) -> IMAPParserLimits {
+        IMAPParserLimits(maxLineLength: min(maxLineLength, bound), maxLiteralSize: min(maxLiteralSize, bound),
+                         maxCommandSize: min(maxCommandSize, bound), maxDepth: maxDepth, maxDiscardedLiteralSize: 0)
     }
 }

@@ -165,7 +165,10 @@ public enum CommandParser {
             let literal = try cursor.literal(allowBinary: true)
             messages.append(AppendMessage(flags: flags, date: date, data: literal.data, isBinary: literal.binary))
         }
-        guard !messages.isEmpty else { throw cursor.fail("APPEND needs a message") }
+        guard !messages.isEmpty else {
+            throw cursor.fail(cursor.atEnd ? "APPEND needs a message (a literal after the mailbox name)"
+                                           : "expected space, found \(cursor.describeNext())")
+        }
         return .append(mailbox, messages)
     }
 

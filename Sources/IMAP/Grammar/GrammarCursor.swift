@@ -28,14 +28,33 @@ struct GrammarCursor {
 
     mutating func expect(_ byte: UInt8, _ what: String? = nil) throws {
         guard take(byte) else {
-            throw fail("expected \(what ?? "'\(String(UnicodeScalar(byte)))'")")
+            throw fail("expected \(what ?? "'\(String(UnicodeScalar(byte)))'"), found \(describeNext())")
         }
     }
 
     mutating func space() throws { try expect(UInt8(ascii: " "), "space") }
 
     mutating func expectEnd() throws {
-        guard atEnd else { throw fail("unexpected characters at end of command") }
+        guard atEnd else { throw fail("unexpected \(describeNext()) at end of command") }
+    }
+
+    /// What comes next, for an error message the client can act on: the end,
+    /// an 8-bit character, or up to 16 printable characters (never CR, LF
+    /// or other controls, which the response line cannot carry).
+    func describeNext() -> String {
+        guard let next = peek else { return "end of command" }
+        if next >= 0x80 { return "an 8-bit character (use a quoted string or a literal)" }
+        if ByteClass.isControl(next) { return "a control character" }
+        let printable = bytes[index...].prefix(16).prefix { $0 >= 0x20 && $0 < 0x7F }
+        return "\"" + String(decoding: printable, as: UTF8.self) + "\""
+    }
+
+    /// RFC 9051 §9: atoms are 7-bit; 8-bit text (a UTF-8 mailbox name,
+    /// RFC 6855 §3) must be a quoted string or a literal. Throws when the
+    /// atom just read stopped at an 8-bit byte.
+    func refuseUnquoted8Bit(_ what: String) throws {
+        guard let next = peek, next >= 0x80 else { return }
+        throw fail("\(what) with 8-bit characters must be a quoted string or a literal")
     }
 
     /// Consumes bytes while `predicate` holds.
@@ -76,7 +95,8 @@ struct GrammarCursor {
 
     mutating func atom() throws -> String {
         let slice = run(ByteClass.isAtomChar)
-        guard !slice.isEmpty else { throw fail("expected atom") }
+        try refuseUnquoted8Bit("an atom")
+        guard !slice.isEmpty else { throw fail("expected atom, found \(describeNext())") }
         return String(decoding: slice, as: UTF8.self)
     }
 
@@ -165,16 +185,18 @@ struct GrammarCursor {
         switch peek {
         case UInt8(ascii: "\""): return try quoted()
         case UInt8(ascii: "{"): return try literal().data
-        default: throw fail("expected string")
+        default: throw fail("expected a string, found \(describeNext())")
         }
     }
 
-    mutating func astring() throws -> [UInt8] {
+    /// astring = 1*ASTRING-CHAR / string; `what` names it in errors.
+    mutating func astring(_ what: String = "a string") throws -> [UInt8] {
         switch peek {
         case UInt8(ascii: "\""), UInt8(ascii: "{"): return try string()
         default:
             let slice = run(ByteClass.isAStringChar)
-            guard !slice.isEmpty else { throw fail("expected string") }
+            try refuseUnquoted8Bit(what)
+            guard !slice.isEmpty else { throw fail("expected \(what), found \(describeNext())") }
             return Array(slice)
         }
     }
@@ -186,13 +208,14 @@ struct GrammarCursor {
         return nil
     }
 
-    mutating func mailbox() throws -> MailboxName { MailboxName(try astring()) }
+    mutating func mailbox() throws -> MailboxName { MailboxName(try astring("a mailbox name")) }
 
     /// list-mailbox = 1*list-char / string.
     mutating func listMailbox() throws -> [UInt8] {
         if peek == UInt8(ascii: "\"") || peek == UInt8(ascii: "{") { return try string() }
         let slice = run(ByteClass.isListChar)
-        guard !slice.isEmpty else { throw fail("expected mailbox pattern") }
+        try refuseUnquoted8Bit("a mailbox pattern")
+        guard !slice.isEmpty else { throw fail("expected a mailbox pattern, found \(describeNext())") }
         return Array(slice)
     }
 

@@ -18,6 +18,9 @@ public enum FetchCommandHandler {
     /// where RFC 9051 §6.4.5 says (BODY[...] without PEEK, RFC822,
     /// RFC822.TEXT, BINARY without PEEK) unless the mailbox is read-only,
     /// and tells `selected` about that change. UID FETCH always includes UID.
+    /// A message whose body is needed but gone (expunged by another session,
+    /// its expunge not yet reported) gets no response, and the command ends
+    /// `NO [EXPUNGEISSUED]` (RFC 2180 §4.1.3, RFC 9051 §7.1).
     /// The returned result carries only the tagged completion.
     public static func fetch(_ set: SequenceSet, attributes: [FetchAttribute], modifiers: [FetchModifier],
                              uid: Bool, selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
@@ -44,7 +47,8 @@ public enum FetchCommandHandler {
             messages = messages.filter { UInt64(max($0.record.modSeq, 0)) > changedSince }
         }
         let builder = FetchItemBuilder(attributes: attributes, uid: uid, changedSince: changedSince != nil,
-                                       condstore: context.enabled.contains(.condstore))
+                                       condstore: SelectedMailboxCommands.condStoreOn(context.enabled),
+                                       qresync: context.enabled.contains(.qresync))
         var output = FetchOutput(context: context)
         do {
             if vanished, let changedSince {
@@ -60,6 +64,9 @@ public enum FetchCommandHandler {
                     var source = await loadSource(message, builder: builder, selected: selected, context: context,
                                                   output: &output)
                     source.seenWasSet = seenWasSet
+                    // Expunged meanwhile (RFC 2180 §4.1.3): no response rather
+                    // than NIL data a client would cache as the message.
+                    if builder.needsBody && source.body == nil { continue }
                     let items: [FetchItem]
                     do {
                         items = try builder.items(for: source)
@@ -77,7 +84,9 @@ public enum FetchCommandHandler {
             return .no("FETCH stopped: the response could not be sent")
         }
         if output.expungeIssued {
-            return .ok("FETCH completed; some messages were expunged meanwhile", code: .expungeIssued)
+            // RFC 9051 §7.1 EXPUNGEISSUED: the other messages were sent; the
+            // client learns of the expunge at its next NOOP.
+            return .no("Some of the requested messages no longer exist", code: .expungeIssued)
         }
         return .ok("FETCH completed")
     }

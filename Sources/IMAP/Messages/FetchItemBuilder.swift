@@ -35,12 +35,16 @@ struct FetchItemBuilder {
     /// With CONDSTORE on, a FETCH response carrying an implicit flag change
     /// also carries MODSEQ (RFC 7162 §3.2).
     var condstore: Bool
+    /// With QRESYNC on, such a response also carries UID (RFC 7162 §3.2.4).
+    var qresync: Bool
 
-    init(attributes: [FetchAttribute], uid: Bool, changedSince: Bool = false, condstore: Bool = false) {
+    init(attributes: [FetchAttribute], uid: Bool, changedSince: Bool = false, condstore: Bool = false,
+         qresync: Bool = false) {
         self.attributes = attributes
         self.alwaysUID = uid
         self.alwaysModSeq = changedSince
-        self.condstore = condstore
+        self.condstore = condstore || qresync
+        self.qresync = qresync
     }
 
     /// True when some attribute needs the raw message.
@@ -117,6 +121,11 @@ struct FetchItemBuilder {
         }
         if source.seenWasSet && !attributes.contains(.flags) {
             items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords)))
+        }
+        // RFC 7162 §3.2.4: under QRESYNC a FETCH that implicitly set `\Seen`
+        // carries UID (and MODSEQ, below) like any flag change.
+        if source.seenWasSet && qresync && !alwaysUID && !attributes.contains(.uid) {
+            items.append(.uid(record.uid))
         }
         if !attributes.contains(.modSeq) && (alwaysModSeq || (condstore && source.seenWasSet)) {
             items.append(.modSeq(UInt64(max(record.modSeq, 0))))

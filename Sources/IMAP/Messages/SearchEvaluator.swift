@@ -12,13 +12,44 @@ struct SearchEvaluator {
     /// The highest UID in the view: the value of `*` in a UID set.
     var largestUID: UInt32
     /// The UIDs `$` stands for.
-    var savedResult: [MessageUID]
+    var savedResult: Set<MessageUID>
+    /// The key with every UID set and sequence set resolved once per SEARCH
+    /// (not once per message: a long set would make SEARCH quadratic).
+    private var compiled: CompiledKey = .leaf(.all)
+
+    /// `key` with its sets resolved; the boolean structure is kept.
+    private indirect enum CompiledKey {
+        case leaf(SearchKey)
+        case uids(SequenceSetMembership)
+        case numbers(SequenceSetMembership)
+        case not(CompiledKey)
+        case or(CompiledKey, CompiledKey)
+        case and([CompiledKey])
+    }
 
     init(key: SearchKey, messageCount: Int, largestUID: MessageUID, savedResult: [MessageUID]) {
         self.key = key
         self.messageCount = UInt32(clamping: messageCount)
         self.largestUID = largestUID
-        self.savedResult = savedResult
+        self.savedResult = Set(savedResult)
+        self.compiled = compile(key, savedResult: savedResult)
+    }
+
+    private func compile(_ key: SearchKey, savedResult: [MessageUID]) -> CompiledKey {
+        switch key {
+        case .uid(let set):
+            return .uids(SequenceSetMembership(set, largest: largestUID, savedResult: savedResult))
+        case .sequenceSet(let set) where set != .savedResult:
+            return .numbers(SequenceSetMembership(set, largest: messageCount))
+        case .not(let inner):
+            return .not(compile(inner, savedResult: savedResult))
+        case .or(let left, let right):
+            return .or(compile(left, savedResult: savedResult), compile(right, savedResult: savedResult))
+        case .and(let keys):
+            return .and(keys.map { compile($0, savedResult: savedResult) })
+        default:
+            return .leaf(key)
+        }
     }
 
     /// True when the key uses MODSEQ: results then carry the highest
@@ -37,7 +68,37 @@ struct SearchEvaluator {
 
     /// True, false, or nil when the answer depends on a body not yet read.
     func matches(_ message: SearchCandidate) -> Bool? {
-        evaluate(key, message)
+        evaluate(compiled, message)
+    }
+
+    /// NOT, OR and AND in three-valued logic over the compiled key.
+    private func evaluate(_ key: CompiledKey, _ message: SearchCandidate) -> Bool? {
+        switch key {
+        case .leaf(let leaf):
+            return evaluate(leaf, message)
+        case .uids(let membership):
+            return membership.contains(message.record.uid)
+        case .numbers(let membership):
+            return membership.contains(message.sequenceNumber)
+        case .not(let inner):
+            return evaluate(inner, message).map(!)
+        case .or(let left, let right):
+            let first = evaluate(left, message)
+            if first == true { return true }
+            let second = evaluate(right, message)
+            if second == true { return true }
+            return first == nil || second == nil ? nil : false
+        case .and(let keys):
+            var undecided = false
+            for inner in keys {
+                switch evaluate(inner, message) {
+                case false?: return false
+                case nil: undecided = true
+                case true?: continue
+                }
+            }
+            return undecided ? nil : true
+        }
     }
 
     private func evaluate(_ key: SearchKey, _ message: SearchCandidate) -> Bool? {
@@ -92,7 +153,8 @@ struct SearchEvaluator {
         case .larger(let size): return UInt64(max(record.size, 0)) > size
         case .smaller(let size): return UInt64(max(record.size, 0)) < size
         case .uid(let set):
-            return SequenceSetMembership(set, largest: largestUID, savedResult: savedResult).contains(record.uid)
+            return SequenceSetMembership(set, largest: largestUID, savedResult: Array(savedResult))
+                .contains(record.uid)
         case .sequenceSet(let set):
             // `$` holds UIDs even where a sequence set is expected (RFC 5182 §2.1).
             if set == .savedResult { return savedResult.contains(record.uid) }

@@ -5,7 +5,7 @@ extension SelectedMailboxCommands {
     /// STORE / UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3).
     ///
     /// Without `.SILENT` every named message gets `* n FETCH (FLAGS (...))`
-    /// (with UID for UID STORE, MODSEQ under CONDSTORE). With `.SILENT`
+    /// (with UID for UID STORE or under QRESYNC, MODSEQ under CONDSTORE). With `.SILENT`
     /// and CONDSTORE the changed messages still get `FETCH (MODSEQ (m))`
     /// (RFC 7162 §3.1.3). Messages that changed after UNCHANGEDSINCE are
     /// left alone and listed in the tagged `OK [MODIFIED set]`.
@@ -26,6 +26,9 @@ extension SelectedMailboxCommands {
         }
         // Messages whose expunge is not reported yet cannot change any more.
         var candidates = targets.filter { !selected.isExpunged(uid: $0.uid) }
+        // RFC 2180 §4.2.1: the others are stored; the client hears of the
+        // expunge through `OK [EXPUNGEISSUED]` and its next NOOP.
+        let skippedExpunged = candidates.count < targets.count
         var modified: [SelectedMessage] = []
         let changed: [MessageRecord]
         do {
@@ -57,7 +60,9 @@ extension SelectedMailboxCommands {
             var items: [FetchItem] = []
             if !action.silent { items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords))) }
             if !action.silent || (condStore && changedUIDs.contains(record.uid)) {
-                if uid { items.append(.uid(record.uid)) }
+                // RFC 7162 §3.2.4: once QRESYNC is on, every FETCH a STORE
+                // causes carries UID (and MODSEQ); CONDSTORE alone adds MODSEQ.
+                if uid || context.enabled.contains(.qresync) { items.append(.uid(record.uid)) }
                 if condStore { items.append(.modSeq(UInt64(max(record.modSeq, 0)))) }
             }
             if !items.isEmpty { untagged.append(.fetch(message.sequenceNumber, items)) }
@@ -66,6 +71,10 @@ extension SelectedMailboxCommands {
             // RFC 7162 §3.1.3: sequence numbers for STORE, UIDs for UID STORE.
             let numbers = modified.map { uid ? $0.uid : $0.sequenceNumber }
             return .ok("Conditional \(command) failed for some messages", code: .modified(SequenceSet(numbers: numbers)),
+                       untagged: untagged)
+        }
+        if skippedExpunged {
+            return .ok("\(command) completed; some messages were expunged meanwhile", code: .expungeIssued,
                        untagged: untagged)
         }
         return .ok("\(command) completed", untagged: untagged)

@@ -18,7 +18,7 @@ extension IMAPSession {
     func startTLS() -> CommandResult {
         guard configuration.offersSTARTTLS else { return .bad("STARTTLS is not available on this port") }
         guard !connection.isTLS else { return .bad("TLS is already active") }
-        parser = IMAPCommandParser(limits: configuration.parserLimits)
+        parser = IMAPCommandParser(limits: configuration.limitsBeforeLogin)
         saslExchange = nil
         authenticationTag = nil
         pendingAction = .startTLS
@@ -129,6 +129,8 @@ extension IMAPSession {
                 return .no("Authentication failed", code: .authenticationFailed)
             }
             account = current
+            // The full bounds from now on: literals up to APPENDLIMIT (RFC 7889).
+            parser.limits = configuration.parserLimits
             saslExchange = nil
             authenticationTag = nil
             logger[metadataKey: "account"] = .string(current.address)

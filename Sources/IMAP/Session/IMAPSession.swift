@@ -54,7 +54,7 @@ public final class IMAPSession {
         self.configuration = configuration
         self.connection = connection
         self.write = write
-        self.parser = IMAPCommandParser(limits: configuration.parserLimits)
+        self.parser = IMAPCommandParser(limits: configuration.limitsBeforeLogin)
         var logger = logger
         // The Server's connection logger already names the connection; a bare logger gets it here.
         if logger[metadataKey: "conn"] == nil && logger[metadataKey: "connection"] == nil {
@@ -105,7 +105,7 @@ public final class IMAPSession {
     /// sent before TLS is kept (RFC 9051 §6.2.1).
     public func tlsStarted(_ connection: ConnectionInfo) {
         self.connection = connection
-        parser = IMAPCommandParser(limits: configuration.parserLimits)
+        parser = IMAPCommandParser(limits: configuration.limitsBeforeLogin)
         saslExchange = nil
         authenticationTag = nil
         logger.debug("TLS started", metadata: ["tls": "\(connection.tlsDescription ?? "yes")"])
@@ -152,6 +152,8 @@ public final class IMAPSession {
             send(.continuation("Ready for literal data"))
         case .error(let tag, let message):
             await parserError(tag: tag, message: message)
+        case .literalTooLarge(let tag, let closing):
+            await literalTooLarge(tag: tag, closing: closing)
         case .idleDone:
             await endIdle()
         case .authenticationLine(let line):
@@ -184,9 +186,40 @@ public final class IMAPSession {
         }
     }
 
+    /// A literal over the parser's bounds, refused before its data is kept
+    /// (no `+` continuation for a synchronising one, RFC 9051 §7.5). Before
+    /// login the bound is `maxCommandSizeBeforeLogin`: `BAD [LIMIT]`; after,
+    /// APPENDLIMIT: `NO [TOOBIG]` (RFC 7889 §3.2, RFC 9051 §7.1). An oversized
+    /// non-synchronising literal the parser will not read ends the
+    /// connection (RFC 7888 §4).
+    func literalTooLarge(tag: String?, closing: Bool) async {
+        let limit = parser.limits.maxLiteralSize
+        logger.info("literal too large", metadata: ["limit": "\(limit)", "closing": "\(closing)"])
+        guard !closing else {
+            send(.untagged(.condition(.bye, ResponseText(code: .limit, "Literal larger than \(limit) octets"))))
+            end(action: .close)
+            return
+        }
+        guard let tag else {
+            send(.untagged(.condition(.bad, ResponseText(code: .limit, "Literal larger than \(limit) octets"))))
+            countBad(true)
+            return
+        }
+        if account == nil {
+            await complete(tag: tag, .bad("Literal larger than \(limit) octets before login", code: .limit),
+                           allowExpunge: nil)
+        } else {
+            await complete(tag: tag, .no("Literal larger than APPENDLIMIT (\(limit) octets)", code: .other("TOOBIG", nil)),
+                           allowExpunge: nil)
+        }
+    }
+
     /// Runs one command and sends its completion.
     func run(_ tagged: TaggedCommand) async {
         let command = tagged.command
+        // Only LOGOUT reaches here during IDLE (see IMAPCommandParser): the
+        // IDLE ends first, as if DONE had come (RFC 2177 §3).
+        if idleTag != nil { await endIdle() }
         logger.debug("command", metadata: ["command": "\(command.name)", "tag": "\(LoggableText.clean(tagged.tag))"])
         if account == nil {
             commandsBeforeLogin += 1

@@ -17,13 +17,19 @@ public struct IMAPSessionConfiguration: Sendable {
     /// The version the ID response names (RFC 2971 §3.3); the server sets
     /// it from its own version.
     public var serverVersion: String = "0.1.0"
-    /// The largest command (with its literals) accepted before login; a
-    /// client that sends more is closed with `* BYE`, so nobody can make
-    /// the server buffer an APPENDLIMIT-sized literal without a password.
+    /// The largest line, literal and command (with its literals) accepted
+    /// before login: a larger literal is refused without a continuation
+    /// (`BAD [LIMIT]`), so nobody can make the server buffer an
+    /// APPENDLIMIT-sized literal without a password.
     public var maxCommandSizeBeforeLogin: Int = 64 * 1024
     /// Commands accepted before login (DESIGN.md: every input has a bound);
     /// the next one gets `* BYE`.
     public var maxCommandsBeforeLogin: Int = 50
+
+    /// The parser's bounds until login: `parserLimits` capped at
+    /// `maxCommandSizeBeforeLogin`, so an unauthenticated client announcing
+    /// a huge literal is refused at once instead of buffered.
+    public var limitsBeforeLogin: IMAPParserLimits { parserLimits.capped(at: maxCommandSizeBeforeLogin) }
 
     public init(hostName: String, offersSTARTTLS: Bool, allowCleartextAuthentication: Bool,
                 parserLimits: IMAPParserLimits = IMAPParserLimits(), maxConsecutiveBadCommands: Int = 10) {
