@@ -38,7 +38,21 @@ public protocol MailStore: Sendable {
     func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox
     func deleteMailbox(id: MailboxID) async throws
     func renameMailbox(id: MailboxID, to newName: String) async throws
+    /// Subscribes or unsubscribes the name of an existing mailbox.
     func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws
+    // Subscriptions are by name and outlive their mailbox (RFC 9051
+    // §6.3.7): deleting a mailbox keeps its name subscribed; deleting the
+    // account removes them; renaming moves them to the new names. New
+    // mailboxes are subscribed. `Mailbox.isSubscribed` reflects this list.
+
+    /// The subscribed names of the account, existing or not, sorted.
+    func subscriptions(accountID: AccountID) async throws -> [String]
+    /// Subscribes a valid name (normalized like a mailbox name) whether or
+    /// not a mailbox of that name exists; subscribing twice is fine.
+    func subscribe(accountID: AccountID, name: String) async throws
+    /// Unsubscribes a name; false when it was not subscribed.
+    @discardableResult
+    func unsubscribe(accountID: AccountID, name: String) async throws -> Bool
 
     // MARK: Messages
     /// Stores a message durably and returns its record (new UID and MODSEQ).

@@ -117,6 +117,48 @@ final class ListCommandTests: MailboxStoreTestCase {
         XCTAssertTrue(all.contains(#"* LIST (\HasNoChildren \Drafts \Subscribed) "/" Drafts"#), "\(all)")
     }
 
+    /// RFC 5258 §5 example 3 and RFC 9051 §6.3.7: a subscribed name whose
+    /// mailbox is gone is listed as `\Subscribed \NonExistent`, only when
+    /// subscriptions are selected.
+    func testSubscribedNamesThatDoNotExist() async throws {
+        enabled = .imap4rev2
+        try await makeMailboxes("Fruit", "Fruit/Banana", "Fruit/Peach")
+        await assertEqual(await tagged("A1 DELETE Fruit/Peach"), "A1 OK DELETE completed")
+        await assertEqual(await tagged("A1 DELETE Fruit"), "A1 OK DELETE completed")
+        await assertEqual(await tagged("A1 SUBSCRIBE Vegetable/Broccoli"), "A1 OK SUBSCRIBE completed")
+        var lines = await listed(#"A1 LIST (SUBSCRIBED) "" "*""#)
+        XCTAssertTrue(lines.contains(#"* LIST (\Subscribed \NonExistent \HasChildren) "/" Fruit"#), "\(lines)")
+        XCTAssertTrue(lines.contains(#"* LIST (\HasNoChildren \Subscribed) "/" Fruit/Banana"#), "\(lines)")
+        XCTAssertTrue(lines.contains(#"* LIST (\Subscribed \NonExistent) "/" Fruit/Peach"#), "\(lines)")
+        XCTAssertTrue(lines.contains(#"* LIST (\Subscribed \NonExistent) "/" Vegetable/Broccoli"#), "\(lines)")
+        XCTAssertFalse(lines.contains { $0.hasSuffix(#" "/" Vegetable"#) }, "Vegetable is not subscribed: \(lines)")
+        XCTAssertEqual(lines.count, 10, "\(lines)")
+        // Without SUBSCRIBED selection the missing names are not listed.
+        lines = await listed(#"A1 LIST "" "*" RETURN (SUBSCRIBED)"#)
+        XCTAssertFalse(lines.contains { $0.contains("Peach") || $0.contains("Vegetable") }, "\(lines)")
+        XCTAssertTrue(lines.contains(#"* LIST (\Subscribed \NonExistent \HasChildren) "/" Fruit"#), "\(lines)")
+        // RECURSIVEMATCH: the parent of a missing subscribed name gets CHILDINFO.
+        lines = await listed(#"A1 LIST (SUBSCRIBED RECURSIVEMATCH) "" "V%""#)
+        XCTAssertEqual(lines, [#"* LIST (\NonExistent) "/" Vegetable ("CHILDINFO" ("SUBSCRIBED"))"#])
+        // No STATUS for a name that does not exist (RFC 5819 §2).
+        let all = await run(#"A1 LIST (SUBSCRIBED) "" "Fruit/%" RETURN (STATUS (MESSAGES))"#)
+        XCTAssertEqual(all.filter { $0.hasPrefix("* STATUS") }.count, 1, "\(all)")
+        // Unsubscribing removes it from the list.
+        await assertEqual(await tagged("A1 UNSUBSCRIBE Fruit/Peach"), "A1 OK UNSUBSCRIBE completed")
+        lines = await listed(#"A1 LIST (SUBSCRIBED) "" "Fruit/*""#)
+        XCTAssertEqual(lines, [#"* LIST (\HasNoChildren \Subscribed) "/" Fruit/Banana"#])
+    }
+
+    /// Subscriptions of another account never show.
+    func testOtherAccountsSubscriptionsAreNotListed() async throws {
+        let bob = try await store.createAccount(address: "bob@example.org", passwordHash: "$6$x$y")
+        try await store.subscribe(accountID: bob.id, name: "BobOnly")
+        for line in [#"A1 LIST (SUBSCRIBED) "" "*""#, #"A1 LSUB "" "*""#, #"A1 LIST "" "*" RETURN (SUBSCRIBED)"#] {
+            let lines = await listed(line)
+            XCTAssertFalse(lines.contains { $0.contains("BobOnly") }, "\(line): \(lines)")
+        }
+    }
+
     /// RFC 5258 §5 example 9: RECURSIVEMATCH reports parents whose children
     /// are subscribed with CHILDINFO.
     func testRecursiveMatchChildInfo() async throws {
@@ -198,6 +240,14 @@ final class ListCommandTests: MailboxStoreTestCase {
         XCTAssertEqual(lines, [#"* LSUB (\Noselect) "/" Lists"#])
         lines = await listed(#"A1 LSUB "Lists/" "%""#)
         XCTAssertEqual(lines, [#"* LSUB () "/" Lists/swift"#])
+        // A subscribed name with no mailbox is listed, \Noselect.
+        _ = await run("A1 DELETE Lists/swift")
+        _ = await run("A1 SUBSCRIBE Gone/Away")
+        lines = await listed(#"A1 LSUB "" "*""#)
+        XCTAssertTrue(lines.contains(#"* LSUB (\Noselect) "/" Lists/swift"#), "\(lines)")
+        XCTAssertTrue(lines.contains(#"* LSUB (\Noselect) "/" Gone/Away"#), "\(lines)")
+        lines = await listed(#"A1 LSUB "" "G%""#)
+        XCTAssertEqual(lines, [#"* LSUB (\Noselect) "/" Gone"#])
     }
 
     func testNamespace() async {

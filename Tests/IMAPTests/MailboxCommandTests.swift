@@ -94,7 +94,7 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         await assertTrue(await tagged("A1 DELETE Secret").hasPrefix("A1 NO [NONEXISTENT]"))
         await assertTrue(await tagged("A1 RENAME Secret Mine").hasPrefix("A1 NO [NONEXISTENT]"))
         await assertTrue(await tagged("A1 STATUS Secret (MESSAGES)").hasPrefix("A1 NO [NONEXISTENT]"))
-        await assertTrue(await tagged("A1 SUBSCRIBE Secret").hasPrefix("A1 NO [NONEXISTENT]"))
+        await assertTrue(await tagged("A1 UNSUBSCRIBE Secret").hasPrefix("A1 NO [NONEXISTENT]"))
         await assertTrue(await tagged("A1 APPEND Secret {5}\r\nhello").hasPrefix("A1 NO [TRYCREATE]"))
         await assertEqual(await listed(#"A1 LIST "" "Secret""#), [])
         // Creating the same name makes alice's own mailbox; bob's is untouched.
@@ -103,6 +103,10 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         let kept = try await store.mailbox(accountID: bob.id, name: "Secret")
         XCTAssertEqual(kept?.id, secret.id)
         XCTAssertEqual(kept?.isSubscribed, true)
+        // Alice's deleted Secret stays subscribed for alice only.
+        try await assertEqual(try await store.subscriptions(accountID: account.id).contains("Secret"), true)
+        await assertEqual(await tagged("A1 UNSUBSCRIBE Secret"), "A1 OK UNSUBSCRIBE completed")
+        try await assertEqual(try await store.mailbox(accountID: bob.id, name: "Secret")?.isSubscribed, true)
     }
 
     // MARK: DELETE
@@ -196,8 +200,49 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         try await assertEqual(try await mailbox("News")?.isSubscribed, false)
         await assertEqual(await tagged("A1 SUBSCRIBE News"), "A1 OK SUBSCRIBE completed")
         try await assertEqual(try await mailbox("News")?.isSubscribed, true)
-        await assertTrue(await tagged("A1 SUBSCRIBE Nothing").hasPrefix("A1 NO [NONEXISTENT]"))
         await assertTrue(await tagged("A1 SUBSCRIBE ../x").hasPrefix("A1 NO"))
+        await assertTrue(await tagged("A1 SUBSCRIBE a//b").hasPrefix("A1 NO"))
+        await assertTrue(await tagged("A1 SUBSCRIBE \"a*\"").hasPrefix("A1 NO"))
+        await assertTrue(await tagged("A1 SUBSCRIBE ~bob/x").hasPrefix("A1 NO"))
+        try await assertEqual(try await store.subscriptions(accountID: account.id),
+                              ["Archive", "Drafts", "INBOX", "Junk", "News", "Sent", "Trash"])
+    }
+
+    /// RFC 9051 §6.3.7: a name with no mailbox may be subscribed (accepted,
+    /// like Dovecot); it creates no mailbox.
+    func testSubscribeNameThatDoesNotExist() async throws {
+        await assertEqual(await tagged("A1 SUBSCRIBE Later/Maybe"), "A1 OK SUBSCRIBE completed")
+        await assertEqual(await tagged("A1 SUBSCRIBE Later/Maybe"), "A1 OK SUBSCRIBE completed")
+        try await assertNil(try await mailbox("Later/Maybe"))
+        try await assertEqual(try await store.subscriptions(accountID: account.id).filter { $0 == "Later/Maybe" },
+                              ["Later/Maybe"])
+        await assertEqual(await tagged("A1 UNSUBSCRIBE Later/Maybe"), "A1 OK UNSUBSCRIBE completed")
+        await assertTrue(await tagged("A1 UNSUBSCRIBE Later/Maybe").hasPrefix("A1 NO [NONEXISTENT]"))
+        await assertTrue(await tagged("A1 UNSUBSCRIBE Never").hasPrefix("A1 NO [NONEXISTENT]"))
+        // Names in the connection's encoding: modified UTF-7 for rev1.
+        await assertEqual(await tagged("A1 SUBSCRIBE Entw&APw-rfe"), "A1 OK SUBSCRIBE completed")
+        try await assertEqual(try await store.subscriptions(accountID: account.id).contains("Entwürfe"), true)
+        await assertEqual(await tagged("A1 UNSUBSCRIBE inbox"), "A1 OK UNSUBSCRIBE completed")
+        try await assertEqual(try await mailbox("INBOX")?.isSubscribed, false)
+    }
+
+    /// RFC 9051 §6.3.7: deleting a mailbox does not unsubscribe it.
+    func testDeleteKeepsSubscription() async throws {
+        _ = await run("A1 CREATE Old")
+        await assertEqual(await tagged("A1 DELETE Old"), "A1 OK DELETE completed")
+        try await assertEqual(try await store.subscriptions(accountID: account.id).contains("Old"), true)
+        await assertEqual(await tagged("A1 UNSUBSCRIBE Old"), "A1 OK UNSUBSCRIBE completed")
+    }
+
+    /// Renaming moves the subscriptions of the mailbox and its children.
+    func testRenameMovesSubscriptions() async throws {
+        _ = await run("A1 CREATE a/b")
+        _ = await run("A1 CREATE a/c")
+        _ = await run("A1 UNSUBSCRIBE a/c")
+        await assertEqual(await tagged("A1 RENAME a z"), "A1 OK RENAME completed")
+        let names = try await store.subscriptions(accountID: account.id)
+        XCTAssertTrue(names.contains("z") && names.contains("z/b"), "\(names)")
+        XCTAssertFalse(names.contains("a") || names.contains("a/b") || names.contains("z/c"), "\(names)")
     }
 
     // MARK: STATUS

@@ -22,7 +22,8 @@ final class DurabilityTests: StoreTestCase {
             XCTAssertEqual(mode, 0, "\(path) must not be readable by group or others")
         }
         let migrations = try await store.pool.read { db in try Schema.migrator.appliedMigrations(db) }
-        XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices"])
+        XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices",
+                                    "v4-subscriptions"])
     }
 
     func testDataSurvivesCloseAndReopen() async throws {

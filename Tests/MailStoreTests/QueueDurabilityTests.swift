@@ -22,7 +22,8 @@ final class QueueDurabilityTests: StoreTestCase {
         let body = try await reopened.queuedMessageBody(id: second.id)
         XCTAssertEqual(body, sampleMessage("second"))
         let migrations = try await reopened.pool.read { db in try Schema.migrator.appliedMigrations(db) }
-        XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices"])
+        XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices",
+                                    "v4-subscriptions"])
     }
 
     /// A crash between the body's fsync and the commit leaves a file and no

@@ -6,8 +6,9 @@ import MailStore
 ///
 /// Every LIST answer carries `\HasChildren`/`\HasNoChildren` and the
 /// special-use attribute, requested or not (RFC 5258 §4 and RFC 6154 §2
-/// allow it). Subscriptions belong to existing mailboxes in this store, so
-/// a subscribed name that does not exist never occurs.
+/// allow it). A subscribed name need not exist (RFC 9051 §6.3.7): LIST
+/// (SUBSCRIBED) lists it as `\Subscribed \NonExistent` (RFC 5258 §3.1,
+/// §5 example 3), LSUB as `\Noselect`.
 enum ListCommandHandler {
     /// What the options of one LIST ask for.
     struct Options {
@@ -51,7 +52,8 @@ enum ListCommandHandler {
         guard !patterns.isEmpty else { return .ok("LIST completed", untagged: untagged) }
         do {
             let tree = try await MailboxTree.load(context)
-            for name in tree.allNames where patterns.contains(where: { $0.matches(name) }) {
+            let names = options.selectSubscribed ? tree.allNamesWithSubscriptions : tree.allNames
+            for name in names where patterns.contains(where: { $0.matches(name) }) {
                 guard let entry = entry(name, tree: tree, options: options) else { continue }
                 untagged.append(.list(ListResponse(attributes: entry.attributes,
                                                    mailbox: MailboxNameCodec.encode(name, encoding: context.nameEncoding),
@@ -71,8 +73,10 @@ enum ListCommandHandler {
     static func entry(_ name: String, tree: MailboxTree, options: Options)
         -> (attributes: [String], extended: [ListResponse.ExtendedItem])? {
         let mailbox = tree.mailboxes[name]
+        let subscribed = tree.subscribed.contains(name)
         var selected = mailbox != nil || !(options.selectSubscribed || options.selectSpecialUse)
-        if options.selectSubscribed, mailbox?.isSubscribed != true { selected = false }
+        // RFC 5258 §3.1: SUBSCRIBED also selects subscribed names that do not exist.
+        if options.selectSubscribed { selected = subscribed }
         if options.selectSpecialUse, mailbox?.specialUse == nil { selected = false }
         // RECURSIVEMATCH (RFC 5258 §3.5): a parent of a selected mailbox is
         // listed with CHILDINFO even when it is not selected itself.
@@ -83,10 +87,11 @@ enum ListCommandHandler {
         if let mailbox {
             attributes.append(tree.hasChildren(name) ? "\\HasChildren" : "\\HasNoChildren")
             if let use = mailbox.specialUse { attributes.append(use.rawValue) }
-            if options.returnSubscribed, mailbox.isSubscribed { attributes.append("\\Subscribed") }
+            if options.returnSubscribed, subscribed { attributes.append("\\Subscribed") }
         } else {
+            if options.returnSubscribed, subscribed { attributes.append("\\Subscribed") }
             attributes.append(options.extended ? "\\NonExistent" : "\\Noselect")
-            attributes.append("\\HasChildren")
+            if tree.hasChildren(name) { attributes.append("\\HasChildren") }
         }
         return (attributes, childInfo ? [.childInfo(["SUBSCRIBED"])] : [])
     }
@@ -131,7 +136,8 @@ enum ListCommandHandler {
 
     /// LSUB (RFC 3501 §6.3.9): subscribed mailboxes matching the pattern;
     /// with a trailing `%`, unsubscribed parents of subscribed mailboxes are
-    /// listed with `\Noselect`.
+    /// listed with `\Noselect`. A subscribed name with no mailbox is listed
+    /// too, as `\Noselect` (RFC 9051 §6.3.7 keeps it subscribed).
     static func lsub(reference: MailboxName, pattern: [UInt8], context: CommandContext) async -> CommandResult {
         guard !pattern.isEmpty else { return .ok("LSUB completed") }
         let matcher: ListPattern
@@ -145,10 +151,10 @@ enum ListCommandHandler {
         do {
             let tree = try await MailboxTree.load(context)
             var untagged: [UntaggedResponse] = []
-            for name in tree.allNames where matcher.matches(name) {
+            for name in tree.allNamesWithSubscriptions where matcher.matches(name) {
                 let attributes: [String]
-                if tree.mailboxes[name]?.isSubscribed == true {
-                    attributes = []
+                if tree.subscribed.contains(name) {
+                    attributes = tree.mailboxes[name] == nil ? ["\\Noselect"] : []
                 } else if matcher.endsWithPercent, tree.subscribedAncestors.contains(name) {
                     attributes = ["\\Noselect"]
                 } else {

@@ -150,10 +150,11 @@ enum MailboxTreeCommands {
     // MARK: SUBSCRIBE, UNSUBSCRIBE
 
     /// SUBSCRIBE / UNSUBSCRIBE (RFC 9051 §6.3.7, §6.3.8). Subscriptions are
-    /// kept on mailboxes, so a name that does not exist is refused with
-    /// NO [NONEXISTENT].
+    /// names, kept apart from mailboxes: SUBSCRIBE takes any valid name, a
+    /// mailbox of that name or not (§6.3.7 allows either; Dovecot does the
+    /// same), and the name stays subscribed when its mailbox is deleted.
+    /// UNSUBSCRIBE of a name that is not subscribed is NO [NONEXISTENT].
     static func setSubscribed(_ name: MailboxName, _ subscribed: Bool, context: CommandContext) async -> CommandResult {
-        let verb = subscribed ? "SUBSCRIBE" : "UNSUBSCRIBE"
         let storeName: String
         do {
             storeName = try MailboxNameCodec.decode(name, encoding: context.nameEncoding)
@@ -161,11 +162,15 @@ enum MailboxTreeCommands {
             return MailboxCommandErrors.invalidName(error)
         }
         do {
-            guard let mailbox = try await context.store.mailbox(accountID: context.account.id, name: storeName) else {
-                return .no("no such mailbox", code: .nonExistent)
+            let account = context.account.id
+            if subscribed {
+                try await context.store.subscribe(accountID: account, name: storeName)
+                return .ok("SUBSCRIBE completed")
             }
-            try await context.store.setSubscribed(mailboxID: mailbox.id, subscribed)
-            return .ok("\(verb) completed")
+            guard try await context.store.unsubscribe(accountID: account, name: storeName) else {
+                return .no("not subscribed", code: .nonExistent)
+            }
+            return .ok("UNSUBSCRIBE completed")
         } catch {
             return MailboxCommandErrors.result(for: error, context: context)
         }

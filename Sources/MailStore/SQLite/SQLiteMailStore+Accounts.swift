@@ -93,6 +93,8 @@ extension SQLiteMailStore {
                 """, arguments: [id])
             try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
             if db.changesCount == 0 { throw MailStoreError.accountNotFound(String(id)) }
+            // Also done by ON DELETE CASCADE; explicit so it never depends on it.
+            try db.execute(sql: "DELETE FROM subscription WHERE account_id = ?", arguments: [id])
             return (mailboxIDs, try Self.unreferenced(files, db))
         }
         await removeBodyFiles(files)

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteMailStore {
     public func mailboxes(accountID: AccountID) async throws -> [Mailbox] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM mailbox WHERE account_id = ? ORDER BY name",
+            try Row.fetchAll(db, sql: Self.mailboxSelect + " WHERE m.account_id = ? ORDER BY m.name",
                              arguments: [accountID]).map(Rows.mailbox)
         }
     }
@@ -13,14 +13,14 @@ extension SQLiteMailStore {
     public func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
         guard let name = try? MailboxName.normalize(name) else { return nil }
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM mailbox WHERE account_id = ? AND name = ?",
+            try Row.fetchOne(db, sql: Self.mailboxSelect + " WHERE m.account_id = ? AND m.name = ?",
                              arguments: [accountID, name]).map(Rows.mailbox)
         }
     }
 
     public func mailbox(id: MailboxID) async throws -> Mailbox? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM mailbox WHERE id = ?", arguments: [id]).map(Rows.mailbox)
+            try Row.fetchOne(db, sql: Self.mailboxSelect + " WHERE m.id = ?", arguments: [id]).map(Rows.mailbox)
         }
     }
 
@@ -38,7 +38,8 @@ extension SQLiteMailStore {
     }
 
     /// Deletes the mailbox and its messages; INBOX is refused. Its children
-    /// are left alone (RFC 9051 §6.3.5: the IMAP layer decides).
+    /// are left alone (RFC 9051 §6.3.5: the IMAP layer decides), and so is
+    /// its subscription (RFC 9051 §6.3.7).
     public func deleteMailbox(id: MailboxID) async throws {
         let files = try await write { db in
             let mailbox = try Self.fetchMailbox(db, id: id)
@@ -55,6 +56,13 @@ extension SQLiteMailStore {
     /// Renames the mailbox and every mailbox below it (`a` → `x` also moves
     /// `a/b` to `x/b`). Renaming INBOX moves its messages into a new mailbox
     /// of that name and leaves INBOX empty (RFC 9051 §6.3.6).
+    ///
+    /// Subscriptions follow the rename (RFC 9051 is silent; Dovecot keeps
+    /// the old names instead): a subscribed old name is replaced by its new
+    /// name, so the client keeps seeing the mailboxes it subscribed to. A
+    /// new name that was already subscribed stays subscribed. INBOX stays
+    /// subscribed or not, and the new mailbox it moves into is subscribed
+    /// like any new mailbox.
     public func renameMailbox(id: MailboxID, to newName: String) async throws {
         let newName = try MailboxName.normalize(newName)
         let changed: [MailboxID: ModSeq] = try await write { db in
@@ -86,25 +94,91 @@ extension SQLiteMailStore {
                 }
                 renames.append((childID, childNewName))
             }
+            var moved: [String] = []
             for (renamedID, name) in renames {
+                let oldName = try String.fetchOne(db, sql: "SELECT name FROM mailbox WHERE id = ?",
+                                                  arguments: [renamedID])
                 try db.execute(sql: "UPDATE mailbox SET name = ? WHERE id = ?", arguments: [name, renamedID])
+                try db.execute(sql: "DELETE FROM subscription WHERE account_id = ? AND name = ?",
+                               arguments: [mailbox.accountID, oldName])
+                if db.changesCount > 0 { moved.append(name) }
+            }
+            // Inserted after every delete: an old name is never a new one
+            // (the new names do not exist as mailboxes), but stay safe.
+            for name in moved {
+                try Self.insertSubscription(db, accountID: mailbox.accountID, name: name)
             }
             return Dictionary(uniqueKeysWithValues: renames.map { ($0.0, ModSeq.max) })
         }
         notifier.notify(changed)
     }
 
+    /// Subscribes or unsubscribes the name of an existing mailbox.
     public func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE mailbox SET subscribed = ? WHERE id = ?", arguments: [subscribed, mailboxID])
-            if db.changesCount == 0 { throw MailStoreError.mailboxNotFound(String(mailboxID)) }
+            let mailbox = try Self.fetchMailbox(db, id: mailboxID)
+            if subscribed {
+                try Self.insertSubscription(db, accountID: mailbox.accountID, name: mailbox.name)
+            } else {
+                try db.execute(sql: "DELETE FROM subscription WHERE account_id = ? AND name = ?",
+                               arguments: [mailbox.accountID, mailbox.name])
+            }
+        }
+    }
+
+    // MARK: Subscriptions (RFC 9051 §6.3.7, §6.3.8)
+
+    /// The subscribed names of the account, whether or not a mailbox of
+    /// that name exists, in name order.
+    public func subscriptions(accountID: AccountID) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM subscription WHERE account_id = ? ORDER BY name",
+                                arguments: [accountID])
+        }
+    }
+
+    /// Subscribes a valid name; the mailbox need not exist. Subscribing
+    /// twice is not an error.
+    public func subscribe(accountID: AccountID, name: String) async throws {
+        let name = try MailboxName.normalize(name)
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)",
+                                    arguments: [accountID])! else {
+                throw MailStoreError.accountNotFound(String(accountID))
+            }
+            try Self.insertSubscription(db, accountID: accountID, name: name)
+        }
+    }
+
+    /// Removes a subscription; false when the name was not subscribed.
+    @discardableResult
+    public func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
+        guard let name = try? MailboxName.normalize(name) else { return false }
+        return try await write { db in
+            try db.execute(sql: "DELETE FROM subscription WHERE account_id = ? AND name = ?",
+                           arguments: [accountID, name])
+            return db.changesCount > 0
         }
     }
 
     // MARK: Helpers inside a transaction
 
+    /// The columns `Rows.mailbox` reads, with `subscribed` taken from the
+    /// subscription table (the old `mailbox.subscribed` column is unused).
+    static let mailboxSelect = """
+        SELECT m.id, m.account_id, m.name, m.special_use, m.uid_validity, m.uid_next, m.highest_modseq,
+            EXISTS (SELECT 1 FROM subscription s WHERE s.account_id = m.account_id AND s.name = m.name)
+                AS subscribed
+        FROM mailbox m
+        """
+
+    static func insertSubscription(_ db: Database, accountID: AccountID, name: String) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO subscription (account_id, name) VALUES (?, ?)",
+                       arguments: [accountID, name])
+    }
+
     static func fetchMailbox(_ db: Database, id: MailboxID) throws -> Mailbox {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mailbox WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db, sql: mailboxSelect + " WHERE m.id = ?", arguments: [id]) else {
             throw MailStoreError.mailboxNotFound(String(id))
         }
         return Rows.mailbox(row)
@@ -115,7 +189,8 @@ extension SQLiteMailStore {
                           arguments: [accountID, name])!
     }
 
-    /// Inserts a mailbox with a fresh UIDVALIDITY; `name` is already normalized.
+    /// Inserts a mailbox with a fresh UIDVALIDITY and subscribes its name (as
+    /// every new mailbox always was); `name` is already normalized.
     static func insertMailbox(_ db: Database, accountID: AccountID, name: String,
                               specialUse: SpecialUse?) throws -> Mailbox {
         if try mailboxExists(db, accountID: accountID, name: name) {
@@ -126,7 +201,9 @@ extension SQLiteMailStore {
             INSERT INTO mailbox (account_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq)
             VALUES (?, ?, ?, 1, ?, 1, 1)
             """, arguments: [accountID, name, specialUse?.rawValue, Int64(uidValidity)])
-        return Mailbox(id: db.lastInsertedRowID, accountID: accountID, name: name, specialUse: specialUse,
+        let id = db.lastInsertedRowID
+        try insertSubscription(db, accountID: accountID, name: name)
+        return Mailbox(id: id, accountID: accountID, name: name, specialUse: specialUse,
                        isSubscribed: true, uidValidity: uidValidity, uidNext: 1, highestModSeq: 1)
     }
 
@@ -145,5 +222,29 @@ extension SQLiteMailStore {
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """, arguments: [next])
         return UInt32(next)
+    }
+}
+
+/// Subscriptions for stores that keep them only as `Mailbox.isSubscribed`
+/// (test doubles): existing mailboxes only.
+extension MailStore {
+    public func subscriptions(accountID: AccountID) async throws -> [String] {
+        try await mailboxes(accountID: accountID).filter(\.isSubscribed).map(\.name).sorted()
+    }
+
+    public func subscribe(accountID: AccountID, name: String) async throws {
+        guard let mailbox = try await mailbox(accountID: accountID, name: name) else {
+            throw MailStoreError.mailboxNotFound(name)
+        }
+        try await setSubscribed(mailboxID: mailbox.id, true)
+    }
+
+    @discardableResult
+    public func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
+        guard let mailbox = try await mailbox(accountID: accountID, name: name), mailbox.isSubscribed else {
+            return false
+        }
+        try await setSubscribed(mailboxID: mailbox.id, false)
+        return true
     }
 }

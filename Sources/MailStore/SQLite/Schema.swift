@@ -8,6 +8,7 @@ enum Schema {
         migrator.registerMigration("v1-initial", migrate: createInitialTables)
         migrator.registerMigration("v2-outbound-queue", migrate: createOutboundQueueTables)
         migrator.registerMigration("v3-queue-claims-and-delay-notices", migrate: addQueueClaimsAndDelayNotices)
+        migrator.registerMigration("v4-subscriptions", migrate: createSubscriptionTable)
         return migrator
     }
 
@@ -119,6 +120,21 @@ enum Schema {
         try db.execute(sql: """
             ALTER TABLE outbound_recipient ADD COLUMN delay_notice_sent BOOLEAN NOT NULL DEFAULT 0;
             ALTER TABLE outbound_recipient ADD COLUMN claimed_at DOUBLE;
+            """)
+    }
+
+    /// Subscriptions by name, independent of mailboxes (RFC 9051 §6.3.7: a
+    /// subscription outlives its mailbox), filled from the v1 per-mailbox
+    /// flags. `mailbox.subscribed` stays in place but is no longer read.
+    private static func createSubscriptionTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE subscription (
+                account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                PRIMARY KEY (account_id, name)
+            ) WITHOUT ROWID;
+            INSERT INTO subscription (account_id, name)
+                SELECT account_id, name FROM mailbox WHERE subscribed = 1;
             """)
     }
 }
