@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import MailCore
@@ -15,28 +16,86 @@ struct CopyResult: Sendable {
 
 /// Row-level steps that run inside a write transaction, shared by the
 /// message, mailbox and account operations.
+///
+/// Bulk changes (a `STORE 1:*` on a large mailbox) read their rows with a
+/// few `uid IN (…)` queries and write each row with cached prepared
+/// statements, so a call costs one transaction and no per-UID SQL parsing.
 extension SQLiteMailStore {
+    /// The most UIDs bound to one `uid IN (…)` list. Shorter lists are padded
+    /// to a power of two (repeating their last UID), so the statement cache
+    /// holds at most a handful of shapes per query.
+    static let uidChunkSize = 256
+
+    /// Reads the rows of `uids` that exist in the mailbox, in ascending UID
+    /// order (each once), selecting `columns`; `decode` turns each row into a
+    /// value before the next one is read. Missing UIDs are skipped.
+    static func fetchMessageRows<T>(_ db: Database, mailboxID: MailboxID, uids: some Sequence<MessageUID>,
+                                    columns: String, _ decode: (Row) throws -> T) throws -> [T] {
+        let sorted = Set(uids).sorted()
+        var values: [T] = []
+        values.reserveCapacity(sorted.count)
+        var start = 0
+        while start < sorted.count {
+            let chunk = sorted[start..<min(start + uidChunkSize, sorted.count)]
+            var width = 1
+            while width < chunk.count { width *= 2 }
+            var arguments: [any DatabaseValueConvertible] = [mailboxID]
+            arguments.reserveCapacity(width + 1)
+            for uid in chunk { arguments.append(Int64(uid)) }
+            for _ in chunk.count..<width { arguments.append(Int64(chunk.last!)) }
+            let statement = try db.cachedStatement(sql: """
+                SELECT \(columns) FROM message WHERE mailbox_id = ? AND uid IN (\(databaseQuestionMarks(count: width)))
+                ORDER BY uid
+                """)
+            let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
+            while let row = try cursor.next() {
+                values.append(try decode(row))
+            }
+            start += uidChunkSize
+        }
+        return values
+    }
+
     static func insertMessage(_ db: Database, _ record: MessageRecord, bodyFile: String) throws {
-        try db.execute(sql: """
+        let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
                                  message_id, body_file, parsed_structure)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
-                record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
-                Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
-                record.contentHash, record.messageID, bodyFile, Data(record.parsedStructure),
-            ])
+            """)
+        try statement.execute(arguments: [
+            record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
+            Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
+            record.contentHash, record.messageID, bodyFile, Data(record.parsedStructure),
+        ])
     }
 
     static func logChange(_ db: Database, mailboxID: MailboxID, modSeq: ModSeq, uid: MessageUID,
                           kind: MailboxChange.Kind) throws {
-        try db.execute(sql: "INSERT INTO change_log (mailbox_id, modseq, uid, kind) VALUES (?, ?, ?, ?)",
-                       arguments: [mailboxID, modSeq, Int64(uid), Rows.kindColumn(kind)])
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO change_log (mailbox_id, modseq, uid, kind) VALUES (?, ?, ?, ?)")
+        try statement.execute(arguments: [mailboxID, modSeq, Int64(uid), Rows.kindColumn(kind)])
     }
 
     static func saveHighestModSeq(_ db: Database, _ mailbox: Mailbox) throws {
         try db.execute(sql: "UPDATE mailbox SET uid_next = ?, highest_modseq = ? WHERE id = ?",
                        arguments: [Int64(mailbox.uidNext), mailbox.highestModSeq, mailbox.id])
+    }
+
+    /// Sets new flags, keywords and MODSEQ of one message row, and replaces
+    /// the UID's older `flags` row of the change log with one for `record`.
+    static func saveFlags(_ db: Database, _ record: MessageRecord, encodedKeywords: String) throws {
+        let update = try db.cachedStatement(
+            sql: "UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?")
+        try update.execute(arguments: [record.flags.rawValue, encodedKeywords, record.modSeq,
+                                       record.mailboxID, Int64(record.uid)])
+        // An older flags row of this UID says nothing the new one does not.
+        // Without statistics SQLite plans this DELETE on the primary key
+        // (a scan of the mailbox's whole log per UID): name the UID index.
+        let dropOlder = try db.cachedStatement(sql: """
+            DELETE FROM change_log INDEXED BY change_log_by_uid WHERE mailbox_id = ? AND uid = ? AND kind = 'flags'
+            """)
+        try dropOlder.execute(arguments: [record.mailboxID, Int64(record.uid)])
+        try logChange(db, mailboxID: record.mailboxID, modSeq: record.modSeq, uid: record.uid, kind: .flagsChanged)
     }
 
     /// Deletes the rows of the given UIDs that exist, each with its own
@@ -45,23 +104,21 @@ extension SQLiteMailStore {
     /// and their body files; the caller saves `mailbox`.
     static func expungeRows(_ db: Database, mailbox: inout Mailbox, uids: [MessageUID]) throws
         -> (removed: [MessageUID], files: [String]) {
-        var removed: [MessageUID] = []
-        var files: [String] = []
-        for uid in Set(uids).sorted() {
-            guard let file = try String.fetchOne(
-                db, sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?",
-                arguments: [mailbox.id, Int64(uid)]) else { continue }
-            try db.execute(sql: "DELETE FROM message WHERE mailbox_id = ? AND uid = ?",
-                           arguments: [mailbox.id, Int64(uid)])
-            // The tombstone replaces the UID's earlier rows.
-            try db.execute(sql: "DELETE FROM change_log WHERE mailbox_id = ? AND uid = ?",
-                           arguments: [mailbox.id, Int64(uid)])
+        let found = try fetchMessageRows(db, mailboxID: mailbox.id, uids: uids, columns: "uid, body_file") { row in
+            let uid: Int64 = row[0]
+            let file: String = row[1]
+            return (MessageUID(truncatingIfNeeded: uid), file)
+        }
+        let deleteMessage = try db.cachedStatement(sql: "DELETE FROM message WHERE mailbox_id = ? AND uid = ?")
+        // The tombstone replaces the UID's earlier rows.
+        let deleteChanges = try db.cachedStatement(sql: "DELETE FROM change_log WHERE mailbox_id = ? AND uid = ?")
+        for (uid, _) in found {
+            try deleteMessage.execute(arguments: [mailbox.id, Int64(uid)])
+            try deleteChanges.execute(arguments: [mailbox.id, Int64(uid)])
             mailbox.highestModSeq += 1
             try logChange(db, mailboxID: mailbox.id, modSeq: mailbox.highestModSeq, uid: uid, kind: .expunged)
-            removed.append(uid)
-            files.append(file)
         }
-        return (removed, files)
+        return (found.map(\.0), found.map(\.1))
     }
 
     /// Inserts copies of the source rows into `target` with new UIDs and
@@ -69,22 +126,25 @@ extension SQLiteMailStore {
     /// `target`.
     static func copyRows(_ db: Database, from source: MailboxID, uids: [MessageUID],
                          to target: inout Mailbox) throws -> [CopyResult.Pair] {
+        let found = try fetchMessageRows(db, mailboxID: source, uids: uids,
+                                         columns: "\(Rows.messageColumns), body_file") { row in
+            let file: String = row[Rows.messageColumnCount]
+            return (Rows.message(row), file)
+        }
         var pairs: [CopyResult.Pair] = []
-        for uid in Set(uids).sorted() {
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Rows.messageColumns), body_file FROM message WHERE mailbox_id = ? AND uid = ?",
-                arguments: [source, Int64(uid)]) else { continue }
+        pairs.reserveCapacity(found.count)
+        for (original, bodyFile) in found {
             guard target.uidNext < MessageUID.max else {
                 throw MailStoreError.storageFailure("UIDs of mailbox \(target.name) exhausted")
             }
-            var record = Rows.message(row)
+            var record = original
             record.mailboxID = target.id
             record.uid = target.uidNext
             target.highestModSeq += 1
             record.modSeq = target.highestModSeq
-            try insertMessage(db, record, bodyFile: row["body_file"])
+            try insertMessage(db, record, bodyFile: bodyFile)
             try logChange(db, mailboxID: target.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
-            pairs.append(CopyResult.Pair(source: uid, copy: record.uid))
+            pairs.append(CopyResult.Pair(source: original.uid, copy: record.uid))
             target.uidNext += 1
         }
         return pairs
@@ -124,9 +184,56 @@ extension SQLiteMailStore {
 
     /// A mailbox message or an outbound queue message uses the body file.
     static func isReferenced(_ fileName: String, _ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
+        let statement = try db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)
                 OR EXISTS (SELECT 1 FROM outbound_message WHERE body_file = ?)
-            """, arguments: [fileName, fileName])!
+            """)
+        return try Bool.fetchOne(statement, arguments: [fileName, fileName])!
+    }
+}
+
+// MARK: Bulk append (tests and benchmarks)
+
+extension SQLiteMailStore {
+    /// Appends `count` copies of `message` in one transaction, all sharing
+    /// one body file: a fast way to fill a large mailbox for tests and
+    /// benchmarks. Each copy gets its own UID, MODSEQ and `added` row.
+    func appendCopies(mailboxID: MailboxID, of message: NewMessage, count: Int) async throws -> [MessageRecord] {
+        try checkOpen()
+        let body = message.body
+        let parsed = ParsedMessage.parse(body)
+        let structure: [UInt8]
+        do {
+            structure = try [UInt8](JSONEncoder().encode(parsed))
+        } catch {
+            throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
+        }
+        let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
+        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let bodies = self.bodies
+        let fileName = try await FileIO.run { try bodies.writeDurably(body) }
+        let records = try await write { db in
+            var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+            var records: [MessageRecord] = []
+            records.reserveCapacity(count)
+            for _ in 0..<count {
+                guard mailbox.uidNext < MessageUID.max else {
+                    throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
+                }
+                mailbox.highestModSeq += 1
+                let record = MessageRecord(
+                    mailboxID: mailboxID, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
+                    keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
+                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: structure)
+                try Self.insertMessage(db, record, bodyFile: fileName)
+                try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: record.uid, kind: .added)
+                mailbox.uidNext += 1
+                records.append(record)
+            }
+            try Self.saveHighestModSeq(db, mailbox)
+            return records
+        }
+        if let last = records.last { notifier.notify([mailboxID: last.modSeq]) }
+        return records
     }
 }

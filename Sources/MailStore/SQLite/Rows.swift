@@ -4,9 +4,13 @@ import MailCore
 
 /// Decoding of table rows into the store's value types.
 enum Rows {
+    /// The columns `message(_:)` decodes, by position: a query selects them
+    /// first, in this order (further columns may follow).
     static let messageColumns = """
         uid, modseq, flags, keywords, internal_date, size, content_hash, message_id, parsed_structure, mailbox_id
         """
+    /// The number of `messageColumns`: the index of the first column after them.
+    static let messageColumnCount = 10
 
     static func domain(_ row: Row) -> MailDomain {
         MailDomain(name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
@@ -31,15 +35,18 @@ enum Rows {
                        uidNext: UInt32(clamping: uidNext), highestModSeq: row["highest_modseq"])
     }
 
+    /// Decodes a row that starts with `messageColumns`. Columns are read by
+    /// position, not name: `messages(mailboxID:)` decodes every row of a mailbox.
     static func message(_ row: Row) -> MessageRecord {
-        let uid: Int64 = row["uid"]
-        let flags: Int = row["flags"]
-        let parsed: Data = row["parsed_structure"]
+        let uid: Int64 = row[0]
+        let flags: Int = row[2]
+        let internalDate: TimeInterval = row[4]
+        let parsed: Data = row[8]
         return MessageRecord(
-            mailboxID: row["mailbox_id"], uid: MessageUID(truncatingIfNeeded: uid), modSeq: row["modseq"],
-            flags: MessageFlags(rawValue: flags), keywords: decodeStrings(row["keywords"]),
-            internalDate: Date(timeIntervalSince1970: row["internal_date"]), size: row["size"],
-            contentHash: row["content_hash"], messageID: row["message_id"], parsedStructure: [UInt8](parsed))
+            mailboxID: row[9], uid: MessageUID(truncatingIfNeeded: uid), modSeq: row[1],
+            flags: MessageFlags(rawValue: flags), keywords: decodeStrings(row[3]),
+            internalDate: Date(timeIntervalSince1970: internalDate), size: row[5],
+            contentHash: row[6], messageID: row[7], parsedStructure: [UInt8](parsed))
     }
 
     static func change(_ row: Row) -> MailboxChange {
@@ -63,11 +70,14 @@ enum Rows {
 
     /// A JSON array of strings (keywords, alias destinations).
     static func encodeStrings(_ strings: [String]) -> String {
+        // Most messages have no keywords: skip the encoder.
+        if strings.isEmpty { return "[]" }
         let data = (try? JSONEncoder().encode(strings)) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
     static func decodeStrings(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        if text == "[]" { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
     }
 }

@@ -56,15 +56,18 @@ extension SQLiteMailStore {
     public func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
         try await read { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
-            return try Row.fetchAll(db, sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? ORDER BY uid",
-                                    arguments: [mailboxID]).map(Rows.message)
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? ORDER BY uid")
+            // Decoded straight from the cursor: no intermediate copy of the rows.
+            return try Array(Row.fetchCursor(statement, arguments: [mailboxID]).map(Rows.message))
         }
     }
 
     public func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?",
-                             arguments: [mailboxID, Int64(uid)]).map(Rows.message)
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?")
+            return try Row.fetchOne(statement, arguments: [mailboxID, Int64(uid)]).map(Rows.message)
         }
     }
 
@@ -86,16 +89,20 @@ extension SQLiteMailStore {
         }
     }
 
+    /// One transaction: the rows are read with a few `uid IN (…)` queries;
+    /// each message whose flags or keywords really change takes the next
+    /// MODSEQ (in UID order) and a `flags` change-log row. Unchanged messages
+    /// keep their MODSEQ and are not returned.
     public func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
                             flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord] {
         let changed = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+            let records = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
+                                                    columns: Rows.messageColumns, Rows.message)
             var changed: [MessageRecord] = []
-            for uid in Set(uids).sorted() {
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?",
-                    arguments: [mailboxID, Int64(uid)]) else { continue }
-                var record = Rows.message(row)
+            // A bulk STORE gives most messages the same keyword list: encode each list once.
+            var encodedKeywords: [[String]: String] = [:]
+            for var record in records {
                 let (newFlags, newKeywords) = Self.apply(operation, flags: flags, keywords: keywords,
                                                          to: record.flags, record.keywords)
                 if newFlags == record.flags && newKeywords == record.keywords { continue }
@@ -103,16 +110,12 @@ extension SQLiteMailStore {
                 record.flags = newFlags
                 record.keywords = newKeywords
                 record.modSeq = mailbox.highestModSeq
-                try db.execute(sql: "UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
-                               arguments: [newFlags.rawValue, Rows.encodeStrings(newKeywords), record.modSeq,
-                                           mailboxID, Int64(uid)])
-                // An older flags row of this UID says nothing the new one does not.
-                try db.execute(sql: "DELETE FROM change_log WHERE mailbox_id = ? AND uid = ? AND kind = 'flags'",
-                               arguments: [mailboxID, Int64(uid)])
-                try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: uid, kind: .flagsChanged)
+                let encoded = encodedKeywords[newKeywords] ?? Rows.encodeStrings(newKeywords)
+                encodedKeywords[newKeywords] = encoded
+                try Self.saveFlags(db, record, encodedKeywords: encoded)
                 changed.append(record)
             }
-            try Self.saveHighestModSeq(db, mailbox)
+            if !changed.isEmpty { try Self.saveHighestModSeq(db, mailbox) }
             return changed
         }
         if let last = changed.last { notifier.notify([mailboxID: last.modSeq]) }
