@@ -30,6 +30,8 @@ final class FakeOutboundTransport: OutboundTransport {
         var fallback: RecipientDeliveryOutcome = FakeOutboundTransport.accepted
         /// Leaves recipients out of the result (a transport bug).
         var omitOutcomes = false
+        /// What the result says about the remote's DSN extension (RFC 3461).
+        var remoteOffersDSN = false
     }
 
     private let state = Mutex(State())
@@ -53,6 +55,11 @@ final class FakeOutboundTransport: OutboundTransport {
         }
     }
 
+    /// Results say the remote announced DSN (NOTIFY went along).
+    func offerDSN(_ offered: Bool = true) {
+        state.withLock { $0.remoteOffersDSN = offered }
+    }
+
     func omitOutcomes() {
         state.withLock { $0.omitOutcomes = true }
     }
@@ -69,7 +76,7 @@ final class FakeOutboundTransport: OutboundTransport {
                 }
             }
             let host = hosts.first.map { "\($0.name) [\($0.addresses.first?.description ?? "?")]" }
-            return OutboundAttemptResult(outcomes: outcomes, remoteMTA: host)
+            return OutboundAttemptResult(outcomes: outcomes, remoteMTA: host, remoteOffersDSN: state.remoteOffersDSN)
         }
     }
 }

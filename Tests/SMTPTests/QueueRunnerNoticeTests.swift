@@ -59,7 +59,8 @@ final class QueueRunnerNoticeTests: QueueRunnerTestCase {
         XCTAssertEqual(observer.counts.bounced, 2)
     }
 
-    func testNotifySuccessGivesADeliveredNotice() async throws {
+    func testNotifySuccessToARemoteWithoutDSNGivesARelayedNotice() async throws {
+        transport.offerDSN(false)
         try await enqueue(["bob@remote.test", "quiet@remote.test"], notify: .success)
         _ = try await store.enqueueOutbound(OutboundMessageDraft(
             sender: "alice@example.org", recipients: [.init(address: "other@remote.test")], body: Self.body()))
@@ -67,10 +68,26 @@ final class QueueRunnerNoticeTests: QueueRunnerTestCase {
         let reports = try await reports()
         XCTAssertEqual(reports.count, 1, "one notice for the message that asked, none for the other")
         let report = try XCTUnwrap(reports.first)
-        XCTAssertEqual(report.fields("Action"), ["delivered", "delivered"])
+        // RFC 3461 §6.2.2: the remote could not be told NOTIFY, so Tern reports "relayed".
+        XCTAssertEqual(report.fields("Action"), ["relayed", "relayed"])
         XCTAssertEqual(report.fields("Status"), ["2.0.0", "2.0.0"])
         XCTAssertEqual(report.header("Subject"), "Successful Mail Delivery Report")
         XCTAssertEqual(report.returnedPartType, "text/rfc822-headers", "success notices carry the header only")
+    }
+
+    func testNotifySuccessToARemoteOfferingDSNLeavesTheNoticeToTheRemote() async throws {
+        transport.offerDSN()
+        transport.answer("gone@remote.test", with: FakeOutboundTransport.noSuchUser)
+        let message = try await enqueue(["bob@remote.test", "gone@remote.test"], notify: [.success, .failure])
+        await runner().runOnce(now: message.createdAt)
+        let reports = try await reports()
+        XCTAssertEqual(reports.count, 1, "only the bounce: the remote sends the success notice itself")
+        let report = try XCTUnwrap(reports.first)
+        XCTAssertEqual(report.fields("Action"), ["failed"])
+        XCTAssertEqual(report.fields("Final-Recipient"), ["rfc822; gone@remote.test"])
+        XCTAssertEqual(transport.calls.first?.transaction.recipients.first?.notify, [.success, .failure])
+        let queue = try await store.queuedMessages()
+        XCTAssertTrue(queue.isEmpty)
     }
 
     func testDelayWarningIsSentOnce() async throws {

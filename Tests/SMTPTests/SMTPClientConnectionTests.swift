@@ -37,18 +37,59 @@ final class SMTPClientConnectionTests: SMTPClientTestCase {
         let cancelled = Task { try await limiter.acquire(host: "c") }
         cancelled.cancel()
         do {
-            try await cancelled.value
+            _ = try await cancelled.value
             XCTFail("a cancelled waiter got a slot")
         } catch {
             XCTAssertTrue(error is CancellationError)
         }
         await limiter.release(host: "a")
-        try await waiting.value
+        _ = try await waiting.value
         let active = await limiter.activeCount
         XCTAssertEqual(active, 1)
         await limiter.release(host: "b")
         let none = await limiter.activeCount
         XCTAssertEqual(none, 0)
+    }
+
+    func testTheLimiterHandsParkedConnectionsToTheSameDestinationAndEvictsOnlyForTheGlobalLimit() async throws {
+        let limiter = ConnectionLimiter(maxTotal: 2, maxPerHost: 1)
+        let keyA = SMTPPoolKey(host: "a", port: 25, policy: .none, credentials: nil)
+        let keyB = SMTPPoolKey(host: "b", port: 25, policy: .none, credentials: nil)
+        try await limiter.acquire(host: "a", key: keyA)
+        try await limiter.acquire(host: "b", key: keyB)
+        // A waiter for a's destination gets a's connection when it is parked, not a new slot.
+        let waiterA = Task { try await limiter.acquire(host: "a", key: keyA) }
+        try await waitForWaiter(limiter)
+        let connectionA = SMTPPooledConnection(key: keyA)
+        let handed = await limiter.park(connectionA)
+        XCTAssertEqual(handed, .handedOver)
+        let got = try await waiterA.value
+        XCTAssertTrue(got === connectionA)
+        // Nobody waits: parked; taken again by the same destination without a slot.
+        guard case .parked = await limiter.park(connectionA) else { return XCTFail("not parked") }
+        let again = try await limiter.acquire(host: "a", key: keyA)
+        XCTAssertTrue(again === connectionA)
+        guard case .parked = await limiter.park(connectionA) else { return XCTFail("not parked") }
+        // Another host at the global limit: the parked connection is closed for it, and it waits for the slot.
+        let waiterC = Task { try await limiter.acquire(host: "c") }
+        try await waitForWaiter(limiter)
+        let idle = await limiter.idleCount
+        XCTAssertEqual(idle, 0)
+        let stale = await connectionA.submit(transaction(["x@a"]))
+        XCTAssertNil(stale, "the evicted connection takes no transaction")
+        await limiter.release(host: "a")
+        let slot = try await waiterC.value
+        XCTAssertNil(slot, "a fresh slot")
+        // b's connection, parked while a waits at the global limit: refused, so its slot goes to that waiter.
+        let waiterA2 = Task { try await limiter.acquire(host: "a", key: keyA) }
+        try await waitForWaiter(limiter)
+        let refused = await limiter.park(SMTPPooledConnection(key: keyB))
+        XCTAssertEqual(refused, .refused)
+        await limiter.release(host: "b")
+        let slotA = try await waiterA2.value
+        XCTAssertNil(slotA)
+        let active = await limiter.activeCount
+        XCTAssertEqual(active, 2)
     }
 
     // MARK: - Connection reuse
@@ -113,6 +154,40 @@ final class SMTPClientConnectionTests: SMTPClientTestCase {
         XCTAssertEqual(server.recording.connections, 2)
     }
 
+    func testWaitingDeliveriesToTheSameHostTakeTheParkedConnections() async throws {
+        var slow = ScriptedBehaviour()
+        slow.dataEnd = .delayed(.milliseconds(20), "250 2.0.0 queued")
+        let server = try await start(slow)
+        let reusing = client(maxConnections: 10, perHost: 2, idle: .seconds(600))
+        let target = host("mx.test", server)
+        let jobs = (0..<12).map { (transaction(["r\($0)@mx.test"]), target) }
+        let results = try await deliverAll(jobs, client: reusing)
+        XCTAssertEqual(results.count, 12)
+        XCTAssertEqual(results.flatMap { $0.outcomes.values.map { status($0) } },
+                       Array(repeating: "delivered 250", count: 12))
+        // Waiters get the parked connections: never more than the per-host limit, no connection per message.
+        XCTAssertLessThanOrEqual(server.recording.connections, 2)
+        XCTAssertGreaterThanOrEqual(results.filter(\.reusedConnection).count, 10)
+        XCTAssertEqual(server.recording.messages.count, 12)
+    }
+
+    func testAWaiterForAnotherHostGetsASlotWhileParkedConnectionsAreHandedOver() async throws {
+        var slow = ScriptedBehaviour()
+        slow.dataEnd = .delayed(.milliseconds(20), "250 2.0.0 queued")
+        let first = try await start(slow)
+        let second = try await start()
+        let reusing = client(maxConnections: 2, perHost: 2, idle: .seconds(600))
+        let busy = (0..<8).map { (transaction(["r\($0)@one.test"]), host("one.test", first)) }
+        let results = try await deliverAll(busy + [(transaction(["b@two.test"]), host("two.test", second))],
+                                           client: reusing, delayLast: .milliseconds(30))
+        XCTAssertEqual(results.count, 9, "every delivery ended, the other host's included")
+        XCTAssertEqual(Set(results.flatMap { $0.outcomes.values.compactMap { status($0) } }), ["delivered 250"])
+        XCTAssertEqual(second.recording.messages.count, 1)
+        XCTAssertEqual(first.recording.messages.count, 8)
+        XCTAssertLessThanOrEqual(first.recording.maxOpenConnections + second.recording.maxOpenConnections, 3)
+        XCTAssertLessThan(first.recording.connections, 8, "one.test's connections were reused")
+    }
+
     func testAnIdleConnectionGivesItsSlotToAnotherHost() async throws {
         let first = try await start()
         let second = try await start()
@@ -166,5 +241,41 @@ final class SMTPClientConnectionTests: SMTPClientTestCase {
         }
         XCTAssertEqual(results.count, 2)
         XCTAssertEqual(Set(results.flatMap { $0.outcomes.values.compactMap { status($0) } }), ["delivered 250"])
+    }
+
+    /// Runs the deliveries at once (the last one `delayLast` later), guarded:
+    /// a delivery left waiting for a slot ends the group after 30 s with
+    /// fewer results instead of hanging.
+    private func deliverAll(_ jobs: [(OutboundTransaction, DeliveryHost)], client: NIOSMTPClient,
+                            delayLast: TimeAmount? = nil) async throws -> [OutboundAttemptResult] {
+        try await withThrowingTaskGroup(of: OutboundAttemptResult?.self) { group in
+            for (index, (message, target)) in jobs.enumerated() {
+                let wait = index == jobs.count - 1 ? delayLast : nil
+                group.addTask {
+                    if let wait { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) }
+                    return await client.deliver(message, hosts: [target], tls: .none, credentials: nil)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(nanoseconds: 30_000_000_000)
+                return nil
+            }
+            var results: [OutboundAttemptResult] = []
+            while results.count < jobs.count, let result = try await group.next() {
+                guard let result else { break }
+                results.append(result)
+            }
+            group.cancelAll()
+            return results
+        }
+    }
+
+    /// Bounded wait until a task queued in the limiter.
+    private func waitForWaiter(_ limiter: ConnectionLimiter) async throws {
+        for _ in 0..<400 where !(await limiter.hasWaiters) {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        let waiting = await limiter.hasWaiters
+        XCTAssertTrue(waiting)
     }
 }

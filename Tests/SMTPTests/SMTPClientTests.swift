@@ -294,6 +294,31 @@ final class SMTPClientTests: SMTPClientTestCase {
         XCTAssertEqual(result.remoteMTA, "mx.test [127.0.0.1]")
     }
 
+    func testARefusedConnectionIsDescribedPlainlyWithBalancedParentheses() async throws {
+        let closed = try await ScriptedSMTPServer.closedPort(group: group)
+        let dead = DeliveryHost(name: "dead.test", port: closed, addresses: [Self.localhost])
+        let result = await deliver(transaction(["a@mx.test"]), to: [dead])
+        let text = diagnostic(result.outcomes["a@mx.test"])
+        XCTAssertEqual(status(result.outcomes["a@mx.test"]), "temporary 4.4.1")
+        XCTAssertTrue(text.hasSuffix("connect to dead.test [127.0.0.1]:\(closed) failed: Connection refused (errno 111)"),
+                      text)
+        XCTAssertFalse(text.contains("error set"), text)
+        var depth = 0
+        for character in text {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            XCTAssertGreaterThanOrEqual(depth, 0, text)
+        }
+        XCTAssertEqual(depth, 0, text)
+    }
+
+    func testSocketErrorsAreDescribedWithoutNIOsTypeNames() {
+        XCTAssertEqual(SMTPClientErrorText.describe(IOError(errnoCode: ECONNRESET, reason: "read")),
+                       "Connection reset by peer (errno 104)")
+        XCTAssertEqual(SMTPClientErrorText.describe(ChannelError.connectTimeout(.seconds(30))), "timed out after 30 s")
+        XCTAssertEqual(SMTPClientErrorText.describe(ChannelError.eof), "connection closed")
+    }
+
     func testEveryHostFailingIsTemporary441NamingTheLastError() async throws {
         let closed = try await ScriptedSMTPServer.closedPort(group: group)
         var busy = ScriptedBehaviour()

@@ -97,13 +97,10 @@ public final class NIOSMTPClient: OutboundTransport {
                     transaction: transaction, host: host, address: host.addresses[index], policy: tls,
                     useSTARTTLS: useSTARTTLS, credentials: credentials, heloName: heloName, timeouts: timeouts,
                     tlsContexts: tlsContexts, logger: logger)
-                if index == 0, useSTARTTLS, let pool, let parked = await pool.take(attempt.poolKey),
-                   case let .finished(result)? = await parked.submit(transaction) {
-                    return result
-                }
                 let outcome: SMTPAttemptOutcome
                 do {
-                    outcome = try await run(attempt)
+                    // Only the first address, with TLS as the policy says, may use a parked connection.
+                    outcome = try await run(attempt, reuse: index == 0 && useSTARTTLS)
                 } catch {
                     return Self.allFailed(transaction, SMTPClientFailure(status: "4.4.1", diagnostic: "delivery cancelled"))
                 }
@@ -134,17 +131,21 @@ public final class NIOSMTPClient: OutboundTransport {
         return Self.allFailed(transaction, lastFailure)
     }
 
-    /// One attempt within the connection bounds. With reuse, the attempt
-    /// runs on in its own task after its outcome, as long as its connection
-    /// waits in the pool, and gives its slot back when it closes.
-    private func run(_ attempt: SMTPClientAttempt) async throws -> SMTPAttemptOutcome {
+    /// One attempt within the connection bounds: on a parked connection
+    /// to the same destination when there is one or one is handed over
+    /// while waiting (`reuse`), else on a fresh connection in a slot of its
+    /// own. With reuse, the attempt runs on in its own task after its
+    /// outcome, as long as its connection waits in the pool, and gives its
+    /// slot back when it closes.
+    private func run(_ attempt: SMTPClientAttempt, reuse: Bool) async throws -> SMTPAttemptOutcome {
         let key = attempt.poolKey.host
-        // An idle connection gives its slot to a delivery that waits.
-        var evict: (@Sendable () async -> Void)?
-        if let pool = self.pool {
-            evict = { await pool.evictOne(preferring: key) }
+        let poolKey = reuse && pool != nil ? attempt.poolKey : nil
+        // A parked connection found dead is left to close; the next one, or a slot, is tried.
+        while let parked = try await limiter.acquire(host: key, key: poolKey) {
+            if case let .finished(result)? = await parked.submit(attempt.transaction) {
+                return .finished(result)
+            }
         }
-        try await limiter.acquire(host: key, whenWaiting: evict)
         let limiter = self.limiter
         let group = self.group
         guard let pool else {

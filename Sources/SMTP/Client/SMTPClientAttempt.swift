@@ -78,7 +78,8 @@ struct SMTPClientAttempt: Sendable {
                     }
                 }
         } catch {
-            report(.nextAddress(SMTPClientFailure(status: "4.4.1", diagnostic: "cannot connect to \(remoteMTA): \(error)")))
+            report(.nextAddress(SMTPClientFailure(status: "4.4.1", diagnostic: SMTPClientErrorText.connectFailure(
+                remoteMTA: remoteMTA, port: host.port, error))))
             return
         }
         var reported = false

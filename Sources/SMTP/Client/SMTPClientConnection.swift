@@ -107,7 +107,7 @@ final class SMTPClientConnection {
             do {
                 try await handshake.futureResult.get()
             } catch {
-                throw SMTPClientFailure(status: "4.7.5", diagnostic: "TLS handshake failed: \(error)")
+                throw SMTPClientFailure(status: "4.7.5", diagnostic: "TLS handshake failed: \(SMTPClientErrorText.describe(error))")
             }
         }
         let version = try? await channel.nioSSL_tlsVersion().get()
@@ -148,7 +148,7 @@ final class SMTPClientConnection {
         } catch {
             if flag.hasFired { throw .timeout(what) }
             if let failure = error as? SMTPClientFailure { throw failure }
-            throw SMTPClientFailure(status: "4.4.2", diagnostic: "connection error while waiting for \(what): \(error)")
+            throw SMTPClientFailure(status: "4.4.2", diagnostic: "connection error while waiting for \(what): \(SMTPClientErrorText.describe(error))")
         }
     }
 

@@ -47,18 +47,12 @@ final class SMTPPooledConnection: Sendable {
     func finish() { input.finish() }
 }
 
-/// The idle connections, each waiting at most `idleTimeout`.
+/// Parks connections (in the limiter, which holds their slots) for at most
+/// `idleTimeout`, and closes them all at shutdown.
 actor SMTPConnectionPool {
-    private struct Idle {
-        var connection: SMTPPooledConnection
-        var generation: UInt64
-    }
-
     let idleTimeout: TimeAmount
-    /// A connection is not kept while a delivery waits for a slot.
+    /// Holds the parked connections and hands them to waiting deliveries.
     private let limiter: ConnectionLimiter
-    private var idle: [Idle] = []
-    private var generation: UInt64 = 0
     private var closed = false
     private var owners = 0
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -69,44 +63,31 @@ actor SMTPConnectionPool {
     }
 
     /// Idle connections now (for tests).
-    var idleCount: Int { idle.count }
-
-    /// An idle connection for `key`, taken out of the pool.
-    func take(_ key: SMTPPoolKey) -> SMTPPooledConnection? {
-        guard let index = idle.lastIndex(where: { $0.connection.key == key }) else { return nil }
-        return idle.remove(at: index).connection
+    var idleCount: Int {
+        get async { await limiter.idleCount }
     }
 
-    /// Puts a connection back; it is finished after `idleTimeout` unless taken.
+    /// Offers a connection for the next transaction to its destination: a
+    /// delivery waiting for it gets it at once, else it waits `idleTimeout`
+    /// (finished unless taken), unless a waiting delivery needs its slot.
     func park(_ connection: SMTPPooledConnection) async {
         guard !closed else {
             connection.finish()
             return
         }
-        generation += 1
-        let parked = generation
-        idle.append(Idle(connection: connection, generation: parked))
-        // Checked after the append: a delivery queued later finds this
-        // connection through `evictOne`, one queued earlier is seen here.
-        if await limiter.hasWaiters {
-            expire(parked)
+        switch await limiter.park(connection) {
+        case .handedOver:
             return
+        case .refused:
+            connection.finish()
+        case let .parked(parked):
+            let limiter = self.limiter
+            let nanoseconds = UInt64(max(0, idleTimeout.nanoseconds))
+            Task {
+                try? await Task.sleep(nanoseconds: nanoseconds)
+                await limiter.expire(parked)
+            }
         }
-        let nanoseconds = UInt64(max(0, idleTimeout.nanoseconds))
-        Task {
-            try? await Task.sleep(nanoseconds: nanoseconds)
-            self.expire(parked)
-        }
-    }
-
-    /// Finishes one idle connection, to the same host when there is one, so
-    /// that its connection slot goes to a waiting delivery. False when none is idle.
-    @discardableResult
-    func evictOne(preferring host: String) -> Bool {
-        guard !idle.isEmpty else { return false }
-        let index = idle.firstIndex(where: { $0.connection.key.host == host }) ?? idle.startIndex
-        idle.remove(at: index).connection.finish()
-        return true
     }
 
     /// Finishes every idle connection, parks no more, and returns when
@@ -114,8 +95,7 @@ actor SMTPConnectionPool {
     /// `closeWait` (a transaction still running finishes on its own).
     func close(closeWait: TimeAmount = .seconds(10)) async {
         closed = true
-        for entry in idle { entry.connection.finish() }
-        idle = []
+        await limiter.closeParking()
         guard owners > 0 else { return }
         let nanoseconds = UInt64(max(0, closeWait.nanoseconds))
         Task {
@@ -137,10 +117,5 @@ actor SMTPConnectionPool {
     private func resumeCloseWaiters() {
         for waiter in closeWaiters { waiter.resume() }
         closeWaiters = []
-    }
-
-    private func expire(_ parked: UInt64) {
-        guard let index = idle.firstIndex(where: { $0.generation == parked }) else { return }
-        idle.remove(at: index).connection.finish()
     }
 }

@@ -18,6 +18,8 @@ struct AttemptReport: Sendable {
     var outcome: Outcome
     /// The host that answered ("mx.example.org [192.0.2.1]").
     var remoteMTA: String?
+    /// The remote announced DSN, so NOTIFY went along with RCPT (RFC 3461 §5.2).
+    var remoteOffersDSN = false
 }
 
 extension QueueRunner {
@@ -132,7 +134,8 @@ extension QueueRunner {
             case nil:
                 outcome = .deferred(status: "4.4.0", diagnostic: "no outcome reported for this recipient")
             }
-            return AttemptReport(recipient: recipient, outcome: outcome, remoteMTA: result.remoteMTA)
+            return AttemptReport(recipient: recipient, outcome: outcome, remoteMTA: result.remoteMTA,
+                                 remoteOffersDSN: result.remoteOffersDSN)
         }
         return await recordSettled(reports, of: message, now: now)
     }

@@ -76,9 +76,13 @@ extension QueueRunner {
         switch report.outcome {
         case let .delivered(reply):
             let status = reply.enhancedStatus ?? "2.0.0"
-            let wants = DSNNotifyConditions.wants(.success, notify: recipient.notify)
+            // RFC 3461 §6.2.2 / §5.2.2: a remote that offers DSN got NOTIFY
+            // with RCPT and sends the success notice itself; otherwise the
+            // notice is ours, with action "relayed" (RFC 3464 §2.3.3): the
+            // message left DSN-aware handling, it was not delivered here.
+            let wants = DSNNotifyConditions.wants(.success, notify: recipient.notify) && !report.remoteOffersDSN
             return PlannedOutcome(report: report, update: RecipientUpdate(address: recipient.address, state: .delivered),
-                                  notice: wants ? .success(notice(.delivered, status, reply.description)) : nil,
+                                  notice: wants ? .success(notice(.relayed, status, reply.description)) : nil,
                                   word: "sent", status: status, diagnostic: reply.description)
         case let .failed(status, diagnostic):
             return failed(status, diagnostic)
