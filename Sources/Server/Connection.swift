@@ -1,5 +1,6 @@
 import Logging
 import MailCore
+import MailStore
 import NIOCore
 import NIOSSL
 
@@ -58,18 +59,28 @@ struct Connection {
             try await channel.executeThenClose { inbound in
                 let session: ActiveSession
                 var framer: LineFramer?
+                var watching = Watching(changeNotifications: nil, pipeline: channel.channel.pipeline)
                 switch lineProtocol.sessions {
                 case .lines(let maxLineLength, let make):
                     session = .lines(make(info, logger))
                     framer = LineFramer(maxLineLength: maxLineLength)
                 case .bytes(let make):
                     session = .bytes(make(info, logger))
+                case .streamingBytes(let make, let changeNotifications):
+                    let channel = self.channel.channel
+                    session = .bytes(make(info, logger) { bytes in
+                        guard !bytes.isEmpty else { return }
+                        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+                    })
+                    watching.changeNotifications = changeNotifications
                 }
                 do {
-                    try await serve(session: session, framer: &framer, inbound: inbound, info: &info)
+                    try await serve(session: session, framer: &framer, inbound: inbound, info: &info,
+                                    watching: &watching)
                 } catch {
                     logger.debug("connection error", metadata: ["error": "\(error)"])
                 }
+                watching.stop()
                 await session.connectionClosed()
             }
         } catch {
@@ -87,12 +98,14 @@ struct Connection {
 
     /// `framer` is nil for a byte session.
     private func serve(session: ActiveSession, framer: inout LineFramer?,
-                       inbound: NIOAsyncChannelInboundStream<ConnectionEvent>, info: inout ConnectionInfo) async throws {
+                       inbound: NIOAsyncChannelInboundStream<ConnectionEvent>, info: inout ConnectionInfo,
+                       watching: inout Watching) async throws {
         var state = TLSState.ready
         var lastActivity = NIODeadline.now()
         var events = inbound.makeAsyncIterator()
 
         guard try await perform(await session.greeting(), info: info, state: &state, framer: &framer) else { return }
+        if case .bytes(let byteSession) = session { watching.follow(byteSession.watchedMailbox) }
         while true {
             // Run every complete line before reading more (RFC 2449, RFC 2920 PIPELINING).
             while state == .ready, case .lines(let lineSession) = session, let frame = framer?.nextFrame() {
@@ -120,6 +133,9 @@ struct Connection {
                 case .bytes(let byteSession):
                     let output = await byteSession.receive(Array(buffer.readableBytesView))
                     lastActivity = .now()
+                    // SELECT, CLOSE, LOGOUT… change what the session watches: subscribe
+                    // before the reply goes out, so no change after the client saw it is missed.
+                    watching.follow(byteSession.watchedMailbox)
                     guard try await perform(output, info: info, state: &state, framer: &framer) else { return }
                 }
             case .tlsStarted:
@@ -143,8 +159,17 @@ struct Connection {
                 return
             case .shutdown:
                 logger.debug("closing for shutdown")
-                if let reply = lineProtocol.shutdownReply, state == .ready { try? await send(reply) }
+                var reply = lineProtocol.shutdownReply
+                if case .bytes(let byteSession) = session, let notice = byteSession.shutdownNotice() { reply = notice }
+                if let reply, state == .ready { try? await send(reply) }
                 return
+            case .mailboxChanged:
+                watching.eventHandled()
+                // Only a wake-up: the session reads what changed (and sends it now only in IDLE).
+                guard state == .ready, case .bytes(let byteSession) = session else { continue }
+                let output = await byteSession.mailboxChanged()
+                watching.follow(byteSession.watchedMailbox)
+                guard try await perform(output, info: info, state: &state, framer: &framer) else { return }
             }
         }
     }
@@ -181,6 +206,36 @@ struct Connection {
                 }
             }.get()
             return true
+        }
+    }
+
+    /// The mailbox watcher of a streaming byte session (IMAP): follows the
+    /// session's `watchedMailbox`, restarting when it changes.
+    struct Watching {
+        var changeNotifications: (@Sendable (MailboxID) -> AsyncStream<Void>)?
+        let pipeline: ChannelPipeline
+        private(set) var watcher: MailboxWatcher?
+
+        init(changeNotifications: (@Sendable (MailboxID) -> AsyncStream<Void>)?, pipeline: ChannelPipeline) {
+            self.changeNotifications = changeNotifications
+            self.pipeline = pipeline
+        }
+
+        /// Watches `mailbox` (nil: nothing) from now on.
+        mutating func follow(_ mailbox: MailboxID?) {
+            guard let changeNotifications, watcher?.mailboxID != mailbox else { return }
+            watcher?.cancel()
+            watcher = nil
+            guard let mailbox else { return }
+            // Subscribed here, before the session reads its next command.
+            watcher = MailboxWatcher(mailboxID: mailbox, notifications: changeNotifications(mailbox), pipeline: pipeline)
+        }
+
+        func eventHandled() { watcher?.eventHandled() }
+
+        mutating func stop() {
+            watcher?.cancel()
+            watcher = nil
         }
     }
 

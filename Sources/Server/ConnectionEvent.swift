@@ -15,10 +15,15 @@ enum ConnectionEvent: Sendable {
     case idle
     /// The server is shutting down: finish and close.
     case shutdown
+    /// The mailbox the session watches changed (IMAP IDLE, RFC 2177).
+    case mailboxChanged
 }
 
 /// A user event fired into every connection's pipeline on shutdown.
 struct ShutdownRequestEvent: Sendable {}
+
+/// A user event fired into a connection's pipeline by its `MailboxWatcher`.
+struct MailboxChangedEvent: Sendable {}
 
 /// Turns the channel's inbound bytes and events into `ConnectionEvent`s
 /// for the `NIOAsyncChannel` behind it. Sits after the TLS handler (when
@@ -47,6 +52,8 @@ final class ConnectionEventHandler: ChannelInboundHandler, RemovableChannelHandl
             emit(.idle, context: context)
         case is ShutdownRequestEvent:
             emit(.shutdown, context: context)
+        case is MailboxChangedEvent:
+            emit(.mailboxChanged, context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }

@@ -1,5 +1,6 @@
 import Logging
 import MailCore
+import MailStore
 
 /// What the connection must do after sending a session's output.
 enum SessionAction: Sendable, Equatable {
@@ -39,7 +40,7 @@ protocol LineSession: AnyObject {
 }
 
 /// A protocol session that frames the client's bytes itself (SMTP, whose
-/// DATA must be framed exactly against smuggling; IMAP literals later).
+/// DATA must be framed exactly against smuggling; IMAP, whose literals are byte-counted).
 /// It must bound its own buffers. After answering with `.startTLS` it must
 /// hold no unread input; the connection drops whatever arrives before the
 /// handshake.
@@ -55,11 +56,25 @@ protocol ByteSession: AnyObject {
     func implicitTLSCompleted(_ connection: ConnectionInfo) async
     /// The connection ended for any reason (QUIT, error, timeout, shutdown).
     func connectionClosed() async
+    /// The mailbox whose changes should wake the session (IMAP's selected
+    /// mailbox, for IDLE), nil when none. Read again after every input.
+    var watchedMailbox: MailboxID? { get }
+    /// The watched mailbox changed; what to send now (IDLE updates), if anything.
+    func mailboxChanged() async -> SessionOutput
+    /// Sent before closing at server shutdown; nil for the protocol's fixed reply.
+    func shutdownNotice() -> [UInt8]?
 }
 
 extension ByteSession {
     func implicitTLSCompleted(_ connection: ConnectionInfo) async {}
+    var watchedMailbox: MailboxID? { nil }
+    func mailboxChanged() async -> SessionOutput { SessionOutput(bytes: []) }
+    func shutdownNotice() -> [UInt8]? { nil }
 }
+
+/// Writes bytes to the client at once and waits until they were written:
+/// for sessions that stream long responses while they work (IMAP FETCH).
+typealias ConnectionWriter = @Sendable ([UInt8]) async throws -> Void
 
 /// How a listener speaks one protocol: its session factory and the few
 /// replies the connection sends on its own.
@@ -70,6 +85,13 @@ struct LineProtocol: Sendable {
         case lines(maxLineLength: Int, make: @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any LineSession)
         /// The session gets the raw bytes.
         case bytes(make: @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any ByteSession)
+        /// The session gets the raw bytes, may write to the connection while
+        /// it works, and is woken by `changeNotifications` of its
+        /// `watchedMailbox` (IMAP).
+        case streamingBytes(
+            make: @Sendable (_ connection: ConnectionInfo, _ logger: Logger, _ write: @escaping ConnectionWriter)
+                -> any ByteSession,
+            changeNotifications: @Sendable (MailboxID) -> AsyncStream<Void>)
     }
 
     /// "pop3", "smtp", …: for logs.
@@ -80,6 +102,9 @@ struct LineProtocol: Sendable {
     var idleTimeoutReply: [UInt8]?
     /// Sent before closing a connection at server shutdown, if anything.
     var shutdownReply: [UInt8]?
+    /// The shortest idle timeout this protocol allows, whatever the
+    /// configuration says (IMAP: 30 minutes, RFC 9051 §5.4).
+    var minimumIdleTimeoutSeconds: Int
     var sessions: Sessions
 
     /// A line-based protocol.
@@ -91,11 +116,12 @@ struct LineProtocol: Sendable {
     }
 
     init(name: String, tooManyConnectionsReply: [UInt8], idleTimeoutReply: [UInt8]?, shutdownReply: [UInt8]? = nil,
-         sessions: Sessions) {
+         minimumIdleTimeoutSeconds: Int = 0, sessions: Sessions) {
         self.name = name
         self.tooManyConnectionsReply = tooManyConnectionsReply
         self.idleTimeoutReply = idleTimeoutReply
         self.shutdownReply = shutdownReply
+        self.minimumIdleTimeoutSeconds = minimumIdleTimeoutSeconds
         self.sessions = sessions
     }
 }

@@ -96,7 +96,7 @@ final class ListenerSet: Sendable {
                 listener: "\(configuration.protocolName.rawValue) \(configuration.address):\(configuration.port)")
         }
         let implicitTLS = configuration.tls == .implicit ? tls : nil
-        let idleTimeout = self.idleTimeout
+        let idleTimeout = self.idleTimeout(for: listener)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -116,6 +116,11 @@ final class ListenerSet: Sendable {
         return Bound(listener: listener, channel: channel, port: port)
     }
 
+    /// The configured idle timeout, raised to the protocol's minimum (IMAP's 30 minutes).
+    func idleTimeout(for listener: Listener) -> TimeAmount {
+        max(idleTimeout, .seconds(Int64(listener.lineProtocol.minimumIdleTimeoutSeconds)))
+    }
+
     private func serve(_ bound: Bound) async throws {
         try await bound.channel.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
@@ -128,6 +133,7 @@ final class ListenerSet: Sendable {
 
     private func handle(_ channel: NIOAsyncChannel<ConnectionEvent, Never>, listener: Listener) async {
         let remote = channel.channel.remoteAddress?.ipAddress ?? "unknown"
+        let idleTimeout = self.idleTimeout(for: listener)
         let localPort = channel.channel.localAddress?.port ?? listener.configuration.port
         var logger = self.logger
         logger[metadataKey: "remote"] = "\(remote)"

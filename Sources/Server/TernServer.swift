@@ -1,5 +1,6 @@
 import Accounts
 import Foundation
+import IMAP
 import Logging
 import MailCore
 import MailStore
@@ -170,7 +171,10 @@ public final class TernServer: Sendable {
                     lineProtocol: .smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
                                         configuration: smtpConfiguration(for: listener))))
             case .imap:
-                logger.notice("imap listener on \(listener.address):\(listener.port) not started: IMAP is not implemented in this version")
+                result.append(ListenerSet.Listener(
+                    configuration: listener,
+                    lineProtocol: .imap(store: store, authenticator: authenticator,
+                                        configuration: imapConfiguration(for: listener))))
             }
         }
         return result
@@ -191,6 +195,22 @@ public final class TernServer: Sendable {
             trustedNetworks: smtp.trustedNetworks.compactMap(IPNetwork.init),
             allowBareLineEndings: smtp.allowBareLineEndings,
             messageObserver: MetricsMessageObserver())
+    }
+
+    /// The IMAP policy of an imap listener: STARTTLS on a cleartext listener,
+    /// APPENDLIMIT (RFC 7889) from `limits.max_message_size`.
+    func imapConfiguration(for listener: ListenerConfiguration) -> IMAPSessionConfiguration {
+        let maxMessageSize = configuration.limits.maxMessageSize
+        let defaults = IMAPParserLimits()
+        return IMAPSessionConfiguration(
+            hostName: configuration.hostName,
+            offersSTARTTLS: listener.tls == .starttls,
+            allowCleartextAuthentication: configuration.authentication.allowCleartext,
+            parserLimits: IMAPParserLimits(
+                maxLineLength: defaults.maxLineLength, maxLiteralSize: maxMessageSize,
+                // One message may fill a whole command (APPEND); MULTIAPPEND may take more.
+                maxCommandSize: max(defaults.maxCommandSize, maxMessageSize + defaults.maxLineLength),
+                maxDepth: defaults.maxDepth))
     }
 
     private static func describe(_ mode: TLSMode) -> String {

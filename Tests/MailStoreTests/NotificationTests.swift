@@ -117,3 +117,39 @@ final class NotificationTests: StoreTestCase {
         XCTAssertNil(element)
     }
 }
+
+/// Subscribing never blocks a thread of the cooperative pool: many sessions
+/// subscribing while others read must all finish (a synchronous read in
+/// `subscribe` once deadlocked the server under IMAP load).
+final class NotificationConcurrencyTests: StoreTestCase {
+    func testManyConcurrentSubscribersAndReadersAllFinish() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one")))
+        let finished = await withTaskGroup(of: Bool.self) { group -> Bool in
+            group.addTask {
+                await withTaskGroup(of: Void.self) { sessions in
+                    for _ in 0..<200 {
+                        sessions.addTask {
+                            var iterator = store.changeNotifications(mailboxID: inbox.id).makeAsyncIterator()
+                            _ = try? await store.messages(mailboxID: inbox.id)
+                            _ = try? await store.changes(mailboxID: inbox.id, after: 0)
+                            // The first poll wakes every new subscriber once.
+                            _ = await iterator.next()
+                        }
+                    }
+                }
+                return true
+            }
+            // A liveness bound, not a speed measurement: a deadlock fails
+            // the test instead of hanging the suite.
+            group.addTask {
+                try? await Task.sleep(for: .seconds(120))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        XCTAssertTrue(finished, "subscribers and readers did not all finish: deadlock")
+    }
+}

@@ -39,7 +39,7 @@ final class TernServerTests: XCTestCase {
         let running = Task { try await server.run(store: store, signals: signals) }
 
         let ports = try await withTimeout { await server.listeningPorts() }
-        XCTAssertEqual(ports.count, 2, "the IMAP listener is not started")
+        XCTAssertEqual(ports.count, 3, "POP3, POP3S and IMAP listeners")
         let accounts = try await store.accounts()
         XCTAssertEqual(accounts.map(\.address), ["postmaster@localhost"])
         let domains = try await store.domains().map(\.name)

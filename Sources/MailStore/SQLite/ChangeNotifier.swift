@@ -46,20 +46,21 @@ final class ChangeNotifier: Sendable {
     /// True while the cross-process poller runs (for tests).
     var isPolling: Bool { state.withLock { $0.poller != nil } }
 
+    /// Subscribes without touching the database: this is called from async
+    /// code, and a synchronous GRDB read would block a thread of Swift's
+    /// small cooperative pool while it waits for a reader — with enough
+    /// sessions subscribing at once, every pool thread waits and nothing can
+    /// give a reader back (a deadlock seen under IMAP load). The poller
+    /// reads the baseline instead and then wakes the new subscriber once:
+    /// a spurious wake-up costs one change-log query, a missed one a stale
+    /// IDLE.
     func subscribe(mailboxID: MailboxID) -> AsyncStream<Void> {
-        // A baseline so the poller reports only changes after this point.
-        let baseline = try? pool.read { db in
-            try ModSeq.fetchOne(db, sql: "SELECT highest_modseq FROM mailbox WHERE id = ?", arguments: [mailboxID])
-        }
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let id: Int? = state.withLock { state in
             guard !state.closed else { return nil }
             let id = state.nextID
             state.nextID += 1
             state.subscribers[id] = Subscriber(mailboxID: mailboxID, continuation: continuation)
-            if state.lastModSeq[mailboxID] == nil, let baseline = baseline ?? nil {
-                state.lastModSeq[mailboxID] = baseline
-            }
             if state.poller == nil {
                 state.poller = Task { [weak self] in await self?.poll() }
             }
@@ -169,10 +170,13 @@ final class ChangeNotifier: Sendable {
                 let now = current[mailboxID]
                 let before = state.lastModSeq[mailboxID]
                 if let now {
-                    if let before, now > before { changed.insert(mailboxID) }
+                    // No baseline yet: a new subscriber; wake it once, since a
+                    // change may have come between its subscribing and now.
+                    if before == nil || now > before! { changed.insert(mailboxID) }
                     state.lastModSeq[mailboxID] = max(before ?? now, now)
-                } else if let before, before != Self.deleted {
-                    // The mailbox was deleted by someone else.
+                } else if before != Self.deleted {
+                    // The mailbox was deleted by someone else (perhaps before
+                    // a new subscriber's baseline was read).
                     changed.insert(mailboxID)
                     state.lastModSeq[mailboxID] = Self.deleted
                 }

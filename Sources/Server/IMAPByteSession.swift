@@ -1,0 +1,59 @@
+import Accounts
+import IMAP
+import Logging
+import MailCore
+import MailStore
+
+/// Adapts `IMAPSession` (which frames commands and literals itself) to
+/// `ByteSession`. Long responses go straight to the connection through the
+/// session's writer; the rest comes back as `SessionOutput`.
+final class IMAPByteSession: ByteSession {
+    private let session: IMAPSession
+
+    init(session: IMAPSession) { self.session = session }
+
+    func greeting() async -> SessionOutput { Self.convert(session.greeting()) }
+    func receive(_ bytes: [UInt8]) async -> SessionOutput { Self.convert(await session.receive(bytes)) }
+    func tlsStarted(_ connection: ConnectionInfo) async { session.tlsStarted(connection) }
+    func connectionClosed() async { await session.connectionClosed() }
+    var watchedMailbox: MailboxID? { session.watchedMailbox }
+    func mailboxChanged() async -> SessionOutput { Self.convert(await session.mailboxChanged()) }
+    func shutdownNotice() -> [UInt8]? { session.shutdownNotice() }
+
+    private static func convert(_ output: IMAPSessionOutput) -> SessionOutput {
+        let action: SessionAction
+        switch output.action {
+        case .none: action = .none
+        case .startTLS: action = .startTLS
+        case .close: action = .close
+        }
+        return SessionOutput(bytes: output.bytes, action: action)
+    }
+}
+
+extension LineProtocol {
+    /// IMAP clients re-issue IDLE every 29 minutes, so a server must not
+    /// log out an idle client sooner than 30 minutes (RFC 9051 §5.4, RFC 2177).
+    static let imapMinimumIdleTimeoutSeconds = 30 * 60
+
+    /// IMAP (RFC 9051) on one listener: 143 with STARTTLS or 993 with implicit TLS.
+    static func imap(store: any MailStore, authenticator: Authenticator,
+                     configuration: IMAPSessionConfiguration) -> LineProtocol {
+        LineProtocol(
+            name: "imap",
+            // RFC 9051 §7.1.5: BYE before closing, also when refusing a connection.
+            tooManyConnectionsReply: Array("* BYE too many connections\r\n".utf8),
+            // RFC 9051 §5.4: the autologout timer; BYE says why.
+            idleTimeoutReply: Array("* BYE autologout; idle for too long\r\n".utf8),
+            // Used only if the session gives no notice of its own.
+            shutdownReply: Array("* BYE server shutting down\r\n".utf8),
+            minimumIdleTimeoutSeconds: imapMinimumIdleTimeoutSeconds,
+            sessions: .streamingBytes(
+                make: { connection, logger, write in
+                    IMAPByteSession(session: IMAPSession(
+                        store: store, authenticator: authenticator, configuration: configuration,
+                        connection: connection, logger: logger, write: write))
+                },
+                changeNotifications: { mailboxID in store.changeNotifications(mailboxID: mailboxID) }))
+    }
+}
