@@ -13,7 +13,37 @@ final class IMAPByteSession: ByteSession {
     init(session: IMAPSession) { self.session = session }
 
     func greeting() async -> SessionOutput { Self.convert(session.greeting()) }
-    func receive(_ bytes: [UInt8]) async -> SessionOutput { Self.convert(await session.receive(bytes)) }
+    func receive(_ bytes: [UInt8]) async -> SessionOutput {
+        let started = ContinuousClock.now
+        let output = await session.receive(bytes)
+        ServerMetrics.commandDuration(protocolName: "imap", command: Self.metricsLabel(bytes),
+                                      seconds: (ContinuousClock.now - started).seconds)
+        return Self.convert(output)
+    }
+
+    /// The IMAP commands (RFC 9051 §6 and the extensions Tern offers) a
+    /// latency histogram is kept for; anything else — literal data, SASL
+    /// lines, DONE, unknown words — is "OTHER", so the label set stays bounded.
+    private static let metricsVerbs: Set<String> = [
+        "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS", "AUTHENTICATE", "LOGIN", "ENABLE", "ID", "SELECT", "EXAMINE",
+        "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "NAMESPACE", "STATUS", "APPEND",
+        "IDLE", "CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE",
+        "UID EXPUNGE", "UID SEARCH", "UID FETCH", "UID STORE", "UID COPY", "UID MOVE",
+    ]
+
+    /// The command at the start of `bytes` (`tag SP command [SP …]`); a
+    /// read that starts inside a literal is timed as "OTHER".
+    static func metricsLabel(_ bytes: [UInt8]) -> String {
+        let line = bytes.prefix(64).prefix { $0 != 0x0D && $0 != 0x0A }
+        let words = String(decoding: line, as: UTF8.self).uppercased().split(separator: " ", maxSplits: 3)
+        guard words.count >= 2 else { return "OTHER" }
+        if words[1] == "UID", words.count >= 3 {
+            let command = "UID \(words[2])"
+            return metricsVerbs.contains(command) ? command : "OTHER"
+        }
+        let command = String(words[1])
+        return metricsVerbs.contains(command) ? command : "OTHER"
+    }
     func tlsStarted(_ connection: ConnectionInfo) async { session.tlsStarted(connection) }
     func connectionClosed() async { await session.connectionClosed() }
     var watchedMailbox: MailboxID? { session.watchedMailbox }

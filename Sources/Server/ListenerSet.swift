@@ -149,6 +149,7 @@ final class ListenerSet: Sendable {
         }
         defer { registry.release(token: token, address: remote) }
         ServerMetrics.connectionOpened(protocolName: listener.lineProtocol.name)
+        defer { ServerMetrics.connectionClosed(protocolName: listener.lineProtocol.name) }
         logger[metadataKey: "conn"] = "\(connectionID)"
         logger.info("connection opened", metadata: ["port": "\(localPort)"])
         let connection = Connection(

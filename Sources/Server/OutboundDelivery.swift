@@ -11,6 +11,8 @@ struct OutboundDelivery: Sendable {
     let configuration: TernConfiguration
     let store: any MailStore
     let logger: Logger
+    /// Where the SMTP listeners find the runner to wake it.
+    var wakeup: OutboundWakeup? = nil
 
     /// Runs the queue runner until the task is cancelled (server shutdown).
     func run() async {
@@ -39,7 +41,9 @@ struct OutboundDelivery: Sendable {
             "smarthost": "\(outbound.smarthost?.description ?? "none")",
             "port": "\(outbound.port)",
         ])
+        wakeup?.attach(runner)
         await runner.run()
+        wakeup?.attach(nil)
         // Shutdown: QUIT on the connections kept for reuse.
         await client.closeIdleConnections()
     }

@@ -5,6 +5,8 @@ import SMTP
 /// (`MailStore.enqueueOutbound`: body fsynced, then one transaction).
 struct StoreOutboundQueue: OutboundQueue {
     let store: any MailStore
+    /// Tells the running queue runner that mail is waiting.
+    var wakeup: OutboundWakeup? = nil
 
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
                  authenticatedUser: String?, body: [UInt8]) async throws -> String {
@@ -19,6 +21,7 @@ struct StoreOutboundQueue: OutboundQueue {
             body: body)
         let queued = try await store.enqueueOutbound(draft)
         ServerMetrics.messageQueued()
+        wakeup?.wake()
         return queued.id
     }
 

@@ -66,6 +66,7 @@ public final class TernServer: Sendable {
 
     /// The body of `run()`, with the store and signal stream given (tests pass their own).
     func run(store: any MailStore, signals: AsyncStream<ServerSignal>) async throws {
+        let wakeup = OutboundWakeup()
         do {
             if let created = try await StoreSetup.prepare(store: store, configuration: configuration, logger: logger) {
                 // Unbuffered, so it shows at once even when stdout is a file or pipe.
@@ -74,7 +75,7 @@ public final class TernServer: Sendable {
                 FileHandle.standardOutput.write(Data(notice.utf8))
             }
             let tls = try TLSContextProvider.forConfiguration(configuration, logger: logger)
-            let listeners = ListenerSet(listeners: makeListeners(store: store), tls: tls,
+            let listeners = ListenerSet(listeners: makeListeners(store: store, wakeup: wakeup), tls: tls,
                                         limits: configuration.limits, logger: logger)
             let bound = try await listeners.bind()
             ServerMetrics.bootstrap()
@@ -120,7 +121,7 @@ public final class TernServer: Sendable {
             let httpTask = Task { await http.serve() }
             defer { http.close() }
             let outboundTask = Task {
-                await OutboundDelivery(configuration: configuration, store: store, logger: logger).run()
+                await OutboundDelivery(configuration: configuration, store: store, logger: logger, wakeup: wakeup).run()
             }
             defer { outboundTask.cancel() }
             try await listeners.serve()
@@ -149,10 +150,10 @@ public final class TernServer: Sendable {
 
     /// One `ListenerSet.Listener` per configured listener whose protocol is
     /// implemented; the others are logged and skipped.
-    private func makeListeners(store: any MailStore) -> [ListenerSet.Listener] {
-        let authenticator = Authenticator(store: store, logger: LoginMetricsLogHandler.wrap(logger))
+    private func makeListeners(store: any MailStore, wakeup: OutboundWakeup) -> [ListenerSet.Listener] {
+        let authenticator = Authenticator(store: store, logger: logger, observer: MetricsAuthenticationObserver())
         let locks = MaildropLocks()
-        let outboundQueue = StoreOutboundQueue(store: store)
+        let outboundQueue = StoreOutboundQueue(store: store, wakeup: wakeup)
         var result: [ListenerSet.Listener] = []
         for listener in configuration.listeners {
             switch listener.protocolName {

@@ -45,7 +45,7 @@ final class AutoconfigTests: TernEndToEndTestCase {
         try Data(toml.utf8).write(to: configURL)
         try ternOK(["domain", "add", domain])
         try ternOK(["account", "add", account, "--password-stdin"], stdin: password + "\n")
-        try startServer(alsoWaitFor: [httpPort, httpsPort])
+        try startServer(alsoWaitFor: [httpPort, httpsPort, imapPort, imapsPort])
         let result = try pythonOK("autoconfig_e2e.py", [
             "--http-port", String(httpPort), "--https-port", String(httpsPort),
             "--address", account, "--password", password, "--host-name", "localhost",

@@ -82,6 +82,17 @@ final class HTTPHealthMetricsTests: HTTPTestCase {
         XCTAssertTrue(after.contains(#"tern_command_duration_seconds_bucket{protocol="smtp",command="RCPT",le="#), after)
     }
 
+    /// IMAP latencies are labelled by command; anything else is "OTHER".
+    func testIMAPCommandLabels() {
+        XCTAssertEqual(IMAPByteSession.metricsLabel(Array("a1 fetch 1:* (FLAGS)\r\n".utf8)), "FETCH")
+        XCTAssertEqual(IMAPByteSession.metricsLabel(Array("7 UID store 1 +FLAGS (\\Seen)\r\n".utf8)), "UID STORE")
+        XCTAssertEqual(IMAPByteSession.metricsLabel(Array("a2 LOGIN {5}\r\n".utf8)), "LOGIN")
+        XCTAssertEqual(IMAPByteSession.metricsLabel(Array("DONE\r\n".utf8)), "OTHER")
+        XCTAssertEqual(IMAPByteSession.metricsLabel(Array("x1 XYZZY\r\n".utf8)), "OTHER")
+        XCTAssertEqual(IMAPByteSession.metricsLabel(Array("t UID XYZZY 1\r\n".utf8)), "OTHER")
+        XCTAssertEqual(IMAPByteSession.metricsLabel([]), "OTHER")
+    }
+
     func testHTTPTableLoadsRendersAndRejects() throws {
         let text = """
         [http]

@@ -124,6 +124,7 @@ final class HTTPServer: Sendable {
         defer { open.withLock { _ = $0.removeValue(forKey: key) } }
         if closed.withLock({ $0 }) { channel.close(promise: nil) }
         ServerMetrics.connectionOpened(protocolName: "http")
+        defer { ServerMetrics.connectionClosed(protocolName: "http") }
         let remote = channel.remoteAddress?.ipAddress
         do {
             try await connection.executeThenClose { inbound, outbound in
