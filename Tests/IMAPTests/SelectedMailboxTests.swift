@@ -116,7 +116,7 @@ final class SelectedMailboxTests: SelectedTestCase {
         let viewA = try await openView()
         let viewB = try await openView()
         // Session B marks 2 and 4 deleted and expunges them.
-        _ = try await SelectedMailboxCommands.store(sequenceSet("2,4"), unchangedSince: nil,
+        _ = await SelectedMailboxCommands.store(sequenceSet("2,4"), unchangedSince: nil,
                                                     action: StoreAction(operation: .add, silent: true, flags: ["\\Deleted"]),
                                                     uid: false, selected: viewB, context: context())
         let expunged = await SelectedMailboxCommands.expunge(uids: nil, selected: viewB, context: context())

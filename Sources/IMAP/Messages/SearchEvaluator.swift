@@ -83,21 +83,9 @@ struct SearchEvaluator {
         case .not(let inner):
             return evaluate(inner, message).map(!)
         case .or(let left, let right):
-            let first = evaluate(left, message)
-            if first == true { return true }
-            let second = evaluate(right, message)
-            if second == true { return true }
-            return first == nil || second == nil ? nil : false
+            return ThreeValuedLogic.or(evaluate(left, message), evaluate(right, message))
         case .and(let keys):
-            var undecided = false
-            for inner in keys {
-                switch evaluate(inner, message) {
-                case false?: return false
-                case nil: undecided = true
-                case true?: continue
-                }
-            }
-            return undecided ? nil : true
+            return ThreeValuedLogic.and(keys) { evaluate($0, message) }
         }
     }
 
@@ -162,21 +150,9 @@ struct SearchEvaluator {
         case .not(let inner):
             return evaluate(inner, message).map(!)
         case .or(let left, let right):
-            let first = evaluate(left, message)
-            if first == true { return true }
-            let second = evaluate(right, message)
-            if second == true { return true }
-            return first == nil || second == nil ? nil : false
+            return ThreeValuedLogic.or(evaluate(left, message), evaluate(right, message))
         case .and(let keys):
-            var undecided = false
-            for inner in keys {
-                switch evaluate(inner, message) {
-                case false?: return false
-                case nil: undecided = true
-                case true?: continue
-                }
-            }
-            return undecided ? nil : true
+            return ThreeValuedLogic.and(keys) { evaluate($0, message) }
         case .modSeq(_, let value):
             // RFC 7162 §3.1.5: mod-sequence equal to or greater than the value.
             return UInt64(max(record.modSeq, 0)) >= value
@@ -204,5 +180,29 @@ struct SearchEvaluator {
         case .and(let keys): return keys.contains { contains($0, where: predicate) }
         default: return false
         }
+    }
+}
+
+/// Kleene's three-valued logic for search keys whose answer may wait for
+/// the body (nil: not decided yet). OR and AND stop as soon as the answer
+/// is known, so a body is read only when it can change the result.
+enum ThreeValuedLogic {
+    static func or(_ left: Bool?, _ right: @autoclosure () -> Bool?) -> Bool? {
+        if left == true { return true }
+        let second = right()
+        if second == true { return true }
+        return left == nil || second == nil ? nil : false
+    }
+
+    static func and<Items: Sequence>(_ items: Items, _ evaluate: (Items.Element) -> Bool?) -> Bool? {
+        var undecided = false
+        for item in items {
+            switch evaluate(item) {
+            case false?: return false
+            case nil: undecided = true
+            case true?: continue
+            }
+        }
+        return undecided ? nil : true
     }
 }

@@ -201,15 +201,7 @@ extension SQLiteMailStore {
     func appendCopies(mailboxID: MailboxID, of message: NewMessage, count: Int) async throws -> [MessageRecord] {
         try checkOpen()
         let body = message.body
-        let parsed = ParsedMessage.parse(body)
-        let structure: [UInt8]
-        do {
-            structure = try [UInt8](JSONEncoder().encode(parsed))
-        } catch {
-            throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
-        }
-        let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
-        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let (parsed, structure, internalDate, hash) = try Self.prepare(message)
         let bodies = self.bodies
         let fileName = try await FileIO.run { try bodies.writeDurably(body) }
         let records = try await write { db in

@@ -13,16 +13,7 @@ extension SQLiteMailStore {
         if let maximumMessageSize, body.count > maximumMessageSize {
             throw MailStoreError.messageTooLarge(body.count)
         }
-        let parsed = ParsedMessage.parse(body)
-        let structure: [UInt8]
-        do {
-            structure = try [UInt8](JSONEncoder().encode(parsed))
-        } catch {
-            throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
-        }
-        // IMAP's INTERNALDATE has whole seconds (RFC 9051 §2.3.3).
-        let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
-        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let (parsed, structure, internalDate, hash) = try Self.prepare(message)
         let bodies = self.bodies
         // 1. The body, durable (temp file, fsync, rename, fsync directory).
         let fileName = try await FileIO.run { try bodies.writeDurably(body) }
@@ -176,6 +167,23 @@ extension SQLiteMailStore {
     }
 
     // MARK: Helpers
+
+    /// What storing a message needs besides its bytes: the structure parsed
+    /// once (as JSON), the internal date in whole seconds (IMAP's
+    /// INTERNALDATE, RFC 9051 §2.3.3) and the content hash.
+    static func prepare(_ message: NewMessage) throws
+        -> (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String) {
+        let parsed = ParsedMessage.parse(message.body)
+        let structure: [UInt8]
+        do {
+            structure = try [UInt8](JSONEncoder().encode(parsed))
+        } catch {
+            throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
+        }
+        let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
+        let hash = SHA256.hash(data: message.body).map { String(format: "%02x", $0) }.joined()
+        return (parsed, structure, internalDate, hash)
+    }
 
     /// Deletes a body file whose metadata transaction failed, unless a row
     /// references it after all (then the commit did happen); when that
