@@ -273,6 +273,21 @@ final class OutboundDeliveryTests: TernEndToEndTestCase {
             + "B accepted \(connections) SMTP connections from A")
         XCTAssertGreaterThan(connections, 0, "B counted A's connections")
         XCTAssertLessThan(connections, count, "A reused connections: \(connections) for \(count) messages")
+        // Per destination, from A's delivery log lines (`to=<rcpt@dN.test>, … conn=new|reused`).
+        let lines = senderServer.standardError.split(separator: "\n").filter { $0.contains("status=sent") }
+        var reuse: [String: (new: Int, reused: Int)] = [:]
+        for line in lines {
+            guard let at = line.range(of: "@"), let end = line[at.upperBound...].firstIndex(of: ">") else { continue }
+            let domain = String(line[at.upperBound..<end])
+            var entry = reuse[domain, default: (0, 0)]
+            if line.contains("conn=reused") { entry.reused += 1 } else { entry.new += 1 }
+            reuse[domain] = entry
+        }
+        print("outbound load, connection reuse per destination (from A's log): " + reuse.keys.sorted().map {
+            "\($0) \(reuse[$0]!.reused) reused/\(reuse[$0]!.new) new"
+        }.joined(separator: ", "))
+        let reusedTotal = reuse.values.reduce(0) { $0 + $1.reused }
+        XCTAssertGreaterThan(reusedTotal, 0, "some deliveries reused a connection: \(reuse)")
         XCTAssertTrue(senderServer.stop(), "A stops cleanly (QUIT on its idle connections) within the grace time")
     }
 }

@@ -20,6 +20,8 @@ struct AttemptReport: Sendable {
     var remoteMTA: String?
     /// The remote announced DSN, so NOTIFY went along with RCPT (RFC 3461 §5.2).
     var remoteOffersDSN = false
+    /// The transaction ran on a connection kept from an earlier one.
+    var reusedConnection = false
 }
 
 extension QueueRunner {
@@ -135,7 +137,7 @@ extension QueueRunner {
                 outcome = .deferred(status: "4.4.0", diagnostic: "no outcome reported for this recipient")
             }
             return AttemptReport(recipient: recipient, outcome: outcome, remoteMTA: result.remoteMTA,
-                                 remoteOffersDSN: result.remoteOffersDSN)
+                                 remoteOffersDSN: result.remoteOffersDSN, reusedConnection: result.reusedConnection)
         }
         return await recordSettled(reports, of: message, now: now)
     }

@@ -124,7 +124,8 @@ extension QueueRunner {
     }
 
     /// One line per recipient and attempt, as Postfix writes them:
-    /// `ID: to=<rcpt>, relay=host, delay=s, attempts=n, dsn=x.y.z, status=sent (reply)`.
+    /// `ID: to=<rcpt>, relay=host, conn=new|reused, delay=s, attempts=n, dsn=x.y.z, status=sent (reply)`
+    /// (`conn` tells connection reuse per destination).
     private func logOutcome(_ plan: PlannedOutcome, _ message: QueuedMessage, now: Date) {
         let report = plan.report
         let to = LoggableText.clean(report.recipient.address)
@@ -132,9 +133,11 @@ extension QueueRunner {
         let delay = Int(max(0, now.timeIntervalSince(message.createdAt)))
         let attempts = report.recipient.attempts + 1
         let status = LoggableText.clean(plan.status)
-        let text = "\(message.id): to=<\(to)>, relay=\(relay), delay=\(delay), attempts=\(attempts), "
+        let connection = report.remoteMTA == nil ? "none" : report.reusedConnection ? "reused" : "new"
+        let text = "\(message.id): to=<\(to)>, relay=\(relay), conn=\(connection), delay=\(delay), attempts=\(attempts), "
             + "dsn=\(status), status=\(plan.word) (\(LoggableText.clean(plan.diagnostic)))"
         let metadata: Logger.Metadata = ["queue-id": "\(message.id)", "to": "\(to)", "relay": "\(relay)",
+                                         "conn": "\(connection)",
                                          "dsn": "\(status)", "status": "\(plan.word)"]
         if plan.word == "sent" {
             logger.info("\(text)", metadata: metadata)

@@ -139,6 +139,9 @@ final class TernInstance {
 
     var isRunning: Bool { server?.isRunning ?? false }
 
+    /// Everything every server run wrote to standard error (its log).
+    var standardError: String { runs.map(\.stderr).joined(separator: "\n") }
+
     /// The end of every server run's output, for failure messages.
     var log: String {
         runs.enumerated().map { index, run in
