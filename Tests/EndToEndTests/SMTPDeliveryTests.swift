@@ -18,8 +18,11 @@ final class SMTPDeliveryTests: TernEndToEndTestCase {
     /// Config with POP3 (STLS and implicit TLS) and the three SMTP listeners,
     /// then the domain and the test account; then starts the server.
     private func startSMTPServer() throws {
-        let ports = try LoopbackPorts.free(count: 5)
+        let ports = try LoopbackPorts.free(count: 6)
         (pop3Port, pop3sPort, smtpPort, submissionPort, submissionsPort) = (ports[0], ports[1], ports[2], ports[3], ports[4])
+        // Nothing listens there: relayed mail is tried on loopback only (no
+        // DNS query leaves the machine), refused, and stays queued.
+        let closedPort = ports[5]
         let listeners = [("pop3", pop3Port, "starttls"), ("pop3", pop3sPort, "implicit"), ("smtp", smtpPort, "starttls"),
                          ("submission", submissionPort, "starttls"), ("submission", submissionsPort, "implicit")]
             .map { name, port, tls in
@@ -43,6 +46,12 @@ final class SMTPDeliveryTests: TernEndToEndTestCase {
         max_recipients = 100
         max_errors = 10
         allow_bare_line_endings = false
+
+        [outbound]
+        first_retry_seconds = 3600
+
+        [outbound.transport]
+        "other.example" = "127.0.0.1:\(closedPort)"
 
         """
         try Data(toml.utf8).write(to: configURL)
@@ -71,7 +80,9 @@ final class SMTPDeliveryTests: TernEndToEndTestCase {
     }
 
     /// Submission: AUTH PLAIN and LOGIN on implicit TLS, 530 without AUTH,
-    /// 553 for a foreign sender; authenticated relay lands in the outbound queue.
+    /// 553 for a foreign sender; authenticated relay lands in the outbound
+    /// queue (its destination refuses connections, so it stays there:
+    /// no bounce, nothing delivered locally).
     func testSubmissionAuthAndQueuedRelay() throws {
         try startSMTPServer()
         let result = try smtpCheck("submit")
