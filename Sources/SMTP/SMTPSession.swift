@@ -120,7 +120,8 @@ public final class SMTPSession {
         var output: [UInt8] = []
         while !closed, let event = decoder.next() {
             let started = ContinuousClock.now
-            let label = metricsLabel(event)
+            // Read before handling: a SASL line is labelled by the exchange it continues.
+            let label = configuration.messageObserver == nil ? "" : metricsLabel(event)
             let result = await handle(event)
             if let observer = configuration.messageObserver {
                 let elapsed = ContinuousClock.now - started

@@ -6,11 +6,6 @@ import MailCore
 import MailStore
 import Synchronization
 
-/// A store that passes every call (but the newer queue ones) to `base`.
-protocol ForwardingMailStore: MailStore {
-    var base: any MailStore { get }
-}
-
 /// Counts the runner's queue writes.
 final class QueueStoreSpy: ForwardingMailStore {
     struct Calls: Equatable {
@@ -117,93 +112,4 @@ final class PreClaimQueueStore: ForwardingMailStore {
     init(base: any MailStore) {
         self.base = base
     }
-}
-
-extension ForwardingMailStore {
-    func addDomain(_ name: String) async throws { try await base.addDomain(name) }
-    func removeDomain(_ name: String) async throws { try await base.removeDomain(name) }
-    func domains() async throws -> [MailDomain] { try await base.domains() }
-    func createAccount(address: String, passwordHash: String) async throws -> Account {
-        try await base.createAccount(address: address, passwordHash: passwordHash)
-    }
-    func account(address: String) async throws -> Account? { try await base.account(address: address) }
-    func account(id: AccountID) async throws -> Account? { try await base.account(id: id) }
-    func accounts() async throws -> [Account] { try await base.accounts() }
-    func setPasswordHash(accountID: AccountID, passwordHash: String) async throws {
-        try await base.setPasswordHash(accountID: accountID, passwordHash: passwordHash)
-    }
-    func deleteAccount(id: AccountID) async throws { try await base.deleteAccount(id: id) }
-    func addAlias(_ alias: Alias) async throws { try await base.addAlias(alias) }
-    func removeAlias(source: String) async throws { try await base.removeAlias(source: source) }
-    func aliases() async throws -> [Alias] { try await base.aliases() }
-    func mailboxes(accountID: AccountID) async throws -> [Mailbox] { try await base.mailboxes(accountID: accountID) }
-    func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
-        try await base.mailbox(accountID: accountID, name: name)
-    }
-    func mailbox(id: MailboxID) async throws -> Mailbox? { try await base.mailbox(id: id) }
-    func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
-        try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
-    }
-    func deleteMailbox(id: MailboxID) async throws { try await base.deleteMailbox(id: id) }
-    func renameMailbox(id: MailboxID, to newName: String) async throws {
-        try await base.renameMailbox(id: id, to: newName)
-    }
-    func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws {
-        try await base.setSubscribed(mailboxID: mailboxID, subscribed)
-    }
-    func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
-        try await base.appendMessage(mailboxID: mailboxID, message)
-    }
-    func messages(mailboxID: MailboxID) async throws -> [MessageRecord] { try await base.messages(mailboxID: mailboxID) }
-    func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
-        try await base.message(mailboxID: mailboxID, uid: uid)
-    }
-    func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
-        try await base.messageBody(mailboxID: mailboxID, uid: uid)
-    }
-    func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
-                     keywords: [String]) async throws -> [MessageRecord] {
-        try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
-                                   keywords: keywords)
-    }
-    func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
-        try await base.expunge(mailboxID: mailboxID, uids: uids)
-    }
-    func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
-        -> [(MessageUID, MessageUID)] {
-        try await base.copyMessages(from: source, uids: uids, to: destination)
-    }
-    func moveMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
-        -> [(MessageUID, MessageUID)] {
-        try await base.moveMessages(from: source, uids: uids, to: destination)
-    }
-    func containsMessage(mailboxID: MailboxID, contentHash: String) async throws -> Bool {
-        try await base.containsMessage(mailboxID: mailboxID, contentHash: contentHash)
-    }
-    func changes(mailboxID: MailboxID, after modSeq: ModSeq) async throws -> [MailboxChange] {
-        try await base.changes(mailboxID: mailboxID, after: modSeq)
-    }
-    func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void> {
-        base.changeNotifications(mailboxID: mailboxID)
-    }
-
-    func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage {
-        try await base.enqueueOutbound(draft)
-    }
-    func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
-    func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }
-    func queuedMessageBody(id: String) async throws -> [UInt8] { try await base.queuedMessageBody(id: id) }
-    func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {
-        try await base.dueRecipients(now: now, limit: limit)
-    }
-    func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
-                         nextAttemptAt: Date?) async throws {
-        try await base.updateRecipient(queueID: queueID, address: address, state: state, lastError: lastError,
-                                       nextAttemptAt: nextAttemptAt)
-    }
-    func retryNow(queueID: String) async throws { try await base.retryNow(queueID: queueID) }
-    func requeueInterruptedDeliveries() async throws -> Int { try await base.requeueInterruptedDeliveries() }
-    func deleteQueuedMessage(id: String) async throws { try await base.deleteQueuedMessage(id: id) }
-    func removeFinishedQueuedMessages() async throws -> [String] { try await base.removeFinishedQueuedMessages() }
-    func close() async throws { try await base.close() }
 }
