@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import MailCore
 
@@ -91,6 +92,37 @@ final class MalformedMIMETests: XCTestCase {
         var levels = 0
         while let child = node.parts.first { node = child; levels += 1 }
         XCTAssertEqual(levels, MIMEParser.maxDepth)
+    }
+
+    /// Far past the bound (issue 9: every recursive path input can drive):
+    /// 20,000 levels of multipart and of message/rfc822 parse to the bound,
+    /// and the stored form (JSON) of the structure round-trips.
+    func testNestingFarPastTheBoundIsCut() throws {
+        let levels = 20_000
+        var multipart = ""
+        for level in 0..<levels { multipart += "Content-Type: multipart/mixed; boundary=b\(level)\r\n\r\n--b\(level)\r\n" }
+        let messages = [multipart + "\r\nleaf\r\n",
+                        String(repeating: "Content-Type: message/rfc822\r\n\r\n", count: levels) + "body"]
+        for text in messages {
+            let parsed = ParsedMessage.parse(utf8Bytes(text))
+            var node = parsed.root
+            var depth = 0
+            while let child = node.parts.first { node = child; depth += 1 }
+            XCTAssertEqual(depth, MIMEParser.maxDepth)
+            let stored = try JSONEncoder().encode(parsed.root)
+            XCTAssertEqual(try JSONDecoder().decode(MIMEPart.self, from: stored), parsed.root)
+        }
+    }
+
+    /// Groups do not nest (RFC 5322 §3.4): 10,000 `g:` openings give one
+    /// group, and the parser walks them without recursion.
+    func testDeepGroupOpeningsDoNotNest() {
+        let value = String(repeating: "g: ", count: 10_000) + "a@example.test" + String(repeating: ";", count: 10_000)
+        let entries = AddressListParser.parse(value)
+        XCTAssertFalse(entries.isEmpty)
+        for entry in entries {
+            if case .group(_, let members) = entry { XCTAssertLessThanOrEqual(members.count, 1) }
+        }
     }
 
     func testManyPartsAreBounded() {

@@ -9,6 +9,14 @@ struct GrammarCursor {
     /// Open parentheses right now, bounded by `maxDepth`.
     var depth: Int = 0
     let maxDepth: Int
+    /// Search keys open right now (inside NOT, OR and parentheses), bounded
+    /// by `maxSearchDepth`: every later pass over a search program (the
+    /// evaluator, the encoder, equality) recurses as deep as the parser let it.
+    var searchDepth: Int = 0
+    /// Deepest search program accepted. A client builds `OR OR OR a b c d`
+    /// chains a few levels deep; 100 levels is far more than any client sends
+    /// and far less than what exhausts a thread's stack.
+    static let maxSearchDepth = 100
 
     init(_ bytes: [UInt8], maxDepth: Int = 32) {
         self.bytes = bytes
@@ -62,6 +70,17 @@ struct GrammarCursor {
         let start = index
         while index < bytes.count, predicate(bytes[index]) { index += 1 }
         return bytes[start..<index]
+    }
+
+    /// Runs `body` one search-key level deeper, refusing with a `GrammarError`
+    /// (the command's BAD) past `maxSearchDepth`.
+    mutating func nestedSearchKey<T>(_ body: (inout GrammarCursor) throws -> T) throws -> T {
+        searchDepth += 1
+        defer { searchDepth -= 1 }
+        guard searchDepth <= Self.maxSearchDepth else {
+            throw fail("search keys nested too deeply (at most \(Self.maxSearchDepth) levels of NOT, OR and parentheses)")
+        }
+        return try body(&self)
     }
 
     /// `(` with the nesting bound.

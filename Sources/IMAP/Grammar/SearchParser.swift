@@ -27,9 +27,12 @@ enum SearchParser {
         return SearchCommand(returnOptions: returnOptions, charset: charset, key: keys.count == 1 ? keys[0] : .and(keys))
     }
 
+    /// One search key. NOT, OR and parentheses nest; the depth is bounded
+    /// (`GrammarCursor.maxSearchDepth`) so that no later recursion over the
+    /// key can exhaust the stack, however long the command.
     static func parseKey(_ cursor: inout GrammarCursor) throws -> SearchKey {
         if cursor.peek == UInt8(ascii: "(") {
-            let keys = try cursor.parenthesized { try parseKey(&$0) }
+            let keys = try cursor.nestedSearchKey { try $0.parenthesized { try parseKey(&$0) } }
             return .and(keys)
         }
         if let first = cursor.peek, ByteClass.isDigit(first) || first == UInt8(ascii: "*") || first == UInt8(ascii: "$") {
@@ -92,12 +95,14 @@ enum SearchParser {
             return .uid(try cursor.sequenceSet())
         case "NOT":
             try cursor.space()
-            return .not(try parseKey(&cursor))
+            return .not(try cursor.nestedSearchKey { try parseKey(&$0) })
         case "OR":
             try cursor.space()
-            let left = try parseKey(&cursor)
-            try cursor.space()
-            return .or(left, try parseKey(&cursor))
+            return try cursor.nestedSearchKey { cursor in
+                let left = try parseKey(&cursor)
+                try cursor.space()
+                return .or(left, try parseKey(&cursor))
+            }
         case "MODSEQ":
             // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer.
             try cursor.space()

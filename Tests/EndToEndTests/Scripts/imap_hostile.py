@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Hostile input to Tern's IMAP listener over IMAPS, with a raw client:
 overlong lines, literals over APPENDLIMIT, unbalanced parentheses, NUL
-bytes, bad sequence sets, deep nesting, bad mailbox names and a stream of
-garbage. Each gets BAD or NO (garbage in a row ends with * BYE), the
+bytes, bad sequence sets, deep nesting (parentheses, NOT/OR search chains, MIME
+parts, address groups), bad mailbox names and a stream of garbage. Each gets BAD or NO (garbage in a row ends with * BYE), the
 server's memory stays bounded, and a normal imaplib session works after.
 
 Loopback only; every socket has a timeout. Exit status 0 when every check passed.
@@ -138,6 +138,63 @@ def malformed(args):
     raw.close()
 
 
+def deep_search(args):
+    """Search programs nested far past the bound (issue 9: a deep NOT or OR
+    chain crashed the server): BAD each, the session goes on; at the bound
+    the search still runs."""
+    raw = raw_login(args)
+    check(raw.command(b"D0", b"SELECT INBOX")[-1].startswith(b"D0 OK"), "SELECT INBOX")
+    depth_bound = 100
+    lines = raw.command(b"D1", b"SEARCH " + b"NOT " * 3000 + b"ALL")
+    check(status_of(lines, b"D1") == b"BAD" and b"nested too deeply" in lines[-1],
+          "3,000 NOTs -> BAD: %r" % lines[-1][:120])
+    alive(raw, b"D1N")
+    # 60,000 chained ORs, 1.1 MB, each line short thanks to LITERAL+ (RFC 7888).
+    chain = b"OR SUBJECT {1+}\r\nx " * 60000
+    lines = raw.command(b"D2", b"SEARCH " + chain + b"ALL")
+    check(status_of(lines, b"D2") == b"BAD", "60,000 chained ORs -> BAD: %r" % lines[-1][:120])
+    alive(raw, b"D2N")
+    mixed = b"NOT (OR " * 2000 + b"ALL ALL" + b")" * 2000
+    lines = raw.command(b"D3", b"SEARCH " + mixed)
+    check(status_of(lines, b"D3") == b"BAD", "NOT/OR/parentheses mixed 4,000 deep -> BAD: %r" % lines[-1][:120])
+    alive(raw, b"D3N")
+    # Just inside the bound: an ordinary answer (an even number of NOTs is ALL).
+    lines = raw.command(b"D4", b"SEARCH " + b"NOT " * (depth_bound - 2) + b"ALL")
+    check(lines[-1].startswith(b"D4 OK") and any(l.startswith(b"* SEARCH") for l in lines),
+          "%d NOTs still searched: %r" % (depth_bound - 2, lines[-1][:120]))
+    lines = raw.command(b"D5", b"SEARCH " + b"OR SUBJECT x " * (depth_bound - 1) + b"ALL")
+    check(lines[-1].startswith(b"D5 OK"), "%d chained ORs still searched: %r" % (depth_bound - 1, lines[-1][:120]))
+    raw.command(b"D9", b"LOGOUT")
+    raw.close()
+
+
+def deep_mime(args):
+    """Messages whose MIME nesting and address groups go far past the
+    parser's bounds: stored, and FETCH BODYSTRUCTURE, ENVELOPE and a deep
+    section answer without a crash."""
+    raw = raw_login(args)
+    levels = 5000
+    multipart = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
+                         for n in range(levels)) + b"\r\ninnermost\r\n"
+    rfc822 = b"Content-Type: message/rfc822\r\n\r\n" * levels + b"Subject: inner\r\n\r\nbody\r\n"
+    groups = b"From: " + b"g: " * levels + b"a@example.test" + b";" * levels + b"\r\nSubject: groups\r\n\r\nx\r\n"
+    for number, message in enumerate([multipart, rfc822, groups]):
+        tag = b"E%d" % number
+        lines = raw.command(tag, b"APPEND INBOX {%d+}\r\n%s" % (len(message), message))
+        check(lines[-1].startswith(tag + b" OK"), "APPEND of a deeply nested message: %r" % lines[-1][:120])
+    check(raw.command(b"E5", b"SELECT INBOX")[-1].startswith(b"E5 OK"), "SELECT INBOX")
+    lines = raw.command(b"E6", b"UID FETCH 1:* (BODYSTRUCTURE ENVELOPE)")
+    check(lines[-1].startswith(b"E6 OK"), "FETCH BODYSTRUCTURE ENVELOPE of deep messages: %r" % lines[-1][:120])
+    section = b".".join([b"1"] * 2000)
+    lines = raw.command(b"E7", b"FETCH 1:* (BODY.PEEK[" + section + b"])")
+    check(status_of(lines, b"E7") in (b"OK", b"BAD"), "FETCH of a 2,000-level section: %r" % lines[-1][:120])
+    lines = raw.command(b"E8", b"SEARCH TEXT innermost")
+    check(lines[-1].startswith(b"E8 OK"), "SEARCH TEXT over deep messages: %r" % lines[-1][:120])
+    alive(raw, b"E8N")
+    raw.command(b"E9", b"LOGOUT")
+    raw.close()
+
+
 def garbage(args):
     raw = RawIMAP(args.imaps_port, tls=True)
     raw.line()
@@ -173,6 +230,8 @@ def main():
     appendlimit(args)
     overlong(args)
     malformed(args)
+    deep_search(args)
+    deep_mime(args)
     garbage(args)
     # The server is still up: a whole normal session works.
     client = connect(args, mode="ssl")
