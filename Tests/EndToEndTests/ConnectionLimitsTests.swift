@@ -113,6 +113,7 @@ final class ConnectionLimitsTests: TernEndToEndTestCase {
                                           "--per-address-unauthenticated", "12", "--deadline", "400",
                                           "--tern", TernPaths.ternExecutable().path, "--config", configURL.path],
                                 timeout: 500)
+        print(result.stdout)
         XCTAssertTrue(result.stdout.contains("flood: all checks passed"), result.transcript)
         XCTAssertTrue(server?.isRunning == true, "the server is still up")
         XCTAssertTrue(server?.stderr.contains("connection queue full") == true, "evictions are logged")
@@ -129,6 +130,7 @@ final class ConnectionLimitsTests: TernEndToEndTestCase {
         login_timeout_seconds = 8
         """)
         let result = try script("prelogin", ["--idle-timeout", "5", "--deadline", "90"], timeout: 150)
+        print(result.stdout)
         XCTAssertTrue(result.stdout.contains("prelogin: all checks passed"), result.transcript)
     }
 
@@ -277,6 +279,7 @@ final class ConnectionLimitsTests: TernEndToEndTestCase {
         let result = try script("bigmail", ["--unauthenticated-size", "26214400", "--parallel", "8",
                                             "--parallel-size", "30000000", "--chunk-size", "15000000",
                                             "--in-flight", "40000000"], timeout: 900)
+        print(result.stdout)
         XCTAssertTrue(result.stdout.contains("bigmail: all checks passed"), result.transcript)
         let after = try XCTUnwrap(memory(of: pid))
         let growthMB = (after.peak - before.rss) / 1024

@@ -341,12 +341,15 @@ def cmd_hold(args):
 
 def smtp_raw(port, source_address="127.0.0.1"):
     connection = Line(port, source=source_address, timeout=120)
-    check(connection.readline(timeout=30).startswith("220"), "SMTP greeting")
+    greeting = connection.readline(timeout=30)
+    if greeting is None or not greeting.startswith("220"):
+        raise AssertionError("SMTP greeting: %r" % greeting)
     connection.send("EHLO big.example\r\n")
     lines = []
     while True:
         line = connection.readline(timeout=30)
-        check(line is not None, "EHLO reply")
+        if line is None:
+            raise AssertionError("no EHLO reply: %r" % lines)
         lines.append(line)
         if line[3:4] == " ":
             break
