@@ -127,6 +127,8 @@ struct Connection {
             }
         }
         defer { loginDeadline?.cancel() }
+        var idleRecheck: Scheduled<Void>?
+        defer { idleRecheck?.cancel() }
         while true {
             // Run every complete line before reading more (RFC 2449, RFC 2920 PIPELINING).
             while state == .ready, case .lines(let lineSession) = session, let frame = framer?.nextFrame() {
@@ -188,7 +190,16 @@ struct Connection {
                 }
             case .idle:
                 // The read-idle timer counts from the last read; a long command does not count as idle.
-                guard NIODeadline.now() - lastActivity >= timeouts.idle(loggedIn: account != nil) else { continue }
+                let remaining = timeouts.idle(loggedIn: account != nil) - (NIODeadline.now() - lastActivity)
+                guard remaining <= .zero else {
+                    // Look again exactly when it runs out, not a whole timer period later.
+                    idleRecheck?.cancel()
+                    let pipeline = channel.channel.pipeline
+                    idleRecheck = channel.channel.eventLoop.scheduleTask(in: remaining) {
+                        pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.read)
+                    }
+                    continue
+                }
                 logger.info(account == nil && lineProtocol.expectsLogin ? "idle timeout before login" : "idle timeout")
                 if let reply = lineProtocol.reply(for: .idleTimeout), state == .ready { try? await send(reply) }
                 return

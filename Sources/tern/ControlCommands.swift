@@ -20,13 +20,18 @@ extension StoreOptions {
     }
 }
 
-/// Columns padded to their widest cell, two spaces apart.
-func tableLines(_ header: [String], _ rows: [[String]]) -> [String] {
+/// Prints the rows under the header, columns padded to their widest cell
+/// two spaces apart; `empty` when there is no row.
+func printTable(_ header: [String], _ rows: [[String]], empty: String) {
+    guard !rows.isEmpty else {
+        print(empty)
+        return
+    }
     let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-    return ([header] + rows).map { row in
-        row.enumerated().map { column, cell in
+    for row in [header] + rows {
+        print(row.enumerated().map { column, cell in
             column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ")
+        }.joined(separator: "  "))
     }
 }
 
@@ -51,16 +56,12 @@ struct WhoCommand: AsyncParsableCommand {
         guard case .connections(let connections) = try await options.ask(.who(protocolName: protocolName)) else {
             throw CommandError("unexpected answer from tern serve")
         }
-        guard !connections.isEmpty else {
-            print("no connections")
-            return
-        }
         let rows = connections.map { connection in
             [connection.id, connection.protocolName, connection.remoteAddress, String(connection.localPort),
              connection.account.map { terminalSafe($0) } ?? "-", connection.isTLS ? "yes" : "no",
              controlDate(connection.connectedSince)]
         }
-        for line in tableLines(["ID", "PROTOCOL", "ADDRESS", "PORT", "ACCOUNT", "TLS", "SINCE"], rows) { print(line) }
+        printTable(["ID", "PROTOCOL", "ADDRESS", "PORT", "ACCOUNT", "TLS", "SINCE"], rows, empty: "no connections")
     }
 }
 
@@ -101,15 +102,11 @@ struct ThrottleCommand: AsyncParsableCommand {
             guard case .throttle(let entries) = try await options.ask(.throttleList) else {
                 throw CommandError("unexpected answer from tern serve")
             }
-            guard !entries.isEmpty else {
-                print("no failed logins")
-                return
-            }
             let rows = entries.map { entry in
                 [entry.kind.rawValue, entry.address ?? "-", entry.account.map { terminalSafe($0) } ?? "-",
                  String(entry.failures), entry.lockedUntil.map(controlDate) ?? "-"]
             }
-            for line in tableLines(["KIND", "ADDRESS", "ACCOUNT", "FAILURES", "LOCKED UNTIL"], rows) { print(line) }
+            printTable(["KIND", "ADDRESS", "ACCOUNT", "FAILURES", "LOCKED UNTIL"], rows, empty: "no failed logins")
         }
     }
 

@@ -20,9 +20,7 @@ final class ConnectionLimitsTests: TernEndToEndTestCase {
     private func startLimitedServer(limits: String, extra: String = "") throws {
         let ports = try LoopbackPorts.free(count: 3)
         (imapPort, pop3Port, smtpPort) = (ports[0], ports[1], ports[2])
-        let listeners = [("imap", imapPort), ("pop3", pop3Port), ("smtp", smtpPort)].map { name, port in
-            "[[listener]]\nprotocol = \"\(name)\"\naddress = \"127.0.0.1\"\nport = \(port)\ntls = \"none\"\n"
-        }.joined(separator: "\n")
+        let listeners = listenerTables([("imap", imapPort, "none"), ("pop3", pop3Port, "none"), ("smtp", smtpPort, "none")])
         let toml = """
         host_name = "localhost"
         local_domains = ["\(domain)"]

@@ -110,6 +110,13 @@ class Line:
             pass
 
 
+def greeted(port, prefix, what, source_address="127.0.0.1"):
+    """A Line client whose greeting starts with `prefix`."""
+    connection = Line(port, source=source_address)
+    check((connection.readline() or "").startswith(prefix), what + " greeted")
+    return connection
+
+
 def source(index):
     """The index-th of 40 flood source addresses: 127.0.0.2 ... 127.0.0.41."""
     return "127.0.0.%d" % (2 + index % 40)
@@ -159,16 +166,16 @@ def smtp_deliver(args, subject):
 def open_flood(port, count, greeting, deadline):
     """Opens `count` sockets from the 40 source addresses; each reads its greeting (or eviction) line."""
     sockets = []
-    greeted = 0
+    answered = 0
     for index in range(count):
         if time.time() > deadline:
             raise AssertionError("flood did not finish in time")
         connection = Line(port, source=source(index), timeout=10)
         line = connection.readline(timeout=10)
         if line is not None and line.startswith(greeting):
-            greeted += 1
+            answered += 1
         sockets.append(connection)
-    return sockets, greeted
+    return sockets, answered
 
 
 def cmd_flood(args):
@@ -177,12 +184,9 @@ def cmd_flood(args):
     per_flood = args.sockets // 3
     # Reference connections from 127.0.0.1, opened first (so the longest idle):
     # one waiting for a login on each protocol, and one logged-in IMAP session.
-    imap_ref = Line(args.imap_port)
-    check(imap_ref.readline().startswith("* OK"), "IMAP reference greeted")
-    pop3_ref = Line(args.pop3_port)
-    check(pop3_ref.readline().startswith("+OK"), "POP3 reference greeted")
-    smtp_ref = Line(args.smtp_port)
-    check(smtp_ref.readline().startswith("220"), "SMTP reference greeted")
+    imap_ref = greeted(args.imap_port, "* OK", "IMAP reference")
+    pop3_ref = greeted(args.pop3_port, "+OK", "POP3 reference")
+    smtp_ref = greeted(args.smtp_port, "220", "SMTP reference")
     check(smtp_ref.alive("EHLO ref.example\r\n", "250 "), "SMTP reference EHLO")
     logged_in = imaplib.IMAP4("127.0.0.1", args.imap_port, timeout=TIMEOUT)
     check(logged_in.login(args.user, args.password)[0] == "OK", "logged-in IMAP session")
@@ -199,10 +203,10 @@ def cmd_flood(args):
     }
     flooded = []
     for name, port, greeting, reference, eviction in floods:
-        sockets, greeted = open_flood(port, per_flood, greeting, deadline)
+        sockets, answered = open_flood(port, per_flood, greeting, deadline)
         everything += sockets
-        print("flood %s: %d sockets from 40 addresses, %d greeted" % (name, len(sockets), greeted), flush=True)
-        check(greeted >= len(sockets) // 2, "%s: the flood's connections were admitted (evicting older ones)" % name)
+        print("flood %s: %d sockets from 40 addresses, %d greeted" % (name, len(sockets), answered), flush=True)
+        check(answered >= len(sockets) // 2, "%s: the flood's connections were admitted (evicting older ones)" % name)
         # Server side: the protocol holds at most its budget of connections waiting for a login.
         rows = who(args, name)
         waiting = [row for row in rows if row[4] == "-"]
@@ -245,12 +249,9 @@ def cmd_flood(args):
 
 def cmd_prelogin(args):
     deadline = time.time() + args.deadline
-    silent = Line(args.imap_port)
-    check(silent.readline().startswith("* OK"), "silent IMAP connection greeted")
-    busy = Line(args.imap_port)
-    check(busy.readline().startswith("* OK"), "busy IMAP connection greeted")
-    pop3_silent = Line(args.pop3_port)
-    check(pop3_silent.readline().startswith("+OK"), "silent POP3 connection greeted")
+    silent = greeted(args.imap_port, "* OK", "silent IMAP connection")
+    busy = greeted(args.imap_port, "* OK", "busy IMAP connection")
+    pop3_silent = greeted(args.pop3_port, "+OK", "silent POP3 connection")
     logged_in = imaplib.IMAP4("127.0.0.1", args.imap_port, timeout=TIMEOUT)
     check(logged_in.login(args.user, args.password)[0] == "OK", "LOGIN")
     check(logged_in.select("INBOX")[0] == "OK", "SELECT")
@@ -292,8 +293,7 @@ def cmd_prelogin(args):
 def cmd_login(args):
     """IMAP: tagged OK / NO [AUTHENTICATIONFAILED] / NO [UNAVAILABLE]; POP3: +OK / -ERR [AUTH] / -ERR [SYS/TEMP]."""
     if args.protocol == "imap":
-        connection = Line(args.imap_port, source=args.source)
-        check(connection.readline().startswith("* OK"), "IMAP greeting")
+        connection = greeted(args.imap_port, "* OK", "IMAP", args.source)
         connection.send('a LOGIN "%s" "%s"\r\n' % (args.login_user, args.login_password))
         line = None
         for _ in range(20):
@@ -302,8 +302,7 @@ def cmd_login(args):
                 break
         outcomes = {"ok": "a OK", "no": "a NO [AUTHENTICATIONFAILED]", "locked": "a NO [UNAVAILABLE]"}
     else:
-        connection = Line(args.pop3_port, source=args.source)
-        check(connection.readline().startswith("+OK"), "POP3 greeting")
+        connection = greeted(args.pop3_port, "+OK", "POP3", args.source)
         connection.send("USER %s\r\n" % args.login_user)
         connection.readline()
         connection.send("PASS %s\r\n" % args.login_password)
@@ -318,12 +317,10 @@ def cmd_login(args):
 # MARK: hold (who / kick)
 
 def cmd_hold(args):
-    imap = Line(args.imap_port, source=args.source)
-    check(imap.readline().startswith("* OK"), "IMAP greeting")
+    imap = greeted(args.imap_port, "* OK", "IMAP", args.source)
     check(imap.alive('a LOGIN "%s" "%s"\r\n' % (args.user, args.password), "a OK"), "IMAP LOGIN")
     check(imap.alive("b SELECT INBOX\r\n", "b OK"), "IMAP SELECT")
-    pop3 = Line(args.pop3_port, source=args.source)
-    check(pop3.readline().startswith("+OK"), "POP3 greeting")
+    pop3 = greeted(args.pop3_port, "+OK", "POP3", args.source)
     check(pop3.alive("USER %s\r\n" % args.user, "+OK"), "POP3 USER")
     check(pop3.alive("PASS %s\r\n" % args.password, "+OK"), "POP3 PASS")
     with open(args.ready_file, "w") as ready:
