@@ -7,12 +7,16 @@ public enum ControlClient {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         /// No server answers on the socket (no file, or a stale one).
         case notRunning(socketPath: String)
+        /// The socket is there but this user may not use it (it is the server user's, mode 0600).
+        case permissionDenied(socketPath: String)
         /// The server closed without an answer, or answered something unreadable.
         case badAnswer(String)
 
         public var description: String {
             switch self {
             case .notRunning(let path): "tern serve is not running (no control socket at \(path))"
+            case .permissionDenied(let path):
+                "permission denied on the control socket \(path): run this as the user tern serve runs as (or root)"
             case .badAnswer(let reason): "unexpected answer from tern serve: \(reason)"
             }
         }
@@ -30,6 +34,8 @@ public enum ControlClient {
                         try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+        } catch let error as IOError where error.errnoCode == EACCES {
+            throw Failure.permissionDenied(socketPath: socketPath)
         } catch {
             throw Failure.notRunning(socketPath: socketPath)
         }
