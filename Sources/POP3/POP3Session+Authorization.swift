@@ -121,6 +121,7 @@ extension POP3Session {
             return fail(.systemTemporary, "cannot open maildrop")
         }
         maildrop = snapshot
+        accountAddress = account.address
         state = .transaction
         logger[metadataKey: "account"] = .string(account.address)
         logger.info("login", metadata: ["method": "\(method)", "messages": "\(snapshot.entries.count)"])

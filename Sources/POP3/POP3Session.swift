@@ -38,6 +38,8 @@ public final class POP3Session {
     var maildrop: POP3Maildrop?
     /// The account whose maildrop lock this session holds.
     var lockedAccountID: AccountID?
+    /// The address of the account logged in, set with the TRANSACTION state.
+    var accountAddress: String?
     var errorCount = 0
     var commandsBeforeLogin = 0
 
@@ -61,6 +63,9 @@ public final class POP3Session {
     deinit {
         if let lockedAccountID { locks.release(lockedAccountID) }
     }
+
+    /// The account logged in (TRANSACTION state on), nil before login.
+    public var authenticatedAccountName: String? { accountAddress }
 
     /// The `+OK` greeting sent when the connection opens (RFC 1939 §4).
     /// No APOP timestamp: APOP is not offered.

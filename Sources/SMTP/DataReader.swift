@@ -142,7 +142,9 @@ struct DataReader: Sendable {
         if rejection == nil { body.append(byte) }
     }
 
-    private mutating func reject(_ kind: SMTPDataRejection) {
+    /// Keeps nothing more of the message; it ends as `.messageRejected(kind)`
+    /// (the first rejection wins).
+    mutating func reject(_ kind: SMTPDataRejection) {
         guard rejection == nil else { return }
         rejection = kind
         body = []

@@ -15,6 +15,12 @@ public struct SMTPConfiguration: Sendable {
     public var mode: SMTPMode
     /// RFC 1870 SIZE, in octets: advertised, checked at MAIL and while receiving.
     public var maxMessageSize: Int
+    /// SIZE for an MX client that has not authenticated and is not in a
+    /// trusted network (at most `maxMessageSize`); nil: `maxMessageSize`.
+    public var maxUnauthenticatedMessageSize: Int?
+    /// The bound on message data held at once for unauthenticated clients
+    /// of one address, shared by every SMTP session; nil: none.
+    public var inFlight: InFlightMessageBytes?
     /// RFC 5321 §4.5.3.1.8 asks for at least 100.
     public var maxRecipients: Int
     /// Error replies tolerated before `421 4.7.0` and the end of the session.
@@ -42,10 +48,13 @@ public struct SMTPConfiguration: Sendable {
     public init(hostName: String, mode: SMTPMode, maxMessageSize: Int = 50 * 1024 * 1024, maxRecipients: Int = 100,
                 maxErrors: Int = 10, maxTextLineLength: Int? = 1000, maxCommandsBeforeAuthentication: Int = 20,
                 requireTLSForAuth: Bool = true, offersSTARTTLS: Bool, trustedNetworks: [IPNetwork] = [],
-                allowBareLineEndings: Bool = false, messageObserver: (any SMTPMessageObserver)? = nil) {
+                allowBareLineEndings: Bool = false, messageObserver: (any SMTPMessageObserver)? = nil,
+                maxUnauthenticatedMessageSize: Int? = nil, inFlight: InFlightMessageBytes? = nil) {
         self.hostName = hostName
         self.mode = mode
         self.maxMessageSize = maxMessageSize
+        self.maxUnauthenticatedMessageSize = maxUnauthenticatedMessageSize
+        self.inFlight = inFlight
         self.maxRecipients = maxRecipients
         self.maxErrors = maxErrors
         self.maxTextLineLength = maxTextLineLength

@@ -38,6 +38,9 @@ public enum SMTPDataRejection: Sendable, Equatable {
     case tooLarge
     /// A text line over the bound (RFC 5321 §4.5.3.1.6: 1000 octets with CRLF).
     case lineTooLong
+    /// Dropped as it arrived: the server holds too much message data now
+    /// (see `InFlightMessageBytes`); temporary.
+    case insufficientStorage
 }
 
 public struct SMTPInputDecoder: Sendable {
@@ -80,6 +83,34 @@ public struct SMTPInputDecoder: Sendable {
     public var isReadingMessage: Bool {
         if case .commands = mode { return false }
         return true
+    }
+
+    /// Octets of message data held for the message or chunk being read: a
+    /// DATA message's kept content, or a kept BDAT chunk's full declared size.
+    public var heldMessageBytes: Int {
+        switch mode {
+        case .commands: 0
+        case .data(let reader): reader.body.count
+        case .chunk(let reader): reader.keep ? reader.bytes.count + reader.remaining : 0
+        }
+    }
+
+    /// Stops keeping the DATA message or BDAT chunk being read (its
+    /// octets are still read, up to its end, and dropped). A DATA message
+    /// then ends as `.messageRejected(reason)`; a chunk as an empty `.chunk`.
+    public mutating func dropMessage(_ reason: SMTPDataRejection) {
+        switch mode {
+        case .commands:
+            return
+        case .data(var reader):
+            mode = .commands
+            reader.reject(reason)
+            mode = .data(reader)
+        case .chunk(var reader):
+            mode = .commands
+            reader.drop()
+            mode = .chunk(reader)
+        }
     }
 
     /// Adds bytes read from the connection.
@@ -208,7 +239,7 @@ public struct SMTPInputDecoder: Sendable {
 struct ChunkReader: Sendable {
     var remaining: Int
     let last: Bool
-    let keep: Bool
+    private(set) var keep: Bool
     var bytes: [UInt8] = []
 
     init(remaining: Int, last: Bool, keep: Bool) {
@@ -216,6 +247,12 @@ struct ChunkReader: Sendable {
         self.last = last
         self.keep = keep
         if keep { bytes.reserveCapacity(min(remaining, 1 << 20)) }
+    }
+
+    /// Keeps nothing more, and forgets what was kept.
+    mutating func drop() {
+        keep = false
+        bytes = []
     }
 
     /// Consumes up to `remaining` octets of `input`; returns the chunk once complete.

@@ -10,7 +10,7 @@ extension SMTPSession {
 
     /// The EHLO keywords (RFC 5321 §4.1.1.1) this connection is offered now.
     var extensions: [String] {
-        var keywords = ["PIPELINING", "SIZE \(configuration.maxMessageSize)", "8BITMIME", "ENHANCEDSTATUSCODES"]
+        var keywords = ["PIPELINING", "SIZE \(messageSizeLimit)", "8BITMIME", "ENHANCEDSTATUSCODES"]
         if configuration.offersSTARTTLS && !connection.isTLS { keywords.append("STARTTLS") }
         if authenticationAllowed {
             keywords.append("AUTH " + SASLMechanism.allCases.map(\.rawValue).joined(separator: " "))
@@ -44,7 +44,7 @@ extension SMTPSession {
         guard hello.isExtended || parameters.isEmpty else {
             return fail(.parametersNotRecognized, 5, 5, 4, "Parameters not allowed after HELO")
         }
-        if let size = parameters.size, size > configuration.maxMessageSize {
+        if let size = parameters.size, size > messageSizeLimit {
             // RFC 1870 §6.1: 552 when the declared size exceeds the fixed limit.
             return fail(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size")
         }

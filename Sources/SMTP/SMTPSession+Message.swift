@@ -21,7 +21,7 @@ extension SMTPSession {
         guard current.parameters.body != .binaryMIME else {
             return fail(.badSequence, 5, 5, 1, "BODY=BINARYMIME requires BDAT")
         }
-        decoder.beginData(maximumSize: configuration.maxMessageSize, maximumLineLength: configuration.maxTextLineLength,
+        decoder.beginData(maximumSize: messageSizeLimit, maximumLineLength: configuration.maxTextLineLength,
                           normalizeBareLineEndings: configuration.allowBareLineEndings)
         return SMTPOutput(bytes: SMTPReply(.startMailInput, nil, "End data with <CR><LF>.<CR><LF>").encoded())
     }
@@ -44,6 +44,9 @@ extension SMTPSession {
             return fail(.mailboxUnavailable, 5, 6, 0, "Message contains a bare CR; lines must end with CRLF")
         case .lineTooLong:
             return fail(.transactionFailed, 5, 6, 0, "Message has a line longer than 1000 octets")
+        case .insufficientStorage:
+            // Not the client's fault: no error counted; the sender retries later.
+            return reply(.insufficientStorage, 4, 3, 1, "Insufficient system storage, try again later")
         }
     }
 
@@ -55,8 +58,13 @@ extension SMTPSession {
         if let current = transaction {
             if current.recipients.isEmpty {
                 plan = .refuse(SMTPReply(.transactionFailed, 5, 5, 1, "No valid recipients"), endsTransaction: false)
-            } else if (current.chunks?.count ?? 0) + size > configuration.maxMessageSize {
+            } else if (current.chunks?.count ?? 0) + size > messageSizeLimit {
                 plan = .refuse(SMTPReply(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size"),
+                               endsTransaction: true)
+            } else if !reserveInFlight(total: (current.chunks?.count ?? 0) + size) {
+                // RFC 3030 §2: a 4xx to a chunk fails the transaction; the chunk is still read (and dropped).
+                logger.notice("message data in flight from this address over its bound, refusing the chunk")
+                plan = .refuse(SMTPReply(.insufficientStorage, 4, 3, 1, "Insufficient system storage, try again later"),
                                endsTransaction: true)
             } else {
                 plan = .accept

@@ -77,6 +77,8 @@ public final class SMTPSession {
     var errorCount = 0
     var commandsBeforeAuthentication = 0
     var closed = false
+    /// Octets this session counts in `configuration.inFlight`.
+    var inFlightHeld = 0
 
     /// - Parameters:
     ///   - outboundQueue: where relayed mail goes; without one, relaying is refused.
@@ -101,6 +103,9 @@ public final class SMTPSession {
         self.logger = logger
     }
 
+    /// The account that authenticated (RFC 4954), nil before AUTH.
+    public var authenticatedAccountName: String? { authenticatedAccount?.address }
+
     /// A random 16-character id (base 32, 80 bits).
     public static func randomID() -> String {
         let alphabet = Array("0123456789BCDFGHJKLMNPQRSTVWXYZ".utf8)
@@ -115,6 +120,12 @@ public final class SMTPSession {
     /// Handles bytes from the client: every complete command, message and
     /// chunk in them, in order. Incomplete input stays in the decoder.
     public func receive(_ bytes: [UInt8]) async -> SMTPOutput {
+        let output = await handleInput(bytes)
+        accountInFlight()
+        return output
+    }
+
+    private func handleInput(_ bytes: [UInt8]) async -> SMTPOutput {
         guard !closed else { return SMTPOutput(bytes: [], action: .close) }
         decoder.append(bytes)
         var output: [UInt8] = []
@@ -281,6 +292,59 @@ public final class SMTPSession {
         transaction = nil
         saslExchange = nil
         pendingChunk = nil
+        accountInFlight()
+    }
+
+    // MARK: - Message size and data in flight
+
+    /// No AUTH and not from a trusted network: an MX client, whose
+    /// messages get the smaller size limit and count against the in-flight bound.
+    var isUnauthenticatedSender: Bool { authenticatedAccount == nil && !isTrustedNetwork }
+
+    /// The SIZE (RFC 1870) of this session now: `maxUnauthenticatedMessageSize`
+    /// for an unauthenticated MX client, else `maxMessageSize`. Submission
+    /// needs AUTH before MAIL, so it always advertises the full size.
+    var messageSizeLimit: Int {
+        guard configuration.mode == .mx, isUnauthenticatedSender,
+              let unauthenticated = configuration.maxUnauthenticatedMessageSize else {
+            return configuration.maxMessageSize
+        }
+        return min(unauthenticated, configuration.maxMessageSize)
+    }
+
+    /// Octets of message data this session holds: the DATA message or kept
+    /// BDAT chunk being read, and the chunks already received.
+    var heldMessageBytes: Int {
+        closed ? 0 : decoder.heldMessageBytes + (transaction?.chunks?.count ?? 0)
+    }
+
+    /// Brings this session's count in the in-flight bound up to date after
+    /// input. A DATA message that would take its address past the bound is
+    /// dropped as it arrives and answered `452 4.3.1` at its end; a BDAT
+    /// chunk was already checked against the bound at its command.
+    func accountInFlight() {
+        guard let inFlight = configuration.inFlight else { return }
+        let wanted = isUnauthenticatedSender ? heldMessageBytes : 0
+        let address = connection.remoteAddress
+        if inFlight.update(address: address, from: inFlightHeld, to: wanted) {
+            inFlightHeld = wanted
+            return
+        }
+        logger.notice("message data in flight from this address over its bound, dropping the message",
+                      metadata: ["held": "\(inFlight.held(address: address))", "limit": "\(inFlight.limitPerAddress)"])
+        decoder.dropMessage(.insufficientStorage)
+        let kept = heldMessageBytes
+        _ = inFlight.update(address: address, from: inFlightHeld, to: kept)
+        inFlightHeld = kept
+    }
+
+    /// Reserves room for `total` octets of this session's message data
+    /// (BDAT, whose chunk sizes are declared); false when the address's bound has no room.
+    func reserveInFlight(total: Int) -> Bool {
+        guard let inFlight = configuration.inFlight, isUnauthenticatedSender else { return true }
+        guard inFlight.update(address: connection.remoteAddress, from: inFlightHeld, to: total) else { return false }
+        inFlightHeld = total
+        return true
     }
 
     /// True when the peer is in a trusted network (may relay without AUTH).

@@ -5,8 +5,10 @@ import NIOCore
 import NIOSSL
 
 /// One client connection: frames lines (or passes raw bytes), runs them
-/// through the protocol session, writes the replies, and carries out STARTTLS, idle timeout
-/// and shutdown. Runs as one child task of its listener.
+/// through the protocol session, writes the replies, and carries out
+/// STARTTLS, the idle and login timeouts, eviction, kicks and shutdown.
+/// Tells the registry when it works, waits and logs in. Runs as one child
+/// task of its listener.
 struct Connection {
     /// Where the connection loop is with respect to TLS.
     private enum TLSState {
@@ -21,9 +23,11 @@ struct Connection {
     let channel: NIOAsyncChannel<ConnectionEvent, Never>
     let lineProtocol: LineProtocol
     let tls: TLSContextProvider?
-    let idleTimeout: TimeAmount
+    let timeouts: ConnectionTimeouts
     var info: ConnectionInfo
     let logger: Logger
+    /// Nil for a connection refused before its session starts.
+    var registration: RegisteredConnection? = nil
 
     /// The session of this connection with its input path.
     private enum ActiveSession {
@@ -48,6 +52,13 @@ struct Connection {
             switch self {
             case .lines(let session): await session.connectionClosed()
             case .bytes(let session): await session.connectionClosed()
+            }
+        }
+
+        var authenticatedAccountName: String? {
+            switch self {
+            case .lines(let session): session.authenticatedAccountName
+            case .bytes(let session): session.authenticatedAccountName
             }
         }
     }
@@ -103,9 +114,21 @@ struct Connection {
         var state = TLSState.ready
         var lastActivity = NIODeadline.now()
         var events = inbound.makeAsyncIterator()
+        var account: String?
+        /// Whether the registry must hear that the connection waits again.
+        var worked = false
 
         guard try await perform(await session.greeting(), info: info, state: &state, framer: &framer) else { return }
         if case .bytes(let byteSession) = session { watching.follow(byteSession.watchedMailbox) }
+        let loginDeadline = timeouts.login.map { timeout in
+            let pipeline = channel.channel.pipeline
+            return channel.channel.eventLoop.scheduleTask(in: timeout) {
+                pipeline.fireUserInboundEventTriggered(LoginDeadlineEvent())
+            }
+        }
+        defer { loginDeadline?.cancel() }
+        var idleRecheck: Scheduled<Void>?
+        defer { idleRecheck?.cancel() }
         while true {
             // Run every complete line before reading more (RFC 2449, RFC 2920 PIPELINING).
             while state == .ready, case .lines(let lineSession) = session, let frame = framer?.nextFrame() {
@@ -117,10 +140,23 @@ struct Connection {
                 lastActivity = .now()
                 guard try await perform(output, info: info, state: &state, framer: &framer) else { return }
             }
+            // A login (or logout) moves the connection between the registry's pools and changes its timeouts.
+            let current = session.authenticatedAccountName
+            if current != account {
+                account = current
+                registration?.loggedIn(as: current)
+                if current != nil { loginDeadline?.cancel() }
+            }
+            if worked {
+                registration?.waiting()
+                worked = false
+            }
             guard let event = try await events.next() else { return }  // the client closed
             switch event {
             case .bytes(let buffer):
                 lastActivity = .now()
+                registration?.working()
+                worked = true
                 guard state == .ready else {
                     // Sent before the TLS handshake: never a command (RFC 2595 §4, RFC 3207 §4.2).
                     logger.debug("discarded bytes sent before the TLS handshake",
@@ -143,6 +179,7 @@ struct Connection {
             case .tlsHandshakeCompleted(let description):
                 info.isTLS = true
                 info.tlsDescription = description
+                registration?.tlsStarted()
                 if state == .handshaking {
                     state = .ready
                     await session.tlsStarted(info)
@@ -153,9 +190,27 @@ struct Connection {
                 }
             case .idle:
                 // The read-idle timer counts from the last read; a long command does not count as idle.
-                guard NIODeadline.now() - lastActivity >= idleTimeout else { continue }
-                logger.info("idle timeout")
-                if let reply = lineProtocol.idleTimeoutReply, state == .ready { try? await send(reply) }
+                let remaining = timeouts.idle(loggedIn: account != nil) - (NIODeadline.now() - lastActivity)
+                guard remaining <= .zero else {
+                    // Look again exactly when it runs out, not a whole timer period later.
+                    idleRecheck?.cancel()
+                    let pipeline = channel.channel.pipeline
+                    idleRecheck = channel.channel.eventLoop.scheduleTask(in: remaining) {
+                        pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.read)
+                    }
+                    continue
+                }
+                logger.info(account == nil && lineProtocol.expectsLogin ? "idle timeout before login" : "idle timeout")
+                if let reply = lineProtocol.reply(for: .idleTimeout), state == .ready { try? await send(reply) }
+                return
+            case .loginDeadline:
+                guard account == nil else { continue }
+                logger.info("login timeout")
+                if let reply = lineProtocol.reply(for: .loginTimeout), state == .ready { try? await send(reply) }
+                return
+            case .closeRequested(let reason):
+                logger.info("closing", metadata: ["reason": "\(reason)"])
+                if let reply = lineProtocol.reply(for: reason), state == .ready { try? await send(reply) }
                 return
             case .shutdown:
                 logger.debug("closing for shutdown")

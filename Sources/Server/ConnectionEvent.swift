@@ -17,10 +17,22 @@ enum ConnectionEvent: Sendable {
     case shutdown
     /// The mailbox the session watches changed (IMAP IDLE, RFC 2177).
     case mailboxChanged
+    /// The login timeout ran out (the connection checks whether it logged in).
+    case loginDeadline
+    /// The server wants the connection closed (evicted, kicked).
+    case closeRequested(CloseReason)
 }
 
 /// A user event fired into every connection's pipeline on shutdown.
 struct ShutdownRequestEvent: Sendable {}
+
+/// A user event fired into a connection's pipeline when its login timeout runs out.
+struct LoginDeadlineEvent: Sendable {}
+
+/// A user event fired into a connection's pipeline to close it politely.
+struct CloseRequestEvent: Sendable {
+    var reason: CloseReason
+}
 
 /// A user event fired into a connection's pipeline by its `MailboxWatcher`.
 struct MailboxChangedEvent: Sendable {}
@@ -54,6 +66,10 @@ final class ConnectionEventHandler: ChannelInboundHandler, RemovableChannelHandl
             emit(.shutdown, context: context)
         case is MailboxChangedEvent:
             emit(.mailboxChanged, context: context)
+        case is LoginDeadlineEvent:
+            emit(.loginDeadline, context: context)
+        case let close as CloseRequestEvent:
+            emit(.closeRequested(close.reason), context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }

@@ -49,6 +49,7 @@ final class IMAPByteSession: ByteSession {
     var watchedMailbox: MailboxID? { session.watchedMailbox }
     func mailboxChanged() async -> SessionOutput { Self.convert(await session.mailboxChanged()) }
     func shutdownNotice() -> [UInt8]? { session.shutdownNotice() }
+    var authenticatedAccountName: String? { session.authenticatedAccountName }
 
     private static func convert(_ output: IMAPSessionOutput) -> SessionOutput {
         let action: SessionAction
@@ -69,7 +70,7 @@ extension LineProtocol {
     /// IMAP (RFC 9051) on one listener: 143 with STARTTLS or 993 with implicit TLS.
     static func imap(store: any MailStore, authenticator: Authenticator,
                      configuration: IMAPSessionConfiguration) -> LineProtocol {
-        LineProtocol(
+        var imap = LineProtocol(
             name: "imap",
             // RFC 9051 §7.1.5: BYE before closing, also when refusing a connection.
             tooManyConnectionsReply: Array("* BYE too many connections\r\n".utf8),
@@ -78,6 +79,7 @@ extension LineProtocol {
             // Used only if the session gives no notice of its own.
             shutdownReply: Array("* BYE server shutting down\r\n".utf8),
             minimumIdleTimeoutSeconds: imapMinimumIdleTimeoutSeconds,
+            expectsLogin: true,
             sessions: .streamingBytes(
                 make: { connection, logger, write in
                     IMAPByteSession(session: IMAPSession(
@@ -85,5 +87,10 @@ extension LineProtocol {
                         connection: connection, logger: logger, write: write))
                 },
                 changeNotifications: { mailboxID in store.changeNotifications(mailboxID: mailboxID) }))
+        imap.loginTimeoutReply = Array("* BYE login timeout; log in sooner\r\n".utf8)
+        // Dovecot's words for the same eviction.
+        imap.evictedReply = Array("* BYE [UNAVAILABLE] connection queue full\r\n".utf8)
+        imap.kickedReply = Array("* BYE disconnected by the administrator\r\n".utf8)
+        return imap
     }
 }

@@ -37,6 +37,12 @@ protocol LineSession: AnyObject {
     func tlsStarted(_ connection: ConnectionInfo) async
     /// The connection ended for any reason (QUIT, error, timeout, shutdown).
     func connectionClosed() async
+    /// The account the client logged in as; nil before login. Read after every output.
+    var authenticatedAccountName: String? { get }
+}
+
+extension LineSession {
+    var authenticatedAccountName: String? { nil }
 }
 
 /// A protocol session that frames the client's bytes itself (SMTP, whose
@@ -63,9 +69,12 @@ protocol ByteSession: AnyObject {
     func mailboxChanged() async -> SessionOutput
     /// Sent before closing at server shutdown; nil for the protocol's fixed reply.
     func shutdownNotice() -> [UInt8]?
+    /// The account the client logged in as; nil before login. Read after every output.
+    var authenticatedAccountName: String? { get }
 }
 
 extension ByteSession {
+    var authenticatedAccountName: String? { nil }
     func implicitTLSCompleted(_ connection: ConnectionInfo) async {}
     var watchedMailbox: MailboxID? { nil }
     func mailboxChanged() async -> SessionOutput { SessionOutput(bytes: []) }
@@ -102,26 +111,64 @@ struct LineProtocol: Sendable {
     var idleTimeoutReply: [UInt8]?
     /// Sent before closing a connection at server shutdown, if anything.
     var shutdownReply: [UInt8]?
-    /// The shortest idle timeout this protocol allows, whatever the
-    /// configuration says (IMAP: 30 minutes, RFC 9051 §5.4).
+    /// Sent before closing a connection that did not log in within the login
+    /// timeout; nil: `idleTimeoutReply`.
+    var loginTimeoutReply: [UInt8]?
+    /// Sent before closing a connection evicted from a full pre-login pool;
+    /// nil: `tooManyConnectionsReply`.
+    var evictedReply: [UInt8]?
+    /// Sent before closing a connection at the administrator's request
+    /// (`tern kick`); nil: `shutdownReply`.
+    var kickedReply: [UInt8]?
+    /// The shortest idle timeout this protocol allows once logged in,
+    /// whatever the configuration says (IMAP: 30 minutes, RFC 9051 §5.4).
     var minimumIdleTimeoutSeconds: Int
+    /// True when clients log in (IMAP, POP3, submission): the shorter
+    /// pre-login idle timeout and the login timeout apply until they do.
+    var expectsLogin: Bool
     var sessions: Sessions
 
     /// A line-based protocol.
     init(name: String, maxLineLength: Int, tooManyConnectionsReply: [UInt8], idleTimeoutReply: [UInt8]?,
-         shutdownReply: [UInt8]? = nil,
+         shutdownReply: [UInt8]? = nil, expectsLogin: Bool = false,
          makeSession: @escaping @Sendable (_ connection: ConnectionInfo, _ logger: Logger) -> any LineSession) {
         self.init(name: name, tooManyConnectionsReply: tooManyConnectionsReply, idleTimeoutReply: idleTimeoutReply,
-                  shutdownReply: shutdownReply, sessions: .lines(maxLineLength: maxLineLength, make: makeSession))
+                  shutdownReply: shutdownReply, expectsLogin: expectsLogin,
+                  sessions: .lines(maxLineLength: maxLineLength, make: makeSession))
     }
 
     init(name: String, tooManyConnectionsReply: [UInt8], idleTimeoutReply: [UInt8]?, shutdownReply: [UInt8]? = nil,
-         minimumIdleTimeoutSeconds: Int = 0, sessions: Sessions) {
+         minimumIdleTimeoutSeconds: Int = 0, expectsLogin: Bool = false, sessions: Sessions) {
         self.name = name
         self.tooManyConnectionsReply = tooManyConnectionsReply
         self.idleTimeoutReply = idleTimeoutReply
         self.shutdownReply = shutdownReply
         self.minimumIdleTimeoutSeconds = minimumIdleTimeoutSeconds
+        self.expectsLogin = expectsLogin
         self.sessions = sessions
     }
+
+    /// What to send before the server closes a connection on its own.
+    func reply(for reason: CloseReason) -> [UInt8]? {
+        switch reason {
+        case .idleTimeout: idleTimeoutReply
+        case .loginTimeout: loginTimeoutReply ?? idleTimeoutReply
+        case .shutdown: shutdownReply
+        case .evicted: evictedReply ?? tooManyConnectionsReply
+        case .kicked: kickedReply ?? shutdownReply
+        }
+    }
+}
+
+/// Why the server closes a connection on its own.
+enum CloseReason: Sendable, Equatable {
+    /// Nothing from the client for the idle timeout.
+    case idleTimeout
+    /// Not logged in within the login timeout.
+    case loginTimeout
+    case shutdown
+    /// Evicted to make room in a full pre-login pool.
+    case evicted
+    /// `tern kick`.
+    case kicked
 }

@@ -23,25 +23,54 @@ final class ListenerSet: Sendable {
 
     private let listeners: [Listener]
     private let tls: TLSContextProvider?
-    private let idleTimeout: TimeAmount
     private let registry: ConnectionRegistry
     private let group: any EventLoopGroup
     private let logger: Logger
     private let bound = LockedBox<[Bound]>([])
+    /// The limits new connections get (`apply(limits:)` replaces them).
+    private let limits: LockedBox<Limits>
 
     init(listeners: [Listener], tls: TLSContextProvider?, limits: Limits, logger: Logger,
          group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.listeners = listeners
         self.tls = tls
-        self.idleTimeout = .seconds(Int64(max(1, limits.idleTimeoutSeconds)))
-        self.registry = ConnectionRegistry(maxConnections: limits.maxConnections,
-                                           maxConnectionsPerAddress: limits.maxConnectionsPerAddress)
+        self.limits = LockedBox(limits)
+        self.registry = ConnectionRegistry(budgets: .init(limits: limits, listeners: listeners.map(\.configuration)))
         self.group = group
         self.logger = logger
     }
 
     /// Open connections right now.
     var connectionCount: Int { registry.count }
+
+    /// Connection budgets and timeouts for the connections accepted from
+    /// now on (at a configuration reload); open connections keep theirs.
+    func apply(limits: Limits) {
+        self.limits.withLock { $0 = limits }
+        registry.apply(.init(limits: limits, listeners: listeners.map(\.configuration)))
+    }
+
+    /// The open connections, oldest first (`tern who`).
+    func connections() -> [ConnectionSnapshot] { registry.snapshot() }
+
+    /// Asks every connection logged in as `account` to close (with the
+    /// protocol's goodbye), force-closing it after the shutdown grace;
+    /// returns how many there were.
+    func kick(account: String) -> Int {
+        let channels = registry.channels(ofAccount: account)
+        close(channels, reason: .kicked)
+        return channels.count
+    }
+
+    /// Tells `channels` to close for `reason`, then force-closes those still open after the grace.
+    private func close(_ channels: [any Channel], reason: CloseReason) {
+        guard !channels.isEmpty else { return }
+        let grace = TimeAmount.seconds(Int64(max(1, limits.withLock { $0.shutdownGraceSeconds })))
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(CloseRequestEvent(reason: reason))
+            channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+        }
+    }
 
     /// Binds every listener, or none: on the first failure the others are closed
     /// and `ServerError.bindFailed` names the address and port.
@@ -68,8 +97,8 @@ final class ListenerSet: Sendable {
     func serve() async throws {
         let all = bound.withLock { $0 }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for listener in all {
-                group.addTask { try await self.serve(listener) }
+            for (index, listener) in all.enumerated() {
+                group.addTask { try await self.serve(listener, index: index) }
             }
             try await group.waitForAll()
         }
@@ -96,7 +125,6 @@ final class ListenerSet: Sendable {
                 listener: "\(configuration.protocolName.rawValue) \(configuration.address):\(configuration.port)")
         }
         let implicitTLS = configuration.tls == .implicit ? tls : nil
-        let idleTimeout = self.idleTimeout(for: listener)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -107,7 +135,7 @@ final class ListenerSet: Sendable {
                     if let implicitTLS {
                         try pipeline.addHandler(NIOSSLServerHandler(context: implicitTLS.current))
                     }
-                    try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: self.timeouts(for: listener).checkInterval))
                     try pipeline.addHandler(ConnectionEventHandler())
                     return try NIOAsyncChannel<ConnectionEvent, Never>(wrappingChannelSynchronously: channel)
                 }
@@ -116,48 +144,55 @@ final class ListenerSet: Sendable {
         return Bound(listener: listener, channel: channel, port: port)
     }
 
-    /// The configured idle timeout, raised to the protocol's minimum (IMAP's 30 minutes).
-    func idleTimeout(for listener: Listener) -> TimeAmount {
-        max(idleTimeout, .seconds(Int64(listener.lineProtocol.minimumIdleTimeoutSeconds)))
+    /// The timeouts a new connection of `listener` gets now.
+    func timeouts(for listener: Listener) -> ConnectionTimeouts {
+        ConnectionTimeouts(limits: limits.withLock { $0 }, lineProtocol: listener.lineProtocol)
     }
 
-    private func serve(_ bound: Bound) async throws {
+    private func serve(_ bound: Bound, index: Int) async throws {
         try await bound.channel.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in inbound {
-                    group.addTask { await self.handle(connection, listener: bound.listener) }
+                    group.addTask { await self.handle(connection, listener: bound.listener, index: index) }
                 }
             }
         }
     }
 
-    private func handle(_ channel: NIOAsyncChannel<ConnectionEvent, Never>, listener: Listener) async {
+    private func handle(_ channel: NIOAsyncChannel<ConnectionEvent, Never>, listener: Listener, index: Int) async {
         let remote = channel.channel.remoteAddress?.ipAddress ?? "unknown"
-        let idleTimeout = self.idleTimeout(for: listener)
+        let timeouts = self.timeouts(for: listener)
         let localPort = channel.channel.localAddress?.port ?? listener.configuration.port
         var logger = self.logger
         logger[metadataKey: "remote"] = "\(remote)"
         logger[metadataKey: "protocol"] = "\(listener.lineProtocol.name)"
-        let admission = registry.admit(channel.channel, address: remote)
+        let placement = ConnectionRegistry.Placement(protocolName: listener.configuration.protocolName,
+                                                     listener: index, address: remote, localPort: localPort)
+        let (admission, evicted) = registry.admit(channel.channel, at: placement)
+        if !evicted.isEmpty {
+            logger.notice("connection queue full: closing the longest-idle connections not logged in",
+                          metadata: ["evicted": "\(evicted.count)"])
+            close(evicted, reason: .evicted)
+        }
         guard case let .admitted(token, connectionID) = admission else {
             logger.notice("connection refused", metadata: ["reason": "\(admission)"])
             let connection = Connection(
-                channel: channel, lineProtocol: listener.lineProtocol, tls: nil, idleTimeout: idleTimeout,
+                channel: channel, lineProtocol: listener.lineProtocol, tls: nil, timeouts: timeouts,
                 info: ConnectionInfo(id: "-", remoteAddress: remote, localPort: localPort, isTLS: false), logger: logger)
-            await connection.refuse(with: admission == .shuttingDown ? [] : listener.lineProtocol.tooManyConnectionsReply)
+            await connection.refuse(with: admission == .refused(.shuttingDown) ? [] : listener.lineProtocol.tooManyConnectionsReply)
             return
         }
-        defer { registry.release(token: token, address: remote) }
+        defer { registry.release(token: token) }
         ServerMetrics.connectionOpened(protocolName: listener.lineProtocol.name)
         defer { ServerMetrics.connectionClosed(protocolName: listener.lineProtocol.name) }
         logger[metadataKey: "conn"] = "\(connectionID)"
         logger.info("connection opened", metadata: ["port": "\(localPort)"])
         let connection = Connection(
             channel: channel, lineProtocol: listener.lineProtocol,
-            tls: listener.configuration.tls == .starttls ? tls : nil, idleTimeout: idleTimeout,
+            tls: listener.configuration.tls == .starttls ? tls : nil, timeouts: timeouts,
             info: ConnectionInfo(id: connectionID, remoteAddress: remote, localPort: localPort,
                                  isTLS: listener.configuration.tls == .implicit),
-            logger: logger)
+            logger: logger, registration: RegisteredConnection(registry: registry, token: token))
         await connection.run()
     }
 }

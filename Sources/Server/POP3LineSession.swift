@@ -33,6 +33,7 @@ final class POP3LineSession: LineSession {
     func handleOverlongLine() async -> SessionOutput { Self.convert(session.handleOverlongLine()) }
     func tlsStarted(_ connection: ConnectionInfo) async { session.tlsStarted(connection) }
     func connectionClosed() async { await session.connectionClosed() }
+    var authenticatedAccountName: String? { session.authenticatedAccountName }
 
     private static func convert(_ output: POP3Output) -> SessionOutput {
         let action: SessionAction
@@ -50,7 +51,7 @@ extension LineProtocol {
     /// by every POP3 listener of the server.
     static func pop3(store: any MailStore, authenticator: Authenticator, locks: MaildropLocks,
                      configuration: POP3Configuration) -> LineProtocol {
-        LineProtocol(
+        var pop3 = LineProtocol(
             name: "pop3",
             // Commands are at most 255 octets (RFC 2449 §4) and the session
             // answers longer ones itself; the framer only stops abuse.
@@ -58,10 +59,15 @@ extension LineProtocol {
             // RFC 3206 SYS/TEMP: a temporary condition on the server.
             tooManyConnectionsReply: Array("-ERR [SYS/TEMP] too many connections\r\n".utf8),
             idleTimeoutReply: Array("-ERR idle timeout\r\n".utf8),
+            expectsLogin: true,
             makeSession: { connection, logger in
                 POP3LineSession(session: POP3Session(
                     store: store, authenticator: authenticator, locks: locks,
                     configuration: configuration, connection: connection, logger: logger))
             })
+        pop3.loginTimeoutReply = Array("-ERR login timeout\r\n".utf8)
+        pop3.evictedReply = Array("-ERR [SYS/TEMP] connection queue full\r\n".utf8)
+        pop3.kickedReply = Array("-ERR disconnected by the administrator\r\n".utf8)
+        return pop3
     }
 }

@@ -17,6 +17,7 @@ final class SMTPByteSession: ByteSession {
     /// buffered: only an early talker can have sent anything yet.
     func implicitTLSCompleted(_ connection: ConnectionInfo) async { session.tlsStarted(connection) }
     func connectionClosed() async { session.connectionClosed() }
+    var authenticatedAccountName: String? { session.authenticatedAccountName }
 
     private static func convert(_ output: SMTPOutput) -> SessionOutput {
         let action: SessionAction
@@ -34,7 +35,7 @@ extension LineProtocol {
     static func smtp(store: any MailStore, authenticator: Authenticator, outboundQueue: (any OutboundQueue)?,
                      configuration: SMTPConfiguration) -> LineProtocol {
         let host = configuration.hostName
-        return LineProtocol(
+        var smtp = LineProtocol(
             name: configuration.mode == .mx ? "smtp" : "submission",
             // RFC 5321 §3.8, RFC 3463 4.7.0: a temporary refusal before the greeting.
             tooManyConnectionsReply: Array("421 4.7.0 too many connections\r\n".utf8),
@@ -42,10 +43,16 @@ extension LineProtocol {
             idleTimeoutReply: Array("421 4.4.2 \(host) idle timeout, closing connection\r\n".utf8),
             // RFC 5321 §3.8: 421 when the service is shutting down.
             shutdownReply: Array("421 4.3.2 \(host) shutting down, closing connection\r\n".utf8),
+            // Submission clients log in (RFC 6409 §4.3, AUTH before MAIL); MX clients never need to.
+            expectsLogin: configuration.mode == .submission,
             sessions: .bytes(make: { connection, logger in
                 SMTPByteSession(session: SMTPSession(
                     store: store, authenticator: authenticator, configuration: configuration,
                     outboundQueue: outboundQueue, connection: connection, logger: logger))
             }))
+        smtp.loginTimeoutReply = Array("421 4.4.2 \(host) login timeout, closing connection\r\n".utf8)
+        smtp.evictedReply = Array("421 4.7.0 \(host) connection queue full, closing connection\r\n".utf8)
+        smtp.kickedReply = Array("421 4.3.2 \(host) disconnected by the administrator, closing connection\r\n".utf8)
+        return smtp
     }
 }

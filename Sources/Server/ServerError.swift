@@ -6,6 +6,9 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
     case tlsLoadFailed(certificatePath: String, keyPath: String, reason: String)
     case noTLSContext(listener: String)
     case storeSetupFailed(reason: String)
+    /// Another `tern serve` answers on the data directory's control socket.
+    case controlSocketInUse(path: String)
+    case controlSocketFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,10 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
             return "listener \(listener) needs TLS but no certificate is loaded"
         case let .storeSetupFailed(reason):
             return "cannot prepare the mail store: \(reason)"
+        case let .controlSocketInUse(path):
+            return "another tern serve is running on this data directory (its control socket \(path) answers)"
+        case let .controlSocketFailed(path, reason):
+            return "cannot create the control socket \(path): \(reason)"
         }
     }
 }

@@ -75,9 +75,26 @@ public final class TernServer: Sendable {
                 FileHandle.standardOutput.write(Data(notice.utf8))
             }
             let tls = try TLSContextProvider.forConfiguration(configuration, logger: logger)
-            let listeners = ListenerSet(listeners: makeListeners(store: store, wakeup: wakeup), tls: tls,
-                                        limits: configuration.limits, logger: logger)
+            let authenticator = Authenticator(store: store, logger: logger,
+                                              throttle: LoginThrottle(configuration: configuration.authentication.throttle),
+                                              observer: MetricsAuthenticationObserver())
+            let listeners = ListenerSet(listeners: makeListeners(store: store, wakeup: wakeup, authenticator: authenticator),
+                                        tls: tls, limits: configuration.limits, logger: logger)
             let bound = try await listeners.bind()
+            let control = ControlServer(path: ControlCoding.socketPath(dataDirectory: configuration.dataDirectory),
+                                        logger: logger) { [service = ControlService(listeners: listeners,
+                                                                                    throttle: authenticator.throttle)] in
+                await service.respond(to: $0)
+            }
+            do {
+                try await control.bind()
+            } catch {
+                for listener in bound { try? await listener.channel.channel.close() }
+                throw error
+            }
+            defer { control.close() }
+            let controlTask = Task { await control.serve() }
+            defer { controlTask.cancel() }
             ServerMetrics.bootstrap()
             let http = HTTPServer(
                 listeners: configuration.http.listeners, tls: tls, maxConnections: configuration.limits.maxConnections,
@@ -150,9 +167,10 @@ public final class TernServer: Sendable {
 
     /// One `ListenerSet.Listener` per configured listener whose protocol is
     /// implemented; the others are logged and skipped.
-    private func makeListeners(store: any MailStore, wakeup: OutboundWakeup) -> [ListenerSet.Listener] {
-        let authenticator = Authenticator(store: store, logger: logger, observer: MetricsAuthenticationObserver())
+    private func makeListeners(store: any MailStore, wakeup: OutboundWakeup,
+                               authenticator: Authenticator) -> [ListenerSet.Listener] {
         let locks = MaildropLocks()
+        let inFlight = InFlightMessageBytes(limitPerAddress: configuration.limits.maxUnauthenticatedInFlightPerAddress)
         let outboundQueue = StoreOutboundQueue(store: store, wakeup: wakeup)
         var result: [ListenerSet.Listener] = []
         for listener in configuration.listeners {
@@ -170,7 +188,7 @@ public final class TernServer: Sendable {
                 result.append(ListenerSet.Listener(
                     configuration: listener,
                     lineProtocol: .smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
-                                        configuration: smtpConfiguration(for: listener))))
+                                        configuration: smtpConfiguration(for: listener, inFlight: inFlight))))
             case .imap:
                 result.append(ListenerSet.Listener(
                     configuration: listener,
@@ -181,8 +199,10 @@ public final class TernServer: Sendable {
         return result
     }
 
-    /// The SMTP policy of an smtp (MX) or submission listener.
-    func smtpConfiguration(for listener: ListenerConfiguration) -> SMTPConfiguration {
+    /// The SMTP policy of an smtp (MX) or submission listener; `inFlight`
+    /// is shared by every SMTP listener.
+    func smtpConfiguration(for listener: ListenerConfiguration,
+                           inFlight: InFlightMessageBytes? = nil) -> SMTPConfiguration {
         let smtp = configuration.smtp
         return SMTPConfiguration(
             hostName: configuration.hostName,
@@ -195,7 +215,9 @@ public final class TernServer: Sendable {
             // Validated by the configuration loader.
             trustedNetworks: smtp.trustedNetworks.compactMap(IPNetwork.init),
             allowBareLineEndings: smtp.allowBareLineEndings,
-            messageObserver: MetricsMessageObserver())
+            messageObserver: MetricsMessageObserver(),
+            maxUnauthenticatedMessageSize: configuration.limits.maxUnauthenticatedMessageSize,
+            inFlight: inFlight)
     }
 
     /// The IMAP policy of an imap listener: STARTTLS on a cleartext listener,

@@ -19,6 +19,16 @@ final class IMAPSessionAuthenticationTests: IMAPSessionTestCase {
         XCTAssertEqual(session.account?.id, account.id)
     }
 
+    /// What the connection reads to move the session into the logged-in pool.
+    func testAuthenticatedAccountNameIsSetByLoginOnly() async {
+        let session = makeSession()
+        XCTAssertNil(session.authenticatedAccountName)
+        _ = await send(session, "a LOGIN \(Self.address) wrong\r\n")
+        XCTAssertNil(session.authenticatedAccountName)
+        _ = await send(session, "b LOGIN \(Self.address) \(Self.password)\r\n")
+        XCTAssertEqual(session.authenticatedAccountName, Self.address)
+    }
+
     func testLoginWithQuotedStringsAndMixedCaseAddress() async {
         let session = makeSession()
         let reply = await send(session, "a LOGIN \"Alice@Example.org\" \"\(Self.password)\"\r\n")

@@ -59,12 +59,14 @@ final class POP3AuthorizationTests: POP3SessionTestCase {
         let wrong = await send(session, "PASS Secret")
         XCTAssertEqual(wrong, "-ERR [AUTH] authentication failed\r\n")
         XCTAssertFalse(locks.isLocked(account.id))
+        XCTAssertNil(session.authenticatedAccountName, "not logged in: the connection keeps its pre-login timeouts")
         // The USER is consumed by the failed PASS.
         let again = await send(session, "PASS secret")
         XCTAssertEqual(again, "-ERR send USER first\r\n")
         await send(session, "USER \(Self.address)")
         let right = await send(session, "PASS secret")
         XCTAssertTrue(right.hasPrefix("+OK maildrop has 3 messages"))
+        XCTAssertEqual(session.authenticatedAccountName, Self.address)
     }
 
     func testUnknownUserLooksLikeWrongPassword() async {

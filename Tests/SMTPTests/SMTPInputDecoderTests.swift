@@ -121,6 +121,42 @@ final class SMTPInputDecoderTests: XCTestCase {
         XCTAssertEqual(decoder.next(), .messageRejected(.tooLarge))
     }
 
+    /// What a message or kept chunk holds, and dropping it while it arrives
+    /// (the in-flight bound): the rest is read and dropped, up to its end.
+    func testHeldBytesAndDroppingAMessageAsItArrives() {
+        var decoder = SMTPInputDecoder()
+        XCTAssertEqual(decoder.heldMessageBytes, 0)
+        decoder.beginData(maximumSize: 100_000, maximumLineLength: nil, normalizeBareLineEndings: false)
+        decoder.append(bytes(String(repeating: "abcdefgh\r\n", count: 100)))
+        XCTAssertNil(decoder.next())
+        XCTAssertEqual(decoder.heldMessageBytes, 1000)
+        decoder.dropMessage(.insufficientStorage)
+        XCTAssertEqual(decoder.heldMessageBytes, 0)
+        decoder.append(bytes("more\r\n.\r\nNOOP\r\n"))
+        XCTAssertEqual(decoder.next(), .messageRejected(.insufficientStorage))
+        XCTAssertEqual(decoder.next(), .line(bytes("NOOP")))
+        // A kept BDAT chunk holds its whole declared size from the start; dropped, it comes back empty.
+        decoder.beginChunk(size: 10, last: false, keep: true)
+        XCTAssertEqual(decoder.heldMessageBytes, 10)
+        decoder.append(bytes("01234"))
+        XCTAssertNil(decoder.next())
+        XCTAssertEqual(decoder.heldMessageBytes, 10)
+        decoder.dropMessage(.insufficientStorage)
+        XCTAssertEqual(decoder.heldMessageBytes, 0)
+        decoder.append(bytes("56789RSET\r\n"))
+        XCTAssertEqual(decoder.next(), .chunk([], last: false))
+        XCTAssertEqual(decoder.next(), .line(bytes("RSET")))
+        decoder.dropMessage(.insufficientStorage)  // nothing being read: no effect
+        XCTAssertEqual(decoder.heldMessageBytes, 0)
+        // A size rejection that came first stays the reason.
+        decoder.beginData(maximumSize: 5, maximumLineLength: nil, normalizeBareLineEndings: false)
+        decoder.append(bytes("0123456789"))
+        XCTAssertNil(decoder.next())
+        decoder.dropMessage(.insufficientStorage)
+        decoder.append(bytes("\r\n.\r\n"))
+        XCTAssertEqual(decoder.next(), .messageRejected(.tooLarge))
+    }
+
     /// Every split point gives the same result as the whole input.
     func testEverySplitPoint() {
         let inputs = [

@@ -240,26 +240,42 @@ final class IMAPServerTests: XCTestCase {
         let limits = Limits(maxConnections: 10, maxConnectionsPerAddress: 10, idleTimeoutSeconds: 600,
                             maxMessageSize: 1 << 20, shutdownGraceSeconds: 1)
         let listeners = ListenerSet(listeners: [], tls: nil, limits: limits, logger: Logger(label: "test"))
-        XCTAssertEqual(listeners.idleTimeout(for: .init(configuration: starttls, lineProtocol: lineProtocol)),
-                       .seconds(1800))
+        let timeouts = listeners.timeouts(for: .init(configuration: starttls, lineProtocol: lineProtocol))
+        XCTAssertEqual(timeouts.idle, .seconds(1800))
+        // Before login: the login idle timeout (60 s) and the login deadline (180 s), not 30 minutes.
+        XCTAssertEqual(timeouts.idleBeforeLogin, .seconds(60))
+        XCTAssertEqual(timeouts.login, .seconds(180))
+        XCTAssertEqual(lineProtocol.reply(for: .loginTimeout), Array("* BYE login timeout; log in sooner\r\n".utf8))
+        XCTAssertEqual(lineProtocol.reply(for: .evicted),
+                       Array("* BYE [UNAVAILABLE] connection queue full\r\n".utf8))
         try await store.close()
     }
 
     /// A protocol's minimum idle timeout (IMAP's 30 minutes, RFC 9051 §5.4)
-    /// raises a shorter configured one; other protocols keep the configured one.
+    /// raises a shorter configured one once logged in; other protocols keep
+    /// the configured one. Before login the shorter login idle timeout
+    /// applies to protocols with a login; a protocol without (MX) has no
+    /// login deadline.
     func testProtocolMinimumIdleTimeoutRaisesTheConfiguredOne() throws {
         let listener = ListenerConfiguration(protocolName: .imap, address: "127.0.0.1", port: 0, tls: .starttls)
         var raised = LineProtocol.echo(recorder: SessionRecorder())
         raised.minimumIdleTimeoutSeconds = 1800
-        for (configured, expected) in [(600, 1800), (3600, 3600)] {
+        raised.expectsLogin = true
+        for (configured, expected, beforeLogin) in [(600, 1800, 45), (3600, 3600, 45), (5, 1800, 5)] {
             let limits = Limits(maxConnections: 10, maxConnectionsPerAddress: 10, idleTimeoutSeconds: configured,
-                                maxMessageSize: 1 << 20, shutdownGraceSeconds: 1)
+                                maxMessageSize: 1 << 20, shutdownGraceSeconds: 1, loginIdleTimeoutSeconds: 45,
+                                loginTimeoutSeconds: 90)
             let listeners = ListenerSet(listeners: [], tls: nil, limits: limits, logger: Logger(label: "test"))
-            XCTAssertEqual(listeners.idleTimeout(for: .init(configuration: listener, lineProtocol: raised)),
-                           .seconds(Int64(expected)))
-            XCTAssertEqual(listeners.idleTimeout(for: .init(configuration: listener,
-                                                            lineProtocol: .echo(recorder: SessionRecorder()))),
-                           .seconds(Int64(configured)))
+            let withLogin = listeners.timeouts(for: .init(configuration: listener, lineProtocol: raised))
+            XCTAssertEqual(withLogin.idle, .seconds(Int64(expected)))
+            XCTAssertEqual(withLogin.idleBeforeLogin, .seconds(Int64(beforeLogin)))
+            XCTAssertEqual(withLogin.login, .seconds(90))
+            XCTAssertEqual(withLogin.checkInterval, .seconds(Int64(beforeLogin)))
+            let plain = listeners.timeouts(for: .init(configuration: listener,
+                                                      lineProtocol: .echo(recorder: SessionRecorder())))
+            XCTAssertEqual(plain.idle, .seconds(Int64(configured)))
+            XCTAssertEqual(plain.idleBeforeLogin, .seconds(Int64(configured)))
+            XCTAssertNil(plain.login)
         }
     }
 }

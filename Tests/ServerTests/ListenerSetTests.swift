@@ -18,38 +18,14 @@ final class ListenerSetTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private struct Running {
-        var listeners: ListenerSet
-        var serving: Task<Void, any Error>
-        /// Ports of the STARTTLS listener and the implicit-TLS listener.
-        var plainPort: Int
-        var tlsPort: Int
-
-        func stop() async throws {
-            listeners.beginShutdown(grace: .seconds(5))
-            try await withTimeout { try await serving.value }
-        }
-    }
-
-    private func start(maxPerAddress: Int = 10, idleSeconds: Int = 600) async throws -> Running {
-        var configuration = TernConfiguration.localDefaults
-        configuration.dataDirectory = directory
-        let tls = try TLSContextProvider.forConfiguration(configuration, logger: Logger(label: "test"))
-        let limits = Limits(maxConnections: 100, maxConnectionsPerAddress: maxPerAddress,
+    private func start(maxPerAddress: Int = 10, idleSeconds: Int = 600) async throws -> RunningEchoListeners {
+        var limits = Limits(maxConnections: 100, maxConnectionsPerAddress: maxPerAddress,
                             idleTimeoutSeconds: idleSeconds, maxMessageSize: 1 << 20, shutdownGraceSeconds: 5)
-        let listeners = ListenerSet(
-            listeners: [
-                .init(configuration: .init(protocolName: .pop3, address: "127.0.0.1", port: 0, tls: .starttls),
-                      lineProtocol: .echo(recorder: recorder)),
-                .init(configuration: .init(protocolName: .pop3, address: "127.0.0.1", port: 0, tls: .implicit),
-                      lineProtocol: .echo(recorder: recorder)),
-            ],
-            tls: tls, limits: limits, logger: Logger(label: "test"))
-        let bound = try await listeners.bind()
-        XCTAssertEqual(bound.count, 2)
-        XCTAssertTrue(bound.allSatisfy { $0.port > 0 })
-        let serving = Task { try await listeners.serve() }
-        return Running(listeners: listeners, serving: serving, plainPort: bound[0].port, tlsPort: bound[1].port)
+        // Every connection from the test counts against the per-address total, none waits for a login.
+        limits.protocols[.pop3] = ConnectionBudgetSettings(maxUnauthenticatedPerAddress: maxPerAddress)
+        let running = try await RunningEchoListeners.start(directory: directory, recorder: recorder, limits: limits)
+        XCTAssertTrue(running.plainPort > 0 && running.tlsPort > 0)
+        return running
     }
 
     func testGreetingRoundTripPipeliningAndQuit() async throws {
@@ -63,7 +39,9 @@ final class ListenerSetTests: XCTestCase {
             let lines = await client.readUntilClosed()
             XCTAssertEqual(lines.count, 5)
             XCTAssertEqual(Array(lines.prefix(3)), ["+OK echo one", "+OK echo two", "+OK echo three"])
-            XCTAssertTrue(lines[3].hasPrefix("+OK tls=false id=c"), lines[3])
+            // "<start prefix>-<counter>": unique across restarts.
+            XCTAssertNotNil(lines[3].range(of: #"^\+OK tls=false id=[0-9a-z]{1,7}-1$"#, options: .regularExpression),
+                            lines[3])
             XCTAssertEqual(lines[4], "+OK bye")
         }
         try await server.stop()

@@ -83,6 +83,9 @@ public final class IMAPSession {
         return takeOutput()
     }
 
+    /// The account logged in (authenticated and selected states), nil before login.
+    public var authenticatedAccountName: String? { account?.address }
+
     /// The mailbox whose change notifications the connection should turn
     /// into `mailboxChanged()` calls: the selected one, nil when none.
     public var watchedMailbox: MailboxID? { selected?.mailbox.id }

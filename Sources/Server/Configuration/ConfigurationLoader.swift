@@ -75,10 +75,12 @@ struct ConfigurationReader {
             configuration.limits = try readLimits(limits, defaults: configuration.limits)
         }
         if let authentication = try table(root, "authentication") {
-            try checkKeys(authentication, allowed: ["allow_cleartext"], path: "authentication")
+            try checkKeys(authentication, allowed: Self.throttleKeys.union(["allow_cleartext"]), path: "authentication")
             if let allow = try bool(authentication, "allow_cleartext", path: "authentication") {
                 configuration.authentication.allowCleartext = allow
             }
+            configuration.authentication.throttle = try readThrottle(authentication,
+                                                                     defaults: configuration.authentication.throttle)
         }
         if let pop3 = try table(root, "pop3") {
             try checkKeys(pop3, allowed: ["on_delete"], path: "pop3")
@@ -132,7 +134,7 @@ struct ConfigurationReader {
         var seen: [String: Int] = [:]
         for (index, table) in tables.enumerated() {
             let path = "listener[\(index)]"
-            try checkKeys(table, allowed: ["protocol", "address", "port", "tls"], path: path)
+            try checkKeys(table, allowed: ["protocol", "address", "port", "tls", "max_connections"], path: path)
             guard let protocolText = try string(table, "protocol", path: path) else {
                 throw error("\"listener.protocol\" is missing (imap, pop3, smtp or submission)", path)
             }
@@ -166,29 +168,11 @@ struct ConfigurationReader {
                                          line: line)
             }
             seen[endpoint] = line ?? 0
-            listeners.append(ListenerConfiguration(protocolName: protocolName, address: address, port: port, tls: tls))
+            let maxConnections = try atLeast(1, table, "max_connections", path: path)
+            listeners.append(ListenerConfiguration(protocolName: protocolName, address: address, port: port, tls: tls,
+                                                   maxConnections: maxConnections))
         }
         return listeners
-    }
-
-    private func readLimits(_ table: TOMLTable, defaults: Limits) throws -> Limits {
-        var limits = defaults
-        let fields: [(String, WritableKeyPath<Limits, Int>, Int)] = [
-            ("max_connections", \.maxConnections, 1),
-            ("max_connections_per_address", \.maxConnectionsPerAddress, 1),
-            ("idle_timeout_seconds", \.idleTimeoutSeconds, 1),
-            ("max_message_size", \.maxMessageSize, 1024),
-            ("shutdown_grace_seconds", \.shutdownGraceSeconds, 0),
-        ]
-        try checkKeys(table, allowed: Set(fields.map(\.0)), path: "limits")
-        for (key, keyPath, minimum) in fields {
-            guard let value = try int(table, key, path: "limits") else { continue }
-            guard value >= minimum else {
-                throw error("bad value for \"limits.\(key)\": \(value) (must be at least \(minimum))", "limits.\(key)")
-            }
-            limits[keyPath: keyPath] = value
-        }
-        return limits
     }
 
     private func readSMTP(_ table: TOMLTable, defaults: SMTPSettings) throws -> SMTPSettings {

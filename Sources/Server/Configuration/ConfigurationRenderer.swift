@@ -1,3 +1,5 @@
+import Accounts
+
 /// Writes a configuration as TOML with every key, as `tern config check`
 /// prints it; `ConfigurationLoader` reads the output back to the same value.
 public enum ConfigurationRenderer {
@@ -21,18 +23,13 @@ public enum ConfigurationRenderer {
             lines.append("address = \(quoted(listener.address))")
             lines.append("port = \(listener.port)")
             lines.append("tls = \(quoted(listener.tls.rawValue))")
+            if let maxConnections = listener.maxConnections { lines.append("max_connections = \(maxConnections)") }
         }
-        let limits = configuration.limits
-        lines.append("")
-        lines.append("[limits]")
-        lines.append("max_connections = \(limits.maxConnections)")
-        lines.append("max_connections_per_address = \(limits.maxConnectionsPerAddress)")
-        lines.append("idle_timeout_seconds = \(limits.idleTimeoutSeconds)")
-        lines.append("max_message_size = \(limits.maxMessageSize)")
-        lines.append("shutdown_grace_seconds = \(limits.shutdownGraceSeconds)")
+        lines += limitsLines(configuration.limits)
         lines.append("")
         lines.append("[authentication]")
         lines.append("allow_cleartext = \(configuration.authentication.allowCleartext)")
+        lines += throttleLines(configuration.authentication.throttle)
         lines.append("")
         lines.append("[pop3]")
         lines.append("on_delete = \(quoted(configuration.pop3.onDelete))")
@@ -63,6 +60,47 @@ public enum ConfigurationRenderer {
         }
         lines += outboundLines(configuration.outbound)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `[limits]` and a `[limits.PROTOCOL]` table for each protocol: keys
+    /// set in the file as keys, derived defaults as comments with their value.
+    static func limitsLines(_ limits: Limits) -> [String] {
+        var lines = ["", "[limits]"]
+        for (key, keyPath, _) in ConfigurationReader.limitsFields {
+            lines.append("\(key) = \(limits[keyPath: keyPath])")
+        }
+        for protocolName in ListenerProtocol.allCases {
+            let settings = limits.protocols[protocolName] ?? ConnectionBudgetSettings()
+            let budget = limits.budget(for: protocolName)
+            let effective: [String: Int] = [
+                "max_connections": budget.maxConnections,
+                "max_connections_per_address": budget.maxConnectionsPerAddress,
+                "max_unauthenticated": budget.maxUnauthenticated,
+                "max_unauthenticated_per_address": budget.maxUnauthenticatedPerAddress,
+            ]
+            lines += ["", "[limits.\(protocolName.rawValue)]"]
+            for (key, keyPath) in ConfigurationReader.budgetFields {
+                if let value = settings[keyPath: keyPath] {
+                    lines.append("\(key) = \(value)")
+                } else {
+                    lines.append("# \(key) = \(effective[key] ?? 0) (default)")
+                }
+            }
+        }
+        return lines
+    }
+
+    /// The login throttle keys of `[authentication]`.
+    static func throttleLines(_ throttle: LoginThrottleConfiguration) -> [String] {
+        func seconds(_ duration: Duration) -> Int { Int(duration.components.seconds) }
+        return [
+            "lock_after_failures = \(throttle.maximumFailuresPerAddressAndAccount)",
+            "lock_address_after_failures = \(throttle.maximumFailuresPerAddress)",
+            "lock_account_after_failures = \(throttle.maximumFailuresPerAccount)",
+            "failure_window_seconds = \(seconds(throttle.window))",
+            "lock_seconds = \(seconds(throttle.lockDuration))",
+            "max_failure_delay_seconds = \(seconds(throttle.maximumDelay))",
+        ]
     }
 
     /// `[outbound]` with its `transport` and `tls_policy` sub-tables. An

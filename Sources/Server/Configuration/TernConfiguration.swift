@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 
 /// The effective configuration of a Tern server: the TOML file's values over
@@ -65,11 +66,15 @@ public struct ListenerConfiguration: Sendable, Equatable {
     public var address: String
     public var port: Int
     public var tls: TLSMode
-    public init(protocolName: ListenerProtocol, address: String, port: Int, tls: TLSMode) {
+    /// Open connections on this listener; nil: only the protocol's and the server's budgets apply.
+    public var maxConnections: Int?
+    public init(protocolName: ListenerProtocol, address: String, port: Int, tls: TLSMode,
+                maxConnections: Int? = nil) {
         self.protocolName = protocolName
         self.address = address
         self.port = port
         self.tls = tls
+        self.maxConnections = maxConnections
     }
 }
 
@@ -86,28 +91,58 @@ public struct TLSFiles: Sendable, Equatable {
 }
 
 public struct Limits: Sendable, Equatable {
+    /// Open connections over all listeners together.
     public var maxConnections: Int
+    /// Open connections from one remote address over all listeners together.
     public var maxConnectionsPerAddress: Int
     /// Seconds without a byte from the client before the server closes (RFC 1939 §3: at least 10 minutes for POP3).
     public var idleTimeoutSeconds: Int
+    /// Seconds without a byte before login (IMAP, POP3, submission); the
+    /// shorter of this and `idleTimeoutSeconds` applies until the client logs in.
+    public var loginIdleTimeoutSeconds: Int
+    /// Seconds from connecting to a completed login (IMAP, POP3, submission), however active the client is.
+    public var loginTimeoutSeconds: Int
     /// Largest message accepted anywhere, in octets.
     public var maxMessageSize: Int
+    /// Largest message accepted from an SMTP client that has not
+    /// authenticated (MX mail), in octets; never more than `maxMessageSize`.
+    public var maxUnauthenticatedMessageSize: Int
+    /// Octets of DATA/BDAT held in memory at once for the unauthenticated
+    /// SMTP sessions of one remote address; past it a message is dropped with `452 4.3.1`.
+    public var maxUnauthenticatedInFlightPerAddress: Int
     /// Seconds that running commands get to finish after SIGTERM/SIGINT.
     public var shutdownGraceSeconds: Int
+    /// The `[limits.imap]`, `[limits.pop3]`, `[limits.smtp]`, `[limits.submission]`
+    /// tables as written; see `budget(for:)` for the values in effect.
+    public var protocols: [ListenerProtocol: ConnectionBudgetSettings]
+
     public init(maxConnections: Int, maxConnectionsPerAddress: Int, idleTimeoutSeconds: Int, maxMessageSize: Int,
-                shutdownGraceSeconds: Int) {
+                shutdownGraceSeconds: Int, loginIdleTimeoutSeconds: Int = 60, loginTimeoutSeconds: Int = 180,
+                maxUnauthenticatedMessageSize: Int = 25 * 1024 * 1024,
+                maxUnauthenticatedInFlightPerAddress: Int = 50 * 1024 * 1024,
+                protocols: [ListenerProtocol: ConnectionBudgetSettings] = [:]) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerAddress = maxConnectionsPerAddress
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.loginIdleTimeoutSeconds = loginIdleTimeoutSeconds
+        self.loginTimeoutSeconds = loginTimeoutSeconds
         self.maxMessageSize = maxMessageSize
+        self.maxUnauthenticatedMessageSize = maxUnauthenticatedMessageSize
+        self.maxUnauthenticatedInFlightPerAddress = maxUnauthenticatedInFlightPerAddress
         self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.protocols = protocols
     }
 }
 
 public struct AuthenticationSettings: Sendable, Equatable {
     /// Allow passwords over unencrypted connections from non-loopback clients.
     public var allowCleartext: Bool
-    public init(allowCleartext: Bool) { self.allowCleartext = allowCleartext }
+    /// Delays and locks after failed logins (the `lock_*` and `*_failure_*` keys).
+    public var throttle: LoginThrottleConfiguration
+    public init(allowCleartext: Bool, throttle: LoginThrottleConfiguration = .standard) {
+        self.allowCleartext = allowCleartext
+        self.throttle = throttle
+    }
 }
 
 public struct POP3Settings: Sendable, Equatable {

@@ -88,6 +88,13 @@ class TernEndToEndTestCase: XCTestCase {
         try Data(toml.utf8).write(to: configURL)
     }
 
+    /// `[[listener]]` tables on 127.0.0.1, one per (protocol, port, tls).
+    func listenerTables(_ listeners: [(protocolName: String, port: Int, tls: String)]) -> String {
+        listeners.map { name, port, tls in
+            "[[listener]]\nprotocol = \"\(name)\"\naddress = \"127.0.0.1\"\nport = \(port)\ntls = \"\(tls)\"\n"
+        }.joined(separator: "\n")
+    }
+
     /// `tern ARGS --config FILE`, bounded.
     func tern(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> CommandResult {
         try ChildProcess.run(executable: TernPaths.ternExecutable(), arguments: arguments + ["--config", configURL.path],
