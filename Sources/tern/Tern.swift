@@ -18,6 +18,7 @@ struct Tern: AsyncParsableCommand {
             ExportCommand.self, ConfigCommand.self, VersionCommand.self,
             QueueCommand.self, DNSCommand.self,
             DKIMCommand.self,
+            MailboxCommand.self,
         ]
     )
 }
