@@ -106,7 +106,8 @@ struct MailboxCommand: AsyncParsableCommand {
             abstract: "Print the UIDs of the messages that match an IMAP SEARCH query.",
             discussion: """
             QUERY is IMAP SEARCH keys (RFC 9051 §6.4.4), as one argument or several \
-            joined by spaces; strings with spaces in double quotes. Examples: \
+            joined by spaces; a string with spaces or non-ASCII letters in double \
+            quotes. Examples: \
             'FROM alice SINCE 1-Jan-2026', 'UNSEEN LARGER 1000000', \
             'OR SUBJECT invoice SUBJECT "bill of"', 'BEFORE 1-Nov-2026' (the \
             internal date: when the message arrived). With --verbose, one line \

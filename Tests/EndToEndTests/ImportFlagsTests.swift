@@ -49,7 +49,8 @@ final class ImportFlagsTests: IMAPEndToEndTestCase {
         for (arguments, message) in cases {
             let result = try tern(arguments)
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.transcript)")
-            XCTAssertTrue(result.stderr.contains("Error: \(message)"), "\(arguments): \(result.transcript)")
+            XCTAssertTrue(result.stderr.hasPrefix("Error: ") && result.stderr.contains(message),
+                          "\(arguments): \(result.transcript)")
             XCTAssertFalse(result.stdout.contains("imported"), "\(arguments): \(result.transcript)")
         }
         XCTAssertFalse(try ternOK(["mailbox", "list", account]).stdout.contains("Imported"),

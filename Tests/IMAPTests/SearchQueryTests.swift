@@ -27,7 +27,7 @@ final class SearchQueryTests: MessagesTestCase {
         let cases: [(query: String, uids: [MessageUID])] = [
             ("ALL", [2, 3, 4]),
             ("from bob", [3]),
-            ("FROM müller", []),
+            ("FROM \"müller\"", [2]),
             ("FROM \"Jörg\"", [2]),
             ("SINCE 1-Mar-2026", [2, 3]),
             ("BEFORE 1-Mar-2026", [4]),
@@ -74,7 +74,8 @@ final class SearchQueryTests: MessagesTestCase {
             ("FROM", "expected space"),
             ("BOGUS", "unknown search key BOGUS"),
             ("SINCE 31-Foo-2026", "invalid date"),
-            ("ALL )", "unexpected"),
+            ("ALL )", "found \")\""),
+            ("FROM müller", "8-bit characters must be a quoted string"),
             ("(ALL", "')'"),
             ("RETURN (MIN) ALL", "RETURN options are not supported"),
             ("CHARSET KOI8-R ALL", "unsupported charset KOI8-R"),

@@ -4,7 +4,7 @@ import XCTest
 /// `tern mailbox list|create|delete|search|expunge` on the real binary, with
 /// an IMAP session connected meanwhile (Scripts/admin_e2e.py live), and
 /// their refusals of bad input: a one-line `Error:` and exit status 1.
-final class MailboxCommandTests: IMAPEndToEndTestCase {
+final class MailboxAdminCommandTests: IMAPEndToEndTestCase {
     /// admin_e2e.py COMMAND with the server's ports, the test account and this tern.
     @discardableResult
     func adminScript(_ command: String, _ arguments: [String] = [], file: StaticString = #filePath,
@@ -60,7 +60,7 @@ final class MailboxCommandTests: IMAPEndToEndTestCase {
             (["mailbox", "search", account, "INBOX", "FROM"], "invalid search query \"FROM\": expected space"),
             (["mailbox", "search", account, "INBOX", "BOGUS 1"], "unknown search key BOGUS"),
             (["mailbox", "search", account, "INBOX", "SINCE 40-Jan-2026"], "invalid date"),
-            (["mailbox", "search", account, "INBOX"], "give a search query"),
+            (["mailbox", "search", account, "INBOX", " "], "give a search query"),
             (["mailbox", "expunge", account, "INBOX", "(ALL"], "invalid search query"),
             (["mailbox", "expunge", account, "Nowhere", "ALL"], "has no mailbox Nowhere"),
             (["mailbox", "search", "nobody@example.test", "INBOX", "ALL"], "no account nobody@example.test"),
@@ -68,9 +68,14 @@ final class MailboxCommandTests: IMAPEndToEndTestCase {
         for (arguments, message) in cases {
             let result = try tern(arguments)
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.transcript)")
-            XCTAssertTrue(result.stderr.contains("Error: \(message)"), "\(arguments): \(result.transcript)")
+            XCTAssertTrue(result.stderr.hasPrefix("Error: ") && result.stderr.contains(message),
+                          "\(arguments): \(result.transcript)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.transcript)")
         }
+        // A missing argument is a usage error of the argument parser (EX_USAGE).
+        let missing = try tern(["mailbox", "search", account, "INBOX"])
+        XCTAssertEqual(missing.status, 64, missing.transcript)
+        XCTAssertTrue(missing.stderr.contains("Missing expected argument '<query> ...'"), missing.transcript)
         // Nothing was changed, and the server still serves a normal session.
         let list = try ternOK(["mailbox", "list", account]).stdout
         XCTAssertFalse(list.contains("Work") || list.contains("news"), list)
