@@ -63,16 +63,13 @@ struct AccountCommand: AsyncParsableCommand {
                              "state \(account.isDisabled ? "disabled (cannot log in; mail is still delivered)" : "enabled")"]
                 var table = TextTable([("mailbox", .left), ("messages", .right), ("size", .right),
                                        ("special-use", .left)])
-                var totalCount = 0
-                var totalSize = 0
-                for mailbox in try await store.mailboxes(accountID: account.id) {
-                    let messages = try await store.messages(mailboxID: mailbox.id)
-                    let size = messages.reduce(0) { $0 + $1.size }
-                    totalCount += messages.count
-                    totalSize += size
-                    table.append([mailbox.name, "\(messages.count)", formatSize(size), mailbox.specialUse?.rawValue ?? ""])
+                let summaries = try await MailboxSummary.all(accountID: account.id, in: store)
+                for summary in summaries {
+                    table.append([summary.mailbox.name, "\(summary.messages)", formatSize(summary.size),
+                                  summary.mailbox.specialUse?.rawValue ?? ""])
                 }
-                table.append(["total", "\(totalCount)", formatSize(totalSize)])
+                table.append(["total", "\(summaries.reduce(0) { $0 + $1.messages })",
+                              formatSize(summaries.reduce(0) { $0 + $1.size })])
                 return lines + table.lines
             }
             report.forEach { print($0) }
@@ -114,10 +111,7 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             let removed = try await options.withStore { store, _ in
                 let account = try await requireAccount(address, in: store)
-                var count = 0
-                for mailbox in try await store.mailboxes(accountID: account.id) {
-                    count += try await store.messages(mailboxID: mailbox.id).count
-                }
+                let count = try await MailboxSummary.all(accountID: account.id, in: store).reduce(0) { $0 + $1.messages }
                 try Confirmation.require("Remove \(account.address) and its \(count) messages?", assumeYes: yes,
                                          refusal: "account \(account.address) not removed")
                 try await store.deleteAccount(id: account.id)

@@ -29,12 +29,10 @@ struct MailboxCommand: AsyncParsableCommand {
                 let owner = try await requireAccount(account, in: store)
                 var table = TextTable([("mailbox", .left), ("special-use", .left), ("messages", .right),
                                        ("unseen", .right), ("size", .right), ("subscribed", .left)])
-                for mailbox in try await store.mailboxes(accountID: owner.id) {
-                    let messages = try await store.messages(mailboxID: mailbox.id)
-                    let unseen = messages.count(where: { !$0.flags.contains(.seen) })
-                    let size = messages.reduce(0) { $0 + $1.size }
-                    table.append([mailbox.name, mailbox.specialUse?.rawValue ?? "-", "\(messages.count)", "\(unseen)",
-                                  formatSize(size), mailbox.isSubscribed ? "yes" : "no"])
+                for summary in try await MailboxSummary.all(accountID: owner.id, in: store) {
+                    let mailbox = summary.mailbox
+                    table.append([mailbox.name, mailbox.specialUse?.rawValue ?? "-", "\(summary.messages)",
+                                  "\(summary.unseen)", formatSize(summary.size), mailbox.isSubscribed ? "yes" : "no"])
                 }
                 return table.lines
             }

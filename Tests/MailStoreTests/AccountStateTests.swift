@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 @testable import MailStore
 
@@ -36,6 +37,27 @@ final class AccountStateTests: StoreTestCase {
         let second = try openStore()
         let reopened = try await second.account(id: alice.id)
         XCTAssertEqual(reopened?.isDisabled, true)
+    }
+
+    func testMigrationFromV4LeavesExistingAccountsEnabled() async throws {
+        // A v4 database, as the previous release left it.
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: directory + "/tern.sqlite")
+        try Schema.migrator.migrate(queue, upTo: "v4-subscriptions")
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'a@x.org', 'h', 0);
+                """)
+        }
+        try queue.close()
+
+        let store = try openStore()
+        let migrated = try await store.account(id: 1)
+        XCTAssertEqual(migrated?.address, "a@x.org")
+        XCTAssertEqual(migrated?.isDisabled, false)
+        try await store.setAccountDisabled(accountID: 1, true)
+        let disabled = try await store.account(address: "a@x.org")
+        XCTAssertEqual(disabled?.isDisabled, true)
     }
 
     func testDisabledAccountStillReceivesMail() async throws {

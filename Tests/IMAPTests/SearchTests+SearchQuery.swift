@@ -6,22 +6,8 @@ import XCTest
 
 /// `SearchQuery`: SEARCH keys as text for `tern mailbox search/expunge`,
 /// answered exactly as the SEARCH command answers them.
-final class SearchQueryTests: MessagesTestCase {
-    typealias S = MessageSamples
-
-    /// UIDs 2 (MIME sample, no flags, 5-Mar-2026), 3 (plain, \Answered
-    /// \Flagged $Work, 10-Mar-2026), 4 (odd, \Seen \Deleted \Draft, 1-Feb-2026).
-    private func threeMessages() async throws -> SelectedMailbox {
-        let gone = try await add(S.plain)
-        _ = try await store.expunge(mailboxID: try await inbox().id, uids: [gone.uid])
-        try await add(S.mime)
-        try await add(S.plain, flags: [.answered, .flagged], keywords: ["$Work"],
-                      date: MailDate(year: 2026, month: 3, day: 10, hour: 23, minute: 59)!)
-        try await add(S.odd, flags: [.seen, .deleted, .draft], date: MailDate(year: 2026, month: 2, day: 1)!)
-        return try await view()
-    }
-
-    func testQueriesMatchWhatUIDSearchFinds() async throws {
+extension SearchTests {
+    func testQueryTextMatchesWhatUIDSearchFinds() async throws {
         let selected = try await threeMessages()
         let box = try await inbox()
         let cases: [(query: String, uids: [MessageUID])] = [
@@ -59,7 +45,7 @@ final class SearchQueryTests: MessagesTestCase {
         }
     }
 
-    func testMatchesCarryFromAndDecodedSubject() async throws {
+    func testQueryMatchesCarryFromAndDecodedSubject() async throws {
         _ = try await threeMessages()
         let box = try await inbox()
         let matches = try await SearchQuery(parsing: "ALL").matches(mailboxID: box.id, store: store)
@@ -68,7 +54,7 @@ final class SearchQueryTests: MessagesTestCase {
                                              "<carol@example.com>"])
     }
 
-    func testInvalidQueriesAreRefusedWithTheParsersMessage() {
+    func testInvalidQueryTextIsRefusedWithTheParsersMessage() {
         let cases: [(query: String, message: String)] = [
             ("", "expected atom"),
             ("FROM", "expected space"),

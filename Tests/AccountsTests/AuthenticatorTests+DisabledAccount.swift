@@ -7,30 +7,7 @@ import XCTest
 
 /// `tern account disable`: a disabled account cannot log in, with the
 /// answer of a wrong password; the log says why.
-final class DisabledAccountTests: XCTestCase {
-    private var directory = ""
-    private var store: SQLiteMailStore!
-    private let lines = CapturingLogHandler.Lines()
-    private let connection = ConnectionInfo(id: "c7", remoteAddress: "192.0.2.20", localPort: 993, isTLS: true)
-
-    override func setUp() async throws {
-        directory = NSTemporaryDirectory() + "tern-disabled-\(UUID().uuidString)"
-        store = try SQLiteMailStore(directory: directory, logger: Logger(label: "store") { _ in SwiftLogNoOpLogHandler() })
-        try await store.addDomain("example.com")
-        _ = try await store.createAccount(address: "alice@example.com", passwordHash: PasswordHasherTests.sha512Password)
-    }
-
-    override func tearDown() async throws {
-        try await store?.close()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private func authenticator() -> Authenticator {
-        let lines = self.lines
-        return Authenticator(store: store, logger: Logger(label: "test") { _ in CapturingLogHandler(lines: lines) },
-                             throttle: LoginThrottle(configuration: .withoutDelays))
-    }
-
+extension AuthenticatorTests {
     func testDisabledAccountIsRefusedLikeAWrongPasswordAndEnabledAgainLogsIn() async throws {
         let auth = authenticator()
         let found = try await store.account(address: "alice@example.com")
