@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import XCTest
 @testable import MailStore
 
@@ -41,15 +40,9 @@ final class AccountStateTests: StoreTestCase {
 
     func testMigrationFromV4LeavesExistingAccountsEnabled() async throws {
         // A v4 database, as the previous release left it.
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let queue = try DatabaseQueue(path: directory + "/tern.sqlite")
-        try Schema.migrator.migrate(queue, upTo: "v4-subscriptions")
-        try await queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'a@x.org', 'h', 0);
-                """)
-        }
-        try queue.close()
+        try await writeOldDatabase(upTo: "v4-subscriptions", sql: """
+            INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'a@x.org', 'h', 0);
+            """)
 
         let store = try openStore()
         let migrated = try await store.account(id: 1)
