@@ -113,7 +113,9 @@ struct ImportCommand: AsyncParsableCommand {
             cur/ and new/ of DIR go to INBOX; each folder .Name.Sub becomes the mailbox \
             Name/Sub (modified UTF-7 names decoded), created when missing. Flags come \
             from the :2, info of file names (S \\Seen, R \\Answered, F \\Flagged, \
-            T \\Deleted, D \\Draft); internal dates from the files' modification times.
+            T \\Deleted, D \\Draft); internal dates from the files' modification times. \
+            A maildir without any message, or with a folder that cannot be read, is \
+            an error and nothing is imported.
             """
         )
         @OptionGroup var options: StoreOptions
@@ -121,17 +123,24 @@ struct ImportCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The account's address.", valueName: "address")) var account: String
 
         func run() async throws {
-            let folders = try MaildirScanner.folders(root: directory)
+            // Every folder is listed before the store is opened: an unreadable
+            // folder or a maildir without messages changes nothing.
+            let folders = try MaildirScanner.folders(root: directory).map { folder in
+                (folder: folder, files: try MaildirScanner.messageFiles(in: folder))
+            }
+            guard folders.contains(where: { !$0.files.isEmpty }) else {
+                throw CommandError("\(directory) holds no message: cur/ and new/ of it and its folders are empty")
+            }
             let counts = try await options.withStore { store, configuration in
                 let owner = try await requireAccount(account, in: store)
                 var counts = ImportCounts()
                 var progress = ImportProgress()
-                for folder in folders {
+                for (folder, files) in folders {
                     let target = try await MailboxImporter.mailbox(named: folder.mailboxName, accountID: owner.id,
                                                                    store: store)
                     let importer = MailboxImporter(store: store, mailbox: target,
                                                    maxMessageSize: configuration.limits.maxMessageSize)
-                    for file in try MaildirScanner.messageFiles(in: folder) {
+                    for file in files {
                         guard let bytes = FileManager.default.contents(atPath: file.path) else {
                             printError("skipped \(file.path): cannot read it")
                             continue

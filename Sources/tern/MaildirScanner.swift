@@ -16,11 +16,12 @@ enum MaildirScanner {
 
     /// The root (as INBOX) and every `.Name` folder holding cur/ or new/, root first.
     static func folders(root: String) throws -> [Folder] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
-            throw CommandError("cannot open \(root): no such directory")
+        var status = stat()
+        guard stat(root, &status) == 0 else {
+            // errno says which: missing, or a parent directory not searchable.
+            throw CommandError("cannot open \(root): \(String(cString: strerror(errno)))")
         }
-        guard isDirectory.boolValue else {
+        guard status.st_mode & S_IFMT == S_IFDIR else {
             throw CommandError("\(root) is a file, not a maildir (for an mbox file: tern import mbox)")
         }
         let entries = try listDirectory(root)

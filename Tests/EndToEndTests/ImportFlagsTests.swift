@@ -5,6 +5,7 @@ import XCTest
 /// X-Status:, X-Keywords:, X-Mozilla-Status:), visible over IMAP FETCH
 /// FLAGS; an empty, unreadable or wrong input is an error, not "imported 0".
 final class ImportFlagsTests: IMAPEndToEndTestCase {
+    @discardableResult
     private func adminScript(_ command: String, _ arguments: [String] = []) throws -> CommandResult {
         try pythonOK("admin_e2e.py", [command] + arguments + imapArguments)
     }
@@ -42,7 +43,7 @@ final class ImportFlagsTests: IMAPEndToEndTestCase {
             (mbox(notMbox), "not an mbox file: line 1 should start with \"From \""),
             (mbox(directory), "\(directory.path) is a directory, not an mbox file"),
             (mbox(missing), "cannot open \(missing.path): No such file or directory"),
-            (maildir(missing), "cannot open \(missing.path): no such directory"),
+            (maildir(missing), "cannot open \(missing.path): No such file or directory"),
             (maildir(notMbox), "\(notMbox.path) is a file, not a maildir"),
             (maildir(directory), "\(directory.path) is not a maildir"),
         ]
@@ -56,24 +57,43 @@ final class ImportFlagsTests: IMAPEndToEndTestCase {
         XCTAssertFalse(try ternOK(["mailbox", "list", account]).stdout.contains("Imported"),
                        "a failed import creates no mailbox")
 
-        // Unreadable files: root reads everything, so only for other users.
-        if geteuid() != 0 {
-            let locked = workDir.appendingPathComponent("locked.mbox")
-            try Data("From a@b Sat Nov 21 12:34:56 2026\nSubject: x\n\nx\n".utf8).write(to: locked)
-            chmod(locked.path, 0)
-            let result = try tern(["import", "mbox", locked.path, "--account", account])
-            XCTAssertEqual(result.status, 1, result.transcript)
-            XCTAssertTrue(result.stderr.contains("cannot open \(locked.path): Permission denied"), result.transcript)
-            let maildir = workDir.appendingPathComponent("Maildir", isDirectory: true)
-            for sub in ["cur", "new", "tmp"] {
-                try FileManager.default.createDirectory(at: maildir.appendingPathComponent(sub),
-                                                        withIntermediateDirectories: true)
-            }
-            chmod(maildir.appendingPathComponent("cur").path, 0)
-            let unreadable = try tern(["import", "maildir", maildir.path, "--account", account])
-            XCTAssertEqual(unreadable.status, 1, unreadable.transcript)
-            XCTAssertTrue(unreadable.stderr.contains("cannot read"), unreadable.transcript)
-            chmod(maildir.appendingPathComponent("cur").path, 0o700)
+        // Unreadable input: root reads everything, so as root the commands
+        // run as nobody (setpriv, util-linux); they fail before opening the store.
+        let locked = workDir.appendingPathComponent("locked.mbox")
+        try Data("From a@b Sat Nov 21 12:34:56 2026\nSubject: x\n\nx\n".utf8).write(to: locked)
+        chmod(locked.path, 0)
+        let lockedResult = try ternUnprivileged(["import", "mbox", locked.path, "--account", account])
+        XCTAssertEqual(lockedResult.status, 1, lockedResult.transcript)
+        XCTAssertTrue(lockedResult.stderr.contains("Error: cannot open \(locked.path): Permission denied"),
+                      lockedResult.transcript)
+
+        let maildirURL = workDir.appendingPathComponent("Maildir", isDirectory: true)
+        for sub in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(at: maildirURL.appendingPathComponent(sub),
+                                                    withIntermediateDirectories: true)
         }
+        let emptyMaildir = try tern(["import", "maildir", maildirURL.path, "--account", account])
+        XCTAssertEqual(emptyMaildir.status, 1, emptyMaildir.transcript)
+        XCTAssertTrue(emptyMaildir.stderr.contains("Error: \(maildirURL.path) holds no message"),
+                      emptyMaildir.transcript)
+        try Data("Subject: x\n\nx\n".utf8).write(to: maildirURL.appendingPathComponent("new/1.host"))
+        chmod(maildirURL.appendingPathComponent("cur").path, 0)
+        defer { chmod(maildirURL.appendingPathComponent("cur").path, 0o700) }
+        let unreadable = try ternUnprivileged(["import", "maildir", maildirURL.path, "--account", account])
+        XCTAssertEqual(unreadable.status, 1, unreadable.transcript)
+        XCTAssertTrue(unreadable.stderr.contains("Error: cannot read \(maildirURL.path)/cur: Permission denied"),
+                      unreadable.transcript)
+    }
+
+    /// `tern ARGS` as an unprivileged user: as is when not root, else as
+    /// nobody (65534) through setpriv, so file permissions apply.
+    private func ternUnprivileged(_ arguments: [String]) throws -> CommandResult {
+        guard geteuid() == 0 else { return try tern(arguments) }
+        let setpriv = try requireDebianClient("setpriv")
+        return try ChildProcess.run(executable: setpriv,
+                                    arguments: ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                try TernPaths.ternExecutable().path] + arguments
+                                        + ["--config", configURL.path],
+                                    directory: workDir, label: "tern-unprivileged", timeout: 120)
     }
 }
