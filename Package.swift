@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tern",
             dependencies: [
-                "Server", "MailCore", "MailStore", "Accounts", "SMTP",
+                "Server", "MailCore", "MailStore", "Accounts", "SMTP", "IMAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -93,7 +93,7 @@ public final class Authenticator: Sendable {
         }
 
         let matches = await Self.verifyOffThread(password: password, hash: account?.passwordHash)
-        if let account, matches {
+        if let account, matches, !account.isDisabled {
             if throttled {
                 await throttle.recordSuccess(address: connection.remoteAddress, account: accountKey)
             }
@@ -101,7 +101,9 @@ public final class Authenticator: Sendable {
             return .success(account)
         }
 
-        let reason = account == nil ? "unknown account" : "wrong password"
+        // A disabled account gets the answer (and the delay) of a wrong
+        // password, so a client cannot tell it apart; only the log says.
+        let reason = account == nil ? "unknown account" : !matches ? "wrong password" : "account disabled"
         if throttled {
             let delay = await throttle.recordFailure(address: connection.remoteAddress, account: accountKey)
             log.notice("authentication failed: \(reason)", metadata: ["delay": "\(delay)"])

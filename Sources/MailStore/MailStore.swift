@@ -24,6 +24,15 @@ public protocol MailStore: Sendable {
     func setPasswordHash(accountID: AccountID, passwordHash: String) async throws
     /// Removes the account, its mailboxes, messages and body files.
     func deleteAccount(id: AccountID) async throws
+    /// Disables or enables the account (`Account.isDisabled`): a disabled
+    /// account cannot log in; mail to it is still delivered.
+    func setAccountDisabled(accountID: AccountID, _ disabled: Bool) async throws
+    /// Gives the account a new address in one transaction: its mailboxes,
+    /// messages and subscriptions stay, and every alias destination naming
+    /// the old address names the new one. Throws `accountExists` when the
+    /// new address is taken, `domainNotFound` when its domain is not a
+    /// local domain, `accountNotFound` for an unknown id.
+    func renameAccount(id: AccountID, to newAddress: String) async throws -> Account
 
     // MARK: Aliases
     func addAlias(_ alias: Alias) async throws

@@ -25,11 +25,15 @@ public struct Account: Sendable, Hashable, Codable {
     /// A crypt(3) string (`$y$…`, `$6$…`, `$2y$…`), never a clear password.
     public var passwordHash: String
     public var createdAt: Date
-    public init(id: AccountID, address: String, passwordHash: String, createdAt: Date) {
+    /// A disabled account cannot log in (any protocol); mail to it is
+    /// still accepted and delivered.
+    public var isDisabled: Bool
+    public init(id: AccountID, address: String, passwordHash: String, createdAt: Date, isDisabled: Bool = false) {
         self.id = id
         self.address = address
         self.passwordHash = passwordHash
         self.createdAt = createdAt
+        self.isDisabled = isDisabled
     }
 }
 

@@ -6,7 +6,7 @@ import MailStore
 
 /// First-start preparation of the store: the configured local domains, and
 /// one account when there is none, so a fresh `tern serve` can be logged into.
-enum StoreSetup {
+public enum StoreSetup {
     struct CreatedAccount: Equatable {
         var address: String
         var password: String
@@ -16,9 +16,7 @@ enum StoreSetup {
     /// with a random password when the store has no account.
     static func prepare(store: any MailStore, configuration: TernConfiguration,
                         logger: Logger) async throws -> CreatedAccount? {
-        let existing = Set(try await store.domains().map { $0.name.lowercased() })
-        for domain in configuration.localDomains where !existing.contains(domain.lowercased()) {
-            try await store.addDomain(domain)
+        for domain in try await addLocalDomains(store: store, configuration: configuration) {
             logger.notice("added local domain \(domain)")
         }
         guard try await store.accounts().isEmpty else { return nil }
@@ -28,6 +26,26 @@ enum StoreSetup {
         _ = try await store.createAccount(address: address, passwordHash: try PasswordHasher.hash(password: password))
         logger.notice("created the first account \(address)")
         return CreatedAccount(address: address, password: password)
+    }
+
+    /// Adds the configured `local_domains` the store does not have yet (at
+    /// `tern serve`, and in admin commands that need them before the first
+    /// start); returns those added. One added meanwhile by another process
+    /// is fine.
+    @discardableResult
+    public static func addLocalDomains(store: any MailStore, configuration: TernConfiguration) async throws
+        -> [String] {
+        let existing = Set(try await store.domains().map { $0.name.lowercased() })
+        var added: [String] = []
+        for domain in configuration.localDomains where !existing.contains(domain.lowercased()) {
+            do {
+                try await store.addDomain(domain)
+                added.append(domain)
+            } catch MailStoreError.domainExists {
+                continue
+            }
+        }
+        return added
     }
 
     /// 16 characters of RFC 4648 base32 alphabet (lower case): 80 random bits.

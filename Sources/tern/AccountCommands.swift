@@ -7,7 +7,8 @@ struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
         abstract: "Manage mail accounts.",
-        subcommands: [Add.self, List.self, Show.self, Passwd.self, Remove.self, ImportPasswd.self]
+        subcommands: [Add.self, List.self, Show.self, Passwd.self, Remove.self, Disable.self, Enable.self, Rename.self,
+                      ImportPasswd.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct AccountCommand: AsyncParsableCommand {
         var passwordStdin = false
 
         func run() async throws {
-            let normalized = try await options.withStore { store, _ in
+            let normalized = try await options.withStore(addingLocalDomains: true) { store, _ in
                 let normalized = try await newAddress(address, in: store)
                 try await requireLocalDomain(AccountAddress.domain(of: normalized) ?? "", in: store)
                 if try await store.account(address: normalized) != nil {
@@ -36,12 +37,16 @@ struct AccountCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the accounts.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the accounts.",
+            discussion: "One address per line; a disabled account is followed by `disabled`.")
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
             let accounts = try await options.withStore { store, _ in try await store.accounts() }
-            for account in accounts.sorted(by: { $0.address < $1.address }) { print(account.address) }
+            for account in accounts.sorted(by: { $0.address < $1.address }) {
+                print(account.isDisabled ? "\(account.address)  disabled" : account.address)
+            }
         }
     }
 
@@ -54,23 +59,18 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             let report = try await options.withStore { store, _ in
                 let account = try await requireAccount(address, in: store)
-                var lines = ["account \(account.address)", "created \(account.createdAt)"]
-                var totalCount = 0
-                var totalSize = 0
-                let mailboxes = try await store.mailboxes(accountID: account.id)
-                let width = max(7, mailboxes.map(\.name.count).max() ?? 0)
-                lines.append(pad("mailbox", width) + "  messages        size  special-use")
-                for mailbox in mailboxes {
-                    let messages = try await store.messages(mailboxID: mailbox.id)
-                    let size = messages.reduce(0) { $0 + $1.size }
-                    totalCount += messages.count
-                    totalSize += size
-                    lines.append(pad(mailbox.name, width) + "  " + leftPad("\(messages.count)", 8) + "  "
-                        + leftPad(formatSize(size), 10) + "  " + (mailbox.specialUse?.rawValue ?? ""))
+                let lines = ["account \(account.address)", "created \(account.createdAt)",
+                             "state \(account.isDisabled ? "disabled (cannot log in; mail is still delivered)" : "enabled")"]
+                var table = TextTable([("mailbox", .left), ("messages", .right), ("size", .right),
+                                       ("special-use", .left)])
+                let summaries = try await MailboxSummary.all(accountID: account.id, in: store)
+                for summary in summaries {
+                    table.append([summary.mailbox.name, "\(summary.messages)", formatSize(summary.size),
+                                  summary.mailbox.specialUse?.rawValue ?? ""])
                 }
-                lines.append(pad("total", width) + "  " + leftPad("\(totalCount)", 8) + "  "
-                    + leftPad(formatSize(totalSize), 10))
-                return lines
+                table.append(["total", "\(summaries.reduce(0) { $0 + $1.messages })",
+                              formatSize(summaries.reduce(0) { $0 + $1.size })])
+                return lines + table.lines
             }
             report.forEach { print($0) }
         }
@@ -99,13 +99,21 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove an account with all its mailboxes and messages.")
+            abstract: "Remove an account with all its mailboxes and messages.",
+            discussion: """
+            Asks for confirmation on a terminal; without a terminal (a script) it \
+            refuses unless --yes is given. Aliases naming the account are kept.
+            """)
         @OptionGroup var options: StoreOptions
         @Argument(help: "The account's address.") var address: String
+        @Flag(name: .long, help: "Remove without asking.") var yes = false
 
         func run() async throws {
             let removed = try await options.withStore { store, _ in
                 let account = try await requireAccount(address, in: store)
+                let count = try await MailboxSummary.all(accountID: account.id, in: store).reduce(0) { $0 + $1.messages }
+                try Confirmation.require("Remove \(account.address) and its \(count) messages?", assumeYes: yes,
+                                         refusal: "account \(account.address) not removed")
                 try await store.deleteAccount(id: account.id)
                 return account.address
             }
@@ -139,7 +147,7 @@ struct AccountCommand: AsyncParsableCommand {
             let defaultDomain = try domain.map(normalizedDomain)
             let (entries, errors) = DovecotPasswdFile.parseCollectingErrors(text)
             var skipped = errors.map { (line: $0.line, reason: $0.reason) }
-            let (created, updated) = try await options.withStore { store, _ in
+            let (created, updated) = try await options.withStore(addingLocalDomains: true) { store, _ in
                 let localDomains = Set(try await store.domains().map { $0.name.lowercased() })
                 var created = 0
                 var updated = 0
@@ -177,25 +185,4 @@ struct AccountCommand: AsyncParsableCommand {
             print("created \(created) accounts, updated \(updated), skipped \(skipped.count) lines")
         }
     }
-}
-
-private func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-}
-
-private func leftPad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
-}
-
-/// 1234567 → "1.2 MB" (powers of 1000 above 1 kB, octets below).
-func formatSize(_ octets: Int) -> String {
-    if octets < 1000 { return "\(octets) B" }
-    let units = ["kB", "MB", "GB", "TB"]
-    var value = Double(octets) / 1000
-    var unit = 0
-    while value >= 1000, unit < units.count - 1 {
-        value /= 1000
-        unit += 1
-    }
-    return String(format: "%.1f %@", value, units[unit])
 }

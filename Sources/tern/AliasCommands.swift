@@ -23,7 +23,7 @@ struct AliasCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (alias, targets) = try await options.withStore { store, _ in
+            let (alias, targets) = try await options.withStore(addingLocalDomains: true) { store, _ in
                 let alias = try await normalizedAliasSource(source, in: store)
                 var targets: [String] = []
                 for destination in destinations { targets.append(try await newAddress(destination, in: store)) }

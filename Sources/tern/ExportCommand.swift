@@ -25,11 +25,9 @@ struct ExportCommand: AsyncParsableCommand {
         @Argument(help: "The mbox file to write (replaced if it exists), or - for standard output.") var file: String
 
         func run() async throws {
+            let mailboxName = try storeMailboxName(mailbox)
             let count = try await options.withStore { store, _ in
-                let owner = try await requireAccount(account, in: store)
-                guard let source = try await store.mailbox(accountID: owner.id, name: mailbox) else {
-                    throw CommandError("account \(owner.address) has no mailbox \(mailbox)")
-                }
+                let (_, source) = try await requireMailbox(mailboxName, of: account, in: store)
                 let output = try openOutput()
                 var count = 0
                 for record in try await store.messages(mailboxID: source.id) {

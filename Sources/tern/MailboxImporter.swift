@@ -33,7 +33,7 @@ struct MailboxImporter {
         return try await store.createMailbox(accountID: accountID, name: name, specialUse: nil)
     }
 
-    func add(_ raw: [UInt8], flags: MessageFlags, internalDate: Date, counts: inout ImportCounts,
+    func add(_ raw: [UInt8], flags: MessageFlags, keywords: [String] = [], internalDate: Date, counts: inout ImportCounts,
              progress: inout ImportProgress, origin: @autoclosure () -> String) async throws {
         let body = LineEndings.normalizeToCRLF(raw)
         if body.count > maxMessageSize {
@@ -46,7 +46,8 @@ struct MailboxImporter {
         } else {
             do {
                 _ = try await store.appendMessage(mailboxID: mailbox.id,
-                                                  NewMessage(body: body, flags: flags, internalDate: internalDate))
+                                                  NewMessage(body: body, flags: flags, keywords: keywords,
+                                                                         internalDate: internalDate))
                 counts.imported += 1
             } catch MailStoreError.messageTooLarge {
                 counts.tooLarge += 1

@@ -16,11 +16,19 @@ enum MaildirScanner {
 
     /// The root (as INBOX) and every `.Name` folder holding cur/ or new/, root first.
     static func folders(root: String) throws -> [Folder] {
+        var status = stat()
+        guard stat(root, &status) == 0 else {
+            // errno says which: missing, or a parent directory not searchable.
+            throw CommandError("cannot open \(root): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw CommandError("\(root) is a file, not a maildir (for an mbox file: tern import mbox)")
+        }
+        let entries = try listDirectory(root)
         guard isMaildir(root) else {
             throw CommandError("\(root) is not a maildir (it has no cur/ or new/ directory)")
         }
         var folders = [Folder(path: root, mailboxName: "INBOX")]
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         for entry in entries.sorted() {
             let path = (root as NSString).appendingPathComponent(entry)
             guard let name = MaildirPlusPlus.mailboxName(forDirectory: entry), isMaildir(path) else { continue }
@@ -35,7 +43,8 @@ enum MaildirScanner {
         var files: [MessageFile] = []
         for subdirectory in ["new", "cur"] {
             let directory = (folder.path as NSString).appendingPathComponent(subdirectory)
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            guard isDirectory(directory) else { continue }
+            let names = try listDirectory(directory)
             for name in names where !name.hasPrefix(".") {
                 let path = (directory as NSString).appendingPathComponent(name)
                 var status = stat()
@@ -49,13 +58,25 @@ enum MaildirScanner {
     }
 
     private static func isMaildir(_ path: String) -> Bool {
+        ["cur", "new"].contains { isDirectory((path as NSString).appendingPathComponent($0)) }
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
-        for subdirectory in ["cur", "new"] {
-            let candidate = (path as NSString).appendingPathComponent(subdirectory)
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
-                return true
-            }
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The entries of a directory; one that cannot be read is an error, not
+    /// an empty folder (the import would report nothing imported).
+    private static func listDirectory(_ path: String) throws -> [String] {
+        guard let handle = opendir(path) else {
+            throw CommandError("cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        return false
+        closedir(handle)
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw CommandError("cannot read \(path): \(error.localizedDescription)")
+        }
     }
 }

@@ -19,7 +19,11 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store, runs `body`, and closes the store whatever happens.
-    func withStore<T>(_ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
+    /// With `addingLocalDomains`, first adds the configured `local_domains`
+    /// the store lacks, as `tern serve` does at start: commands that need a
+    /// local domain (account add, alias add, ...) work before the first start.
+    func withStore<T>(addingLocalDomains: Bool = false,
+                      _ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
         let configuration = try configuration()
         let directory = dataDirectory ?? configuration.dataDirectory
         var logger = Logger(label: "tern.admin")
@@ -32,6 +36,9 @@ struct StoreOptions: ParsableArguments {
             throw CommandError(error)
         }
         do {
+            if addingLocalDomains {
+                try await StoreSetup.addLocalDomains(store: store, configuration: configuration)
+            }
             let result = try await body(store, configuration)
             try await store.close()
             return result

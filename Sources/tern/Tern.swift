@@ -17,7 +17,7 @@ struct Tern: AsyncParsableCommand {
             ServeCommand.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ImportCommand.self,
             ExportCommand.self, ConfigCommand.self, VersionCommand.self,
             QueueCommand.self, DNSCommand.self,
-            DKIMCommand.self, WhoCommand.self, KickCommand.self, ThrottleCommand.self,
+            DKIMCommand.self, MailboxCommand.self, WhoCommand.self, KickCommand.self, ThrottleCommand.self,
         ]
     )
 }

@@ -32,13 +32,13 @@ struct CapturingLogHandler: LogHandler {
 
 final class AuthenticatorTests: XCTestCase {
     private var directory: String = ""
-    private var store: SQLiteMailStore!
-    private let lines = CapturingLogHandler.Lines()
+    var store: SQLiteMailStore!
+    let lines = CapturingLogHandler.Lines()
     private var logger: Logger {
         let lines = self.lines
         return Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
     }
-    private let connection = ConnectionInfo(id: "c42", remoteAddress: "192.0.2.10", localPort: 110, isTLS: true)
+    let connection = ConnectionInfo(id: "c42", remoteAddress: "192.0.2.10", localPort: 110, isTLS: true)
 
     override func setUp() async throws {
         directory = NSTemporaryDirectory() + "tern-accounts-\(UUID().uuidString)"
@@ -53,7 +53,7 @@ final class AuthenticatorTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func authenticator(_ clock: ManualClock? = nil,
+    func authenticator(_ clock: ManualClock? = nil,
                                configuration: LoginThrottleConfiguration = .withoutDelays) -> Authenticator {
         let throttle = clock.map { clock in LoginThrottle(configuration: configuration, now: { clock.now }) }
             ?? LoginThrottle(configuration: configuration)

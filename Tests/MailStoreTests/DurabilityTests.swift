@@ -23,7 +23,7 @@ final class DurabilityTests: StoreTestCase {
         }
         let migrations = try await store.pool.read { db in try Schema.migrator.appliedMigrations(db) }
         XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices",
-                                    "v4-subscriptions"])
+                                    "v4-subscriptions", "v5-account-disabled"])
     }
 
     func testDataSurvivesCloseAndReopen() async throws {

@@ -236,19 +236,13 @@ final class QueueClaimTests: StoreTestCase {
     /// A data directory made before the migration: its recipients read back
     /// with the flag off and can be claimed.
     func testMigrationFromTheFirstQueueSchemaKeepsQueuedMail() async throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let old = try DatabaseQueue(path: directory + "/tern.sqlite")
-        try Schema.migrator.migrate(old, upTo: "v2-outbound-queue")
-        try await old.write { db in
-            try db.execute(sql: """
-                INSERT INTO outbound_message (id, sender, created_at, size, body_file, smtp_utf8, body_type)
-                VALUES ('00000000000000aa', 'alice@example.org', 1000, 3, 'nofile', 0, '7BIT');
-                INSERT INTO outbound_recipient (message_id, position, address, state, attempts, next_attempt_at,
-                                                last_attempt_at, last_error)
-                VALUES ('00000000000000aa', 0, 'bob@remote.example', 'queued', 2, 1000, 900, '451');
-                """)
-        }
-        try old.close()
+        try await writeOldDatabase(upTo: "v2-outbound-queue", sql: """
+            INSERT INTO outbound_message (id, sender, created_at, size, body_file, smtp_utf8, body_type)
+            VALUES ('00000000000000aa', 'alice@example.org', 1000, 3, 'nofile', 0, '7BIT');
+            INSERT INTO outbound_recipient (message_id, position, address, state, attempts, next_attempt_at,
+                                            last_attempt_at, last_error)
+            VALUES ('00000000000000aa', 0, 'bob@remote.example', 'queued', 2, 1000, 900, '451');
+            """)
         let store = try openStore()
         let message = try await store.queuedMessage(id: "00000000000000aa")
         let recipient = try XCTUnwrap(message?.recipients.first)

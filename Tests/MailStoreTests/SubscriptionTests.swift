@@ -115,20 +115,14 @@ final class SubscriptionTests: StoreTestCase {
 
     func testMigrationFromV3KeepsSubscriptions() async throws {
         // A v3 database, as the previous release left it.
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let queue = try DatabaseQueue(path: directory + "/tern.sqlite")
-        try Schema.migrator.migrate(queue, upTo: "v3-queue-claims-and-delay-notices")
-        try await queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'a@x.org', 'h', 0);
-                INSERT INTO account (id, address, password_hash, created_at) VALUES (2, 'b@x.org', 'h', 0);
-                INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (1, 'INBOX', 1, 1);
-                INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (1, 'Kept', 1, 2);
-                INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (1, 'Dropped', 0, 3);
-                INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (2, 'INBOX', 0, 4);
-                """)
-        }
-        try queue.close()
+        try await writeOldDatabase(upTo: "v3-queue-claims-and-delay-notices", sql: """
+            INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'a@x.org', 'h', 0);
+            INSERT INTO account (id, address, password_hash, created_at) VALUES (2, 'b@x.org', 'h', 0);
+            INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (1, 'INBOX', 1, 1);
+            INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (1, 'Kept', 1, 2);
+            INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (1, 'Dropped', 0, 3);
+            INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (2, 'INBOX', 0, 4);
+            """)
 
         let store = try openStore()
         let first = try await store.subscriptions(accountID: 1)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import MailCore
 import XCTest
@@ -27,6 +28,16 @@ class StoreTestCase: XCTestCase {
         let store = try SQLiteMailStore(directory: directory, logger: logger, removeOrphanFiles: removeOrphanFiles)
         opened.append(store)
         return store
+    }
+
+    /// A data directory as an older release left it: the schema migrated
+    /// up to `migration` only, then `sql` run; for the migration tests.
+    func writeOldDatabase(upTo migration: String, sql: String) async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: directory + "/tern.sqlite")
+        try Schema.migrator.migrate(queue, upTo: migration)
+        try await queue.write { db in try db.execute(sql: sql) }
+        try queue.close()
     }
 
     /// A store with one account; returns it with the account's INBOX.

@@ -21,6 +21,12 @@ extension ForwardingMailStore {
         try await base.setPasswordHash(accountID: accountID, passwordHash: passwordHash)
     }
     func deleteAccount(id: AccountID) async throws { try await base.deleteAccount(id: id) }
+    func setAccountDisabled(accountID: AccountID, _ disabled: Bool) async throws {
+        try await base.setAccountDisabled(accountID: accountID, disabled)
+    }
+    func renameAccount(id: AccountID, to newAddress: String) async throws -> Account {
+        try await base.renameAccount(id: id, to: newAddress)
+    }
     func addAlias(_ alias: Alias) async throws { try await base.addAlias(alias) }
     func removeAlias(source: String) async throws { try await base.removeAlias(source: source) }
     func aliases() async throws -> [Alias] { try await base.aliases() }

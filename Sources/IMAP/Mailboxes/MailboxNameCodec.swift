@@ -1,5 +1,6 @@
 import Foundation
 import MailCore
+import MailStore
 
 /// Why a client's mailbox name was refused.
 public struct InvalidMailboxName: Error, Sendable, Equatable {
@@ -109,6 +110,20 @@ public enum MailboxNameCodec {
     static func isInbox<S: StringProtocol>(_ name: S) -> Bool {
         name.utf8.count == 5 && zip(name.utf8, "INBOX".utf8).allSatisfy { a, b in
             (a >= 0x61 && a <= 0x7A ? a - 0x20 : a) == b
+        }
+    }
+
+    /// Creates the parents of `name` that do not exist yet (RFC 9051
+    /// §6.3.4: `CREATE a/b/c` makes `a` and `a/b` too); IMAP CREATE and
+    /// RENAME and `tern mailbox create` do this.
+    public static func createMissingParents(of name: String, accountID: AccountID, store: any MailStore) async throws {
+        for parent in ancestors(of: name) {
+            if try await store.mailbox(accountID: accountID, name: parent) != nil { continue }
+            do {
+                _ = try await store.createMailbox(accountID: accountID, name: parent, specialUse: nil)
+            } catch MailStoreError.mailboxExists {
+                // Another session created it meanwhile: that is what we wanted.
+            }
         }
     }
 

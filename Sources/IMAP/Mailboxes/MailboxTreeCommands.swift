@@ -72,18 +72,8 @@ enum MailboxTreeCommands {
         return .success(uses.first)
     }
 
-    /// Creates the parents of `name` that do not exist yet (RFC 9051
-    /// §6.3.4: `CREATE a/b/c` makes `a` and `a/b` too).
     static func createMissingParents(of name: String, context: CommandContext) async throws {
-        let account = context.account.id
-        for parent in MailboxNameCodec.ancestors(of: name) {
-            if try await context.store.mailbox(accountID: account, name: parent) != nil { continue }
-            do {
-                _ = try await context.store.createMailbox(accountID: account, name: parent, specialUse: nil)
-            } catch MailStoreError.mailboxExists {
-                // Another session created it meanwhile: that is what we wanted.
-            }
-        }
+        try await MailboxNameCodec.createMissingParents(of: name, accountID: context.account.id, store: context.store)
     }
 
     // MARK: DELETE

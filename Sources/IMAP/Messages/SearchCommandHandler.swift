@@ -30,24 +30,10 @@ public enum SearchCommandHandler {
         let evaluator = SearchEvaluator(key: command.key, messageCount: messages.count,
                                         largestUID: messages.last?.uid ?? 0,
                                         savedResult: selected.savedSearchResult)
-        let decoder = JSONDecoder()
         var matches: [SearchMatch] = []
-        for message in messages {
-            let candidate = SearchCandidate(sequenceNumber: message.sequenceNumber, record: message.record,
-                                            decoder: decoder)
-            var answer = evaluator.matches(candidate)
-            if answer == nil {
-                // Only now is the body needed; a body that is gone (expunged
-                // by another session meanwhile) matches nothing.
-                guard let body = try? await context.store.messageBody(mailboxID: selected.mailbox.id,
-                                                                      uid: message.uid) else { continue }
-                candidate.body = body
-                answer = evaluator.matches(candidate)
-            }
-            if answer == true {
-                matches.append(SearchMatch(sequenceNumber: message.sequenceNumber, uid: message.uid,
-                                           modSeq: message.record.modSeq))
-            }
+        await evaluator.forEachMatch(in: messages, mailboxID: selected.mailbox.id, store: context.store) { match in
+            matches.append(SearchMatch(sequenceNumber: match.sequenceNumber, uid: match.uid,
+                                       modSeq: match.record.modSeq))
         }
         let results = SearchResults(matches: matches, uid: uid, reportModSeq: evaluator.usesModSeq)
         if let options = command.returnOptions, options.contains(.save) {

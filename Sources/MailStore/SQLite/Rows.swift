@@ -18,7 +18,7 @@ enum Rows {
 
     static func account(_ row: Row) -> Account {
         Account(id: row["id"], address: row["address"], passwordHash: row["password_hash"],
-                createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                createdAt: Date(timeIntervalSince1970: row["created_at"]), isDisabled: row["disabled"])
     }
 
     static func alias(_ row: Row) -> Alias {

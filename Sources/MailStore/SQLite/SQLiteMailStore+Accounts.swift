@@ -101,6 +101,51 @@ extension SQLiteMailStore {
         notifier.notify(Dictionary(uniqueKeysWithValues: mailboxIDs.map { ($0, ModSeq.max) }))
     }
 
+    public func setAccountDisabled(accountID: AccountID, _ disabled: Bool) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE account SET disabled = ? WHERE id = ?", arguments: [disabled, accountID])
+            if db.changesCount == 0 { throw MailStoreError.accountNotFound(String(accountID)) }
+        }
+    }
+
+    public func renameAccount(id: AccountID, to newAddress: String) async throws -> Account {
+        let newAddress = newAddress.lowercased()
+        let domain = newAddress.split(separator: "@", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+        return try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]) else {
+                throw MailStoreError.accountNotFound(String(id))
+            }
+            var account = Rows.account(row)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE address = ?)",
+                                 arguments: [newAddress])! {
+                throw MailStoreError.accountExists(newAddress)
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)",
+                                    arguments: [domain])! else {
+                throw MailStoreError.domainNotFound(domain)
+            }
+            try db.execute(sql: "UPDATE account SET address = ? WHERE id = ?", arguments: [newAddress, id])
+            for alias in try Row.fetchAll(db, sql: "SELECT * FROM alias").map(Rows.alias) {
+                let renamed = Self.replacing(account.address, with: newAddress, in: alias.destinations)
+                guard renamed != alias.destinations else { continue }
+                try db.execute(sql: "UPDATE alias SET destinations = ? WHERE source = ?",
+                               arguments: [Rows.encodeStrings(renamed), alias.source])
+            }
+            account.address = newAddress
+            return account
+        }
+    }
+
+    /// `destinations` with `old` (any case) replaced by `new`, each address once.
+    static func replacing(_ old: String, with new: String, in destinations: [String]) -> [String] {
+        var result: [String] = []
+        for destination in destinations {
+            let replaced = destination.lowercased() == old ? new : destination
+            if !result.contains(where: { $0.lowercased() == replaced.lowercased() }) { result.append(replaced) }
+        }
+        return result
+    }
+
     // MARK: Aliases
 
     public func addAlias(_ alias: Alias) async throws {

@@ -9,6 +9,7 @@ enum Schema {
         migrator.registerMigration("v2-outbound-queue", migrate: createOutboundQueueTables)
         migrator.registerMigration("v3-queue-claims-and-delay-notices", migrate: addQueueClaimsAndDelayNotices)
         migrator.registerMigration("v4-subscriptions", migrate: createSubscriptionTable)
+        migrator.registerMigration("v5-account-disabled", migrate: addAccountDisabled)
         return migrator
     }
 
@@ -136,5 +137,11 @@ enum Schema {
             INSERT INTO subscription (account_id, name)
                 SELECT account_id, name FROM mailbox WHERE subscribed = 1;
             """)
+    }
+
+    /// Per account: disabled (`tern account disable`), so it cannot log in
+    /// while its mail is still delivered. Existing accounts stay enabled.
+    private static func addAccountDisabled(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE account ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT 0")
     }
 }

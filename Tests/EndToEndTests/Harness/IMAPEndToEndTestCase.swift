@@ -11,14 +11,21 @@ class IMAPEndToEndTestCase: TernEndToEndTestCase {
     var imapsPort = 0
     /// SMTP MX with STARTTLS, for delivering into the mailbox.
     var smtpPort = 0
+    /// Submission with STARTTLS, when `startIMAPServer(withSubmission: true)`.
+    var submissionPort = 0
     /// `limits.max_message_size`, advertised as APPENDLIMIT.
     let maxMessageSize = 2_000_000
 
-    func startIMAPServer(file: StaticString = #filePath, line: UInt = #line) throws {
-        let ports = try LoopbackPorts.free(count: 5)
+    func startIMAPServer(withSubmission: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
+        let ports = try LoopbackPorts.free(count: 6)
         (pop3Port, pop3sPort, imapPort, imapsPort, smtpPort) = (ports[0], ports[1], ports[2], ports[3], ports[4])
-        let listeners = [("pop3", pop3Port, "starttls"), ("pop3", pop3sPort, "implicit"), ("imap", imapPort, "starttls"),
-                         ("imap", imapsPort, "implicit"), ("smtp", smtpPort, "starttls")]
+        var listenerList = [("pop3", pop3Port, "starttls"), ("pop3", pop3sPort, "implicit"), ("imap", imapPort, "starttls"),
+                            ("imap", imapsPort, "implicit"), ("smtp", smtpPort, "starttls")]
+        if withSubmission {
+            submissionPort = ports[5]
+            listenerList.append(("submission", submissionPort, "starttls"))
+        }
+        let listeners = listenerList
             .map { name, port, tls in
                 "[[listener]]\nprotocol = \"\(name)\"\naddress = \"127.0.0.1\"\nport = \(port)\ntls = \"\(tls)\"\n"
             }.joined(separator: "\n")
@@ -43,7 +50,8 @@ class IMAPEndToEndTestCase: TernEndToEndTestCase {
         try Data(toml.utf8).write(to: configURL)
         try ternOK(["domain", "add", domain], file: file, line: line)
         try ternOK(["account", "add", account, "--password-stdin"], stdin: password + "\n", file: file, line: line)
-        try startServer(alsoWaitFor: [imapPort, imapsPort, smtpPort], file: file, line: line)
+        try startServer(alsoWaitFor: [imapPort, imapsPort, smtpPort] + (withSubmission ? [submissionPort] : []),
+                        file: file, line: line)
     }
 
     /// The connection arguments every `Scripts/imap_*.py` takes.
