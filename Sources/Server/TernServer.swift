@@ -195,7 +195,8 @@ public final class TernServer: Sendable {
             // Validated by the configuration loader.
             trustedNetworks: smtp.trustedNetworks.compactMap(IPNetwork.init),
             allowBareLineEndings: smtp.allowBareLineEndings,
-            messageObserver: MetricsMessageObserver())
+            messageObserver: MetricsMessageObserver(protocolName: listener.protocolName.rawValue),
+            postmasterAccount: smtp.postmasterAccount)
     }
 
     /// The IMAP policy of an imap listener: STARTTLS on a cleartext listener,

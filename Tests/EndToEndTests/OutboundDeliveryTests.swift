@@ -273,11 +273,12 @@ final class OutboundDeliveryTests: TernEndToEndTestCase {
             + "B accepted \(connections) SMTP connections from A")
         XCTAssertGreaterThan(connections, 0, "B counted A's connections")
         XCTAssertLessThan(connections, count, "A reused connections: \(connections) for \(count) messages")
-        // Per destination, from A's delivery log lines (`to=<rcpt@dN.test>, … conn=new|reused`).
-        let lines = senderServer.standardError.split(separator: "\n").filter { $0.contains("status=sent") }
+        // Per destination, from A's delivery log lines (`from=<…>, to=<rcpt@dN.test>, … conn=new|reused`).
+        let lines = senderServer.standardError.split(separator: "\n").filter { $0.contains("status=sent") && $0.contains("conn=") }
         var reuse: [String: (new: Int, reused: Int)] = [:]
         for line in lines {
-            guard let at = line.range(of: "@"), let end = line[at.upperBound...].firstIndex(of: ">") else { continue }
+            guard let to = line.range(of: "to=<"), let at = line[to.upperBound...].range(of: "@"),
+                  let end = line[at.upperBound...].firstIndex(of: ">") else { continue }
             let domain = String(line[at.upperBound..<end])
             var entry = reuse[domain, default: (0, 0)]
             if line.contains("conn=reused") { entry.reused += 1 } else { entry.new += 1 }
