@@ -211,12 +211,12 @@ func mailqLines(_ messages: [QueuedMessage]) -> [String] {
         let fill = String(repeating: " ", count: max(0, width - text.count))
         return right ? fill + text : text + fill
     }
-    let indent = String(repeating: " ", count: idWidth + 1 + 8 + 1 + 20 + 2)
+    let indent = String(repeating: " ", count: idWidth + 1 + 8 + 1 + 20 + 1)
     var lines = [padded("-Queue ID-", idWidth) + " --Size-- ----Arrival Time---- -Sender/Recipient-------"]
     for message in messages {
         let active = message.recipients.contains { $0.state == .delivering }
         lines.append(padded(message.id + (active ? "*" : ""), idWidth) + " " + padded("\(message.size)", 8, right: true)
-            + " " + padded(mailqDate(message.createdAt), 20) + "  " + terminalSafe(displaySender(message.sender)))
+            + " " + padded(mailqDate(message.createdAt), 20) + " " + terminalSafe(displaySender(message.sender)))
         for recipient in message.recipients {
             if let error = recipient.lastError { lines.append(indent + "(" + terminalSafe(error) + ")") }
             let state = recipient.state == .queued ? "" : "  [\(recipient.state.rawValue)]"

@@ -55,7 +55,10 @@ struct SendmailCommand: AsyncParsableCommand {
             receipt = try await storeOptions.withStore { store, configuration in
                 let submission = LocalSubmission(
                     store: store, outboundQueue: StoreOutboundQueue(store: store),
-                    settings: .init(hostName: configuration.hostName, maxMessageSize: configuration.limits.maxMessageSize,
+                    settings: .init(hostName: configuration.hostName,
+                                    mailDomain: LocalSubmission.originDomain(hostName: configuration.hostName,
+                                                                             localDomains: configuration.localDomains),
+                                    maxMessageSize: configuration.limits.maxMessageSize,
                                     maxRecipients: configuration.smtp.maxRecipients,
                                     postmasterAccount: configuration.smtp.postmasterAccount),
                     logger: logger)

@@ -43,12 +43,13 @@ final class SendmailTests: LocalMailEndToEndTestCase {
                                          directory: workDir, label: "sendmail-pipe", timeout: 120)
         XCTAssertTrue(piped.succeeded, piped.transcript)
         try findMail("sendmail-e2e-2", user: account, password: password,
-                     expect: ["From: Cron Daemon <", "@\(hostName)>\r\n", "\r\nfirst\r\n.\r\nafter the dot\r\n"],
+                     expect: ["From: Cron Daemon <", "@\(domain)>\r\n", "\r\nfirst\r\n.\r\nafter the dot\r\n"],
                      absent: ["Bcc:", "friend@remote.test"])
         let mailq = try ternOK(["mailq"])
         XCTAssertTrue(mailq.stdout.hasPrefix("-Queue ID-"), mailq.stdout)
         XCTAssertTrue(mailq.stdout.contains("friend@remote.test"), mailq.stdout)
-        XCTAssertTrue(mailq.stdout.contains("@\(hostName)\n"), "the sender is the Unix user at host_name: \(mailq.stdout)")
+        XCTAssertTrue(mailq.stdout.contains("@\(domain)\n"),
+                      "the sender is the Unix user at the first local domain: \(mailq.stdout)")
         XCTAssertTrue(mailq.stdout.hasSuffix("Kbytes in 1 Request.\n"), mailq.stdout)
         let list = try ternOK(["queue", "list"])
         XCTAssertTrue(list.stdout.contains("-> friend@remote.test"), list.stdout)

@@ -10,7 +10,7 @@ final class DeliveryLogLineTests: SMTPSessionTestCase {
     func testLineFields() {
         var line = DeliveryLogLine(id: "ID1", from: "a@x.example", to: "alice@example.org",
                                    originalTo: "sales@example.org", messageID: "m1@x.example", size: 120,
-                                   relay: "local", delay: 0.125, dsn: "2.0.0", status: .sent,
+                                   relay: "local", delay: 0.126, dsn: "2.0.0", status: .sent,
                                    detail: "delivered to INBOX")
         XCTAssertEqual(line.text, "ID1: from=<a@x.example>, to=<alice@example.org>, orig_to=<sales@example.org>, "
             + "message-id=<m1@x.example>, size=120, relay=local, delay=0.13, dsn=2.0.0, status=sent (delivered to INBOX)")

@@ -12,7 +12,8 @@ final class LocalSubmissionTests: SMTPSessionTestCase {
     private func submission(maxMessageSize: Int = 100_000, postmasterAccount: String? = nil,
                             logger: Logger? = nil) -> LocalSubmission {
         LocalSubmission(store: store, outboundQueue: queue,
-                        settings: .init(hostName: "mx.example.org", maxMessageSize: maxMessageSize, maxRecipients: 100,
+                        settings: .init(hostName: "mx.example.org", mailDomain: "example.org",
+                                        maxMessageSize: maxMessageSize, maxRecipients: 100,
                                         postmasterAccount: postmasterAccount),
                         logger: logger ?? self.logger, now: { SMTPSessionTestCase.date }, makeID: { "ID1" })
     }
@@ -51,16 +52,27 @@ final class LocalSubmissionTests: SMTPSessionTestCase {
         }
     }
 
-    func testDefaultSenderIsTheUnixUserAtHostName() async throws {
-        _ = try await submit(["-F", "Cron Daemon", "bob@example.org"], "Subject: s\n\nb\n")
+    /// Names without a domain (the Unix user, recipients) are at the mail
+    /// domain, so they stay local.
+    func testUnqualifiedNamesAreAtTheMailDomain() async throws {
+        _ = try await submit(["-F", "Cron Daemon", "bob", "Alice <alice@example.org>, info"], "Subject: s\n\nb\n")
         let texts = try await inboxTexts(bob)
         let text = try XCTUnwrap(texts.first)
-        XCTAssertTrue(text.hasPrefix("Return-Path: <cron@mx.example.org>\r\n"), text)
-        XCTAssertTrue(text.contains("\r\nFrom: Cron Daemon <cron@mx.example.org>\r\n"), text)
-        // An unqualified recipient is at host_name, as with Postfix's myorigin.
-        let unknown = await failure(["alice"])
-        XCTAssertEqual(unknown, .noUser("alice@mx.example.org: no such user here"))
+        XCTAssertTrue(text.hasPrefix("Return-Path: <cron@example.org>\r\n"), text)
+        XCTAssertTrue(text.contains("\r\nFrom: Cron Daemon <cron@example.org>\r\n"), text)
+        let alices = try await inboxTexts(alice)
+        XCTAssertEqual(alices.count, 1, "alice@ and info@ reach alice once")
+        let unknown = await failure(["root"])
+        XCTAssertEqual(unknown, .noUser("root@example.org: no such user here"))
         XCTAssertEqual(unknown?.exitStatus, 67)
+        let table: [(String, [String], String)] = [
+            ("mx.example.org", ["example.org", "mx.example.org"], "mx.example.org"),
+            ("Mail.Example.org", ["example.org", "other.example"], "example.org"),
+            ("localhost", [], "localhost"),
+        ]
+        for (host, domains, expected) in table {
+            XCTAssertEqual(LocalSubmission.originDomain(hostName: host, localDomains: domains), expected)
+        }
     }
 
     func testHeaderRecipientsRemoteQueuedAndDKIMSubmitter() async throws {
@@ -96,9 +108,9 @@ final class LocalSubmissionTests: SMTPSessionTestCase {
     }
 
     func testRoleAddressesAreDeliverable() async throws {
-        _ = try await submit(["postmaster@catchall.example", "abuse"], "Subject: s\n\nb\n")
+        _ = try await submit(["postmaster@catchall.example", "abuse", "postmaster@mx.example.org"], "Subject: s\n\nb\n")
         let texts = try await inboxTexts(alice)
-        XCTAssertEqual(texts.count, 1, "postmaster@ and abuse@host_name both reach the oldest account, once")
+        XCTAssertEqual(texts.count, 1, "role addresses of local domains and host_name reach the oldest account, once")
     }
 
     func testRefusalsAndExitStatuses() async {
@@ -116,8 +128,10 @@ final class LocalSubmissionTests: SMTPSessionTestCase {
             let got = await failure(arguments, message)
             XCTAssertEqual(got, expected, "\(arguments)")
         }
-        let malformed = await failure(["not an address@@"])
-        XCTAssertEqual(malformed?.exitStatus, 64, "\(String(describing: malformed))")
+        for bad in ["not an address@@", "a@x.example,", "Name <>", "@example.org"] {
+            let malformed = await failure([bad])
+            XCTAssertEqual(malformed?.exitStatus, 64, "\(bad): \(String(describing: malformed))")
+        }
         let tooLarge = await failure(["alice@example.org"], "Subject: s\n\n" + String(repeating: "x\n", count: 600),
                                      maxMessageSize: 1000)
         XCTAssertEqual(tooLarge?.exitStatus, 65)

@@ -24,14 +24,20 @@ public struct LocalSubmission: Sendable {
     }
 
     public struct Settings: Sendable {
-        /// host_name: Received:, Message-ID and the domain of unqualified names.
+        /// host_name: Received: and Message-ID.
         public var hostName: String
+        /// The domain of names without one (the Unix user, "-f root",
+        /// recipient "alice"), like Postfix's myorigin: host_name when it is
+        /// a local domain, else the first local domain (`originDomain`).
+        public var mailDomain: String
         public var maxMessageSize: Int
         public var maxRecipients: Int
         /// `[smtp] postmaster_account`.
         public var postmasterAccount: String?
-        public init(hostName: String, maxMessageSize: Int, maxRecipients: Int, postmasterAccount: String?) {
+        public init(hostName: String, mailDomain: String, maxMessageSize: Int, maxRecipients: Int,
+                    postmasterAccount: String?) {
             self.hostName = hostName
+            self.mailDomain = mailDomain
             self.maxMessageSize = maxMessageSize
             self.maxRecipients = maxRecipients
             self.postmasterAccount = postmasterAccount
@@ -72,7 +78,7 @@ public struct LocalSubmission: Sendable {
         let id = makeID()
         let date = now()
         let message = try SendmailMessage.prepare(
-            input, from: sender.mailbox?.description ?? "\(user.name)@\(settings.hostName)",
+            input, from: sender.mailbox?.description ?? "\(user.name)@\(settings.mailDomain)",
             fullName: options.fullName, date: date, messageID: "\(id)@\(settings.hostName)")
         guard message.body.count <= settings.maxMessageSize else {
             throw .data("the message is larger than the limit of \(settings.maxMessageSize) octets "
@@ -127,7 +133,7 @@ public struct LocalSubmission: Sendable {
     }
 
     /// -f (or -r): `<>` or empty is the null sender; a name without a
-    /// domain gets host_name's; none: the Unix user at host_name.
+    /// domain gets `mailDomain`; none: the Unix user at `mailDomain`.
     func envelopeSender(_ options: SendmailOptions, user: LocalUser) throws(SendmailError) -> ReversePath {
         var text = options.sender ?? user.name
         text = text.trimmingCharacters(in: .whitespaces)
@@ -140,15 +146,13 @@ public struct LocalSubmission: Sendable {
     /// The command-line recipients and, with -t, those of the header,
     /// qualified, without duplicates, bounded by max_recipients.
     func recipients(_ options: SendmailOptions, headerRecipients: [MailboxAddress]) throws(SendmailError) -> [EmailAddress] {
+        // Strictly one address per item ("a@x", "Name <a@x>", "a@x, b@y"):
+        // a typo must not turn into some other address.
         var written: [String] = []
         for argument in options.recipients {
-            let entries = AddressListParser.parse(argument)
-            guard !entries.isEmpty else { throw .usage("bad recipient address \"\(argument)\"") }
-            for entry in entries {
-                switch entry {
-                case .mailbox(let mailbox): written.append(Self.addrSpec(mailbox))
-                case .group(_, let members): written += members.map(Self.addrSpec)
-                }
+            for item in Self.commandLineItems(argument) {
+                guard !item.isEmpty else { throw .usage("bad recipient address \"\(argument)\"") }
+                written.append(item)
             }
         }
         if options.recipientsFromHeaders { written += headerRecipients.map(Self.addrSpec) }
@@ -169,10 +173,44 @@ public struct LocalSubmission: Sendable {
         return addresses
     }
 
-    /// "user" → user@host_name (as Postfix's myorigin); an address as it is.
+    /// "user" → user@mailDomain (as Postfix's myorigin); an address as it is.
     func qualified(_ text: String) -> EmailAddress? {
         guard !text.contains("@") else { return EmailAddress(text) }
-        return EmailAddress("\(EmailAddress.quotedLocalPartIfNeeded(text))@\(settings.hostName)")
+        return EmailAddress("\(EmailAddress.quotedLocalPartIfNeeded(text))@\(settings.mailDomain)")
+    }
+
+    /// host_name when it is one of `localDomains`, else the first of them
+    /// (host_name when there is none): mail to and from unqualified names
+    /// then stays local instead of going out to host_name's MX.
+    public static func originDomain(hostName: String, localDomains: [String]) -> String {
+        let domains = localDomains.map { $0.lowercased() }
+        if domains.contains(hostName.lowercased()) { return hostName.lowercased() }
+        return domains.first ?? hostName.lowercased()
+    }
+
+    /// The addresses of one command-line argument: split at commas outside
+    /// quotes, each the text inside its angle brackets if it has them.
+    static func commandLineItems(_ argument: String) -> [String] {
+        var items: [String] = []
+        var current = ""
+        var quoted = false
+        for character in argument {
+            if character == "\"" { quoted.toggle() }
+            if character == "," && !quoted {
+                items.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        items.append(current)
+        return items.map { item in
+            var text = item.trimmingCharacters(in: .whitespaces)
+            if text.hasSuffix(">"), let open = text.lastIndex(of: "<") {
+                text = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+            }
+            return text.trimmingCharacters(in: .whitespaces)
+        }
     }
 
     static func addrSpec(_ mailbox: MailboxAddress) -> String {
