@@ -145,7 +145,8 @@ public struct LocalSubmission: Sendable {
 
     /// The command-line recipients and, with -t, those of the header,
     /// qualified, without duplicates, bounded by max_recipients.
-    func recipients(_ options: SendmailOptions, headerRecipients: [MailboxAddress]) throws(SendmailError) -> [EmailAddress] {
+    func recipients(_ options: SendmailOptions,
+                    headerRecipients: [MailboxAddress]) throws(SendmailError) -> [EmailAddress] {
         // Strictly one address per item ("a@x", "Name <a@x>", "a@x, b@y"):
         // a typo must not turn into some other address.
         var written: [String] = []

@@ -51,7 +51,8 @@ public struct SendmailMessage: Sendable, Equatable {
         var added: [String] = []
         if header.field("Date") == nil {
             let offset = TimeZone.current.secondsFromGMT(for: date) / 60
-            added.append("Date: \(MailDate(secondsSinceEpoch: Int64(date.timeIntervalSince1970), zoneOffsetMinutes: offset).rfc5322)")
+            let stamp = MailDate(secondsSinceEpoch: Int64(date.timeIntervalSince1970), zoneOffsetMinutes: offset)
+            added.append("Date: \(stamp.rfc5322)")
         }
         if header.field("From") == nil {
             let name = fullName.flatMap(EncodedWords.phrase)

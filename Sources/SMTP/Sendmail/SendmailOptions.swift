@@ -99,7 +99,8 @@ public struct SendmailOptions: Sendable, Equatable {
                     break cluster
                 case "N":
                     let text = try value(rest, option)
-                    guard let notify = SMTPCommandParser.parseNotify(Substring(text.replacingOccurrences(of: " ", with: "")))
+                    let list = text.replacingOccurrences(of: " ", with: "")
+                    guard let notify = SMTPCommandParser.parseNotify(Substring(list))
                     else { throw .usage("bad value for -N: \"\(text)\" (never, or a list of success, delay, failure)") }
                     options.notify = notify
                     break cluster
@@ -114,7 +115,8 @@ public struct SendmailOptions: Sendable, Equatable {
                 case "V":
                     let text = try value(rest, option)
                     // RFC 3461 §4.4: ENVID is at most 100 characters of printable ASCII.
-                    guard !text.isEmpty, text.count <= 100, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+                    guard !text.isEmpty, text.count <= 100,
+                          text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
                     else { throw .usage("bad value for -V: at most 100 printable ASCII characters") }
                     options.envelopeID = text
                     break cluster
@@ -135,7 +137,8 @@ public struct SendmailOptions: Sendable, Equatable {
                 case "C":
                     throw .usage("-C is not supported; give the Tern configuration with --config FILE")
                 case "q":
-                    throw .usage("-q is not supported: `tern serve` delivers the queue (`tern queue flush` makes it due now)")
+                    throw .usage("-q is not supported: `tern serve` delivers the queue "
+                        + "(`tern queue flush` makes it due now)")
                 default:
                     throw .usage("unknown option \(option)")
                 }

@@ -21,25 +21,10 @@ Subcommands:
 import argparse
 import imaplib
 import smtplib
-import ssl
 import sys
 import time
 
-TIMEOUT = 20
-
-
-def tls_context():
-    # The server under test uses a generated self-signed certificate.
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def check(condition, what):
-    if not condition:
-        raise AssertionError(what)
-    print("ok:", what.split("\n")[0][:200])
+from imap_common import TIMEOUT, check, tls_context
 
 
 def send(args):
