@@ -22,6 +22,20 @@ final class PostmasterTests: LocalMailEndToEndTestCase {
                        refused: ["<postmaster@elsewhere.test>", "<nobody@second.test>"])
         try findMail("role-mail-1", user: "postmaster@\(domain)", password: password,
                      expect: ["Return-Path: <reporter@remote.e2e.test>", "for <postmaster@\(hostName)>"])
+        // The operator's log line (Postfix's fields), one per copy: the
+        // address the client gave is orig_to.
+        let lines = try serverLogLines(containing: ["message-id=<role-mail-1@remote.e2e.test>"])
+        XCTAssertEqual(lines.count, 1, "one copy, one line: \(lines)")
+        let expected = try NSRegularExpression(pattern: #": from=<reporter@remote\.e2e\.test>, "#
+            + #"to=<postmaster@example\.test>, orig_to=<postmaster@mx\.example\.test>, "#
+            + #"message-id=<role-mail-1@remote\.e2e\.test>, size=\d+, relay=local, delay=[0-9.]+, dsn=2\.0\.0, "#
+            + #"status=sent \(delivered to INBOX\)"#)
+        let text = String(lines[0])
+        XCTAssertNotNil(expected.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), text)
+        // Counted as MX mail, not as submission.
+        XCTAssertEqual(try metric(#"tern_messages_received_total{protocol="smtp"}"#, httpPort: httpPort), 1)
+        XCTAssertEqual(try metric(#"tern_messages_delivered_total{protocol="smtp"}"#, httpPort: httpPort), 1)
+        XCTAssertEqual(try metric(#"tern_messages_received_total{protocol="submission"}"#, httpPort: httpPort), 0)
         // What `tern dns` publishes for DMARC reports is deliverable.
         let dns = try ternOK(["dns", secondDomain])
         XCTAssertTrue(dns.stdout.contains("rua=mailto:postmaster@\(secondDomain)"), dns.stdout)

@@ -9,6 +9,7 @@ import XCTest
 class LocalMailEndToEndTestCase: TernEndToEndTestCase {
     var smtpPort = 0
     var imapsPort = 0
+    var httpPort = 0
     let hostName = "mx.example.test"
     let secondDomain = "second.test"
     let maxMessageSize = 200_000
@@ -17,7 +18,8 @@ class LocalMailEndToEndTestCase: TernEndToEndTestCase {
     func writeLocalMailConfig(smtpTOML: String = "") throws {
         let ports = try LoopbackPorts.free(count: 4)
         (smtpPort, imapsPort) = (ports[0], ports[1])
-        let (httpPort, closedPort) = (ports[2], ports[3])
+        httpPort = ports[2]
+        let closedPort = ports[3]
         let toml = """
         host_name = "\(hostName)"
         local_domains = ["\(domain)", "\(secondDomain)"]
@@ -93,5 +95,22 @@ class LocalMailEndToEndTestCase: TernEndToEndTestCase {
         try pythonOK("local_mail_e2e.py", ["none", "--imaps-port", String(imapsPort), "--user", user,
                                            "--password", password, "--marker", marker],
                      timeout: 120, file: file, line: line)
+    }
+
+    /// The server's log lines that contain every one of `parts`, waiting
+    /// (bounded) until there is at least one.
+    func serverLogLines(containing parts: [String], file: StaticString = #filePath,
+                        line: UInt = #line) throws -> [Substring] {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let log = try XCTUnwrap(server, "the server runs", file: file, line: line).stderr
+            let lines = log.split(separator: "\n").filter { text in parts.allSatisfy { text.contains($0) } }
+            if !lines.isEmpty { return lines }
+            guard Date() < deadline else {
+                XCTFail("no server log line with \(parts):\n\(serverLog)", file: file, line: line)
+                throw HarnessError.timeout("log line")
+            }
+            usleep(200_000)
+        }
     }
 }
