@@ -32,13 +32,24 @@ struct ReceivedHeader: Sendable {
         if let tlsDescription { lines.append("\t(using \(Self.commentText(tlsDescription)))") }
         if let authenticatedUser { lines.append("\t(authenticated as \(Self.commentText(authenticatedUser)))") }
         lines.append("\tby \(Self.token(hostName)) (Tern) with \(protocolName) id \(id)")
-        let stamp = MailDate(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down))).rfc5322
-        if let recipient {
-            lines.append("\tfor <\(Self.commentText(recipient))>; \(stamp)")
-        } else {
-            lines.append("\t; \(stamp)")
-        }
+        lines.append(Self.forClause(recipient: recipient, date: date))
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The field for a message a local user handed to `tern sendmail`, in
+    /// Postfix's form for local pickup: no "from" clause (there is no
+    /// network peer), the submitting Unix user id in a comment.
+    static func localSubmission(hostName: String, userID: UInt32, id: String, recipient: String?,
+                                date: Date) -> String {
+        ["Received: by \(token(hostName)) (Tern sendmail, from userid \(userID))", "\tid \(id)",
+         forClause(recipient: recipient, date: date)].joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// `for <recipient>; date` (RFC 5321 §4.4), or `; date` for several recipients.
+    private static func forClause(recipient: String?, date: Date) -> String {
+        let stamp = MailDate(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down))).rfc5322
+        guard let recipient else { return "\t; \(stamp)" }
+        return "\tfor <\(commentText(recipient))>; \(stamp)"
     }
 
     /// `Return-Path: <sender>` (RFC 5321 §4.4), `<>` for the null path.

@@ -1,5 +1,6 @@
 // Which local accounts an address reaches: accounts, aliases (one level
-// or a few, bounded), plus-addressing and catch-all aliases, over the
+// or a few, bounded), plus-addressing, the role addresses postmaster@ and
+// abuse@ (RFC 5321 §4.5.1, RFC 2142) and catch-all aliases, over the
 // store's domains, accounts and aliases. It decides "local or not"; the
 // session decides whether a non-local recipient may be relayed.
 import MailCore
@@ -26,14 +27,31 @@ public struct RecipientResolver: Sendable {
     static let maxAliasDepth = 5
     /// Local-part characters that old mailers used for routing (RFC 5321 §3.6.2 / Appendix C).
     static let routingCharacters: Set<Character> = ["%", "!", "@"]
+    /// Role local parts every local domain has even without an account or
+    /// alias of that name: postmaster (RFC 5321 §4.5.1, a MUST) and abuse
+    /// (RFC 2142 §2). Compared case-insensitively.
+    public static let roleLocalParts: Set<String> = ["postmaster", "abuse"]
 
     let store: any MailStore
+    /// Where role mail goes when no account or alias has the role's name:
+    /// an account or alias address; nil (or an address that is neither):
+    /// the oldest account.
+    let postmasterAccount: String?
+    /// The server's own name: its role addresses (`postmaster@host_name`,
+    /// where reports about the host are sent) are local even when it is not
+    /// a local domain.
+    let hostName: String?
 
-    public init(store: any MailStore) {
+    public init(store: any MailStore, postmasterAccount: String? = nil, hostName: String? = nil) {
         self.store = store
+        self.postmasterAccount = postmasterAccount?.lowercased()
+        self.hostName = hostName?.lowercased()
     }
 
     /// Resolves a forward-path mailbox (its source route, if any, ignored).
+    /// Order: an account or alias of that exact name; then, in a local
+    /// domain, `user+tag` as `user`; a role address (postmaster, abuse, also
+    /// with a tag) to `roleDestination`; a catch-all alias.
     public func resolve(_ address: EmailAddress) async throws -> Resolution {
         let domain = address.domain
         // Domain literals and trailing-dot names are never local.
@@ -42,33 +60,60 @@ public struct RecipientResolver: Sendable {
         let aliases = try await aliasTable()
         let full = "\(local)@\(domain)"
         if let found = try await expand(full, aliases: aliases, depth: 0) { return found }
-        guard try await isLocalDomain(domain) else { return .remote }
+        let base = Self.untagged(local)
+        let isRole = Self.roleLocalParts.contains(base)
+        guard try await isLocalDomain(domain) || (isRole && domain == hostName) else { return .remote }
         // Plus-addressing: user+tag@domain goes to user@domain.
-        if let plus = local.firstIndex(of: "+"), plus > local.startIndex,
-           let found = try await expand("\(local[..<plus])@\(domain)", aliases: aliases, depth: 0) {
+        if base != local, let found = try await expand("\(base)@\(domain)", aliases: aliases, depth: 0) {
             return found
         }
+        if isRole, let found = try await roleDestination(aliases: aliases) { return found }
         if local.contains(where: { Self.routingCharacters.contains($0) }) { return .routingRefused }
         // Catch-all alias "@domain".
         if let found = try await expand("@\(domain)", aliases: aliases, depth: 0) { return found }
         return .unknownUser
     }
 
-    /// RFC 5321 §4.5.1: `<Postmaster>` without a domain. Tries postmaster@ of
-    /// the host name's domain, then of each local domain.
-    public func resolvePostmaster(hostName: String) async throws -> Resolution {
+    /// RFC 5321 §4.5.1: `<Postmaster>` without a domain (any case). An
+    /// account or alias postmaster@ of the host name, of its parent domain
+    /// or of a local domain (in that order) wins; otherwise the role
+    /// destination (`postmasterAccount` or the oldest account).
+    public func resolvePostmaster() async throws -> Resolution {
         var candidates: [String] = []
-        let host = hostName.lowercased()
-        candidates.append(host)
-        if let dot = host.firstIndex(of: ".") { candidates.append(String(host[host.index(after: dot)...])) }
-        candidates += try await store.domains().map(\.name)
-        for domain in candidates {
-            if case .local(let accounts, let forwards) = try await resolve(EmailAddress(localPart: "postmaster",
-                                                                                          domain: domain)) {
-                return .local(accounts: accounts, forwards: forwards)
-            }
+        if let host = hostName {
+            candidates.append(host)
+            if let dot = host.firstIndex(of: ".") { candidates.append(String(host[host.index(after: dot)...])) }
         }
-        return .unknownUser
+        candidates += try await store.domains().map { $0.name.lowercased() }
+        let aliases = try await aliasTable()
+        for domain in candidates {
+            if let found = try await expand("postmaster@\(domain)", aliases: aliases, depth: 0) { return found }
+        }
+        return try await roleDestination(aliases: aliases) ?? .unknownUser
+    }
+
+    /// Where role mail goes: `postmasterAccount` when it is an account or
+    /// an alias; else the oldest account (the one `tern serve` created at
+    /// its first start, `postmaster@<first local domain>`, unless it was
+    /// removed); nil when there is no account at all.
+    public func roleDestination() async throws -> Resolution? {
+        try await roleDestination(aliases: aliasTable())
+    }
+
+    private func roleDestination(aliases: [String: [String]]) async throws -> Resolution? {
+        if let configured = postmasterAccount,
+           let found = try await expand(configured, aliases: aliases, depth: 0) {
+            return found
+        }
+        // Account ids only grow: the smallest is the oldest account.
+        guard let oldest = try await store.accounts().min(by: { $0.id < $1.id }) else { return nil }
+        return .local(accounts: [oldest], forwards: [])
+    }
+
+    /// `user+tag` → `user` (a leading `+` is no tag).
+    static func untagged(_ local: String) -> String {
+        guard let plus = local.firstIndex(of: "+"), plus > local.startIndex else { return local }
+        return String(local[..<plus])
     }
 
     public func isLocalDomain(_ domain: String) async throws -> Bool {
@@ -77,19 +122,24 @@ public struct RecipientResolver: Sendable {
 
     /// The addresses an account may use as its envelope sender: its own and
     /// every alias that points straight at it (catch-alls excluded), with
-    /// `+tag` variants of each.
+    /// `+tag` variants of each, and the role addresses (postmaster@, abuse@
+    /// of a local domain) that reach it because no account or alias has
+    /// their name.
     public func mayUseSender(_ address: EmailAddress, account: Account) async throws -> Bool {
         let local = address.localPart.lowercased()
         var candidates = ["\(local)@\(address.domain)"]
-        if let plus = local.firstIndex(of: "+"), plus > local.startIndex {
-            candidates.append("\(local[..<plus])@\(address.domain)")
-        }
+        let base = Self.untagged(local)
+        if base != local { candidates.append("\(base)@\(address.domain)") }
         let own = account.address.lowercased()
         if candidates.contains(own) { return true }
         let aliases = try await aliasTable()
-        return candidates.contains { candidate in
-            aliases[candidate]?.contains(own) ?? false
-        }
+        if candidates.contains(where: { aliases[$0]?.contains(own) ?? false }) { return true }
+        guard Self.roleLocalParts.contains(base) else { return false }
+        for candidate in candidates where aliases[candidate] != nil { return false }
+        for candidate in candidates where try await store.account(address: candidate) != nil { return false }
+        guard try await isLocalDomain(address.domain) || address.domain == hostName,
+              case .local(let accounts, _)? = try await roleDestination(aliases: aliases) else { return false }
+        return accounts.contains { $0.id == account.id }
     }
 
     // MARK: Internals

@@ -44,12 +44,17 @@ public struct SMTPConfiguration: Sendable {
     public var allowBareLineEndings: Bool
     /// Told of each accepted message (metrics); nil for none.
     public var messageObserver: (any SMTPMessageObserver)?
+    /// The account (or alias) that gets postmaster@ and abuse@ mail of
+    /// every local domain that has no account or alias of that name; nil:
+    /// the oldest account (`RecipientResolver.roleDestination`).
+    public var postmasterAccount: String?
 
     public init(hostName: String, mode: SMTPMode, maxMessageSize: Int = 50 * 1024 * 1024, maxRecipients: Int = 100,
                 maxErrors: Int = 10, maxTextLineLength: Int? = 1000, maxCommandsBeforeAuthentication: Int = 20,
                 requireTLSForAuth: Bool = true, offersSTARTTLS: Bool, trustedNetworks: [IPNetwork] = [],
                 allowBareLineEndings: Bool = false, messageObserver: (any SMTPMessageObserver)? = nil,
-                maxUnauthenticatedMessageSize: Int? = nil, inFlight: InFlightMessageBytes? = nil) {
+                maxUnauthenticatedMessageSize: Int? = nil, inFlight: InFlightMessageBytes? = nil,
+                postmasterAccount: String? = nil) {
         self.hostName = hostName
         self.mode = mode
         self.maxMessageSize = maxMessageSize
@@ -64,5 +69,6 @@ public struct SMTPConfiguration: Sendable {
         self.trustedNetworks = trustedNetworks
         self.allowBareLineEndings = allowBareLineEndings
         self.messageObserver = messageObserver
+        self.postmasterAccount = postmasterAccount
     }
 }

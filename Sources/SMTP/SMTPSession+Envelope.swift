@@ -88,7 +88,8 @@ extension SMTPSession {
             switch path {
             case .postmaster:
                 address = EmailAddress(localPart: "postmaster", domain: configuration.hostName)
-                resolution = try await resolver.resolvePostmaster(hostName: configuration.hostName)
+                // RFC 5321 §4.5.1: accepted from anyone, routed to the postmaster account.
+                resolution = try await resolver.resolvePostmaster()
             case .path(let smtpPath):
                 address = smtpPath.mailbox
                 if address.needsSMTPUTF8 && !current.parameters.smtpUTF8 {

@@ -122,62 +122,29 @@ extension SMTPSession {
                                  authenticatedUser: authenticatedAccount?.address, id: id, recipient: recipient,
                                  date: date).field.utf8)
         }
-        let returnPath = Array(ReceivedHeader.returnPath(current.sender).utf8)
-
-        var copies: [LocalDelivery.Copy] = []
-        var relayed: [OutboundRecipient] = []
-        for recipient in current.recipients {
-            let original = recipient.parameters.originalRecipient
-                ?? OriginalRecipient(addressType: current.parameters.smtpUTF8 ? "utf-8" : "rfc822",
-                                     address: recipient.address.description)
-            switch recipient.destination {
-            case .local(let accounts, let forwards):
-                // One copy per account, even when several recipients reach it.
-                for account in accounts where !copies.contains(where: { $0.account.id == account.id }) {
-                    copies.append(LocalDelivery.Copy(account: account,
-                                                     body: returnPath + received(for: recipient.address.description) + body))
-                }
-                for forward in forwards where !relayed.contains(where: { $0.address == forward }) {
-                    relayed.append(OutboundRecipient(address: forward, notify: recipient.parameters.notify,
-                                                     originalRecipient: original))
-                }
-            case .relay:
-                let address = recipient.address.description
-                if !relayed.contains(where: { $0.address == address }) {
-                    relayed.append(OutboundRecipient(address: address, notify: recipient.parameters.notify,
-                                                     originalRecipient: recipient.parameters.originalRecipient))
-                }
-            }
-        }
-
-        let delivery = LocalDelivery(store: store, logger: logger)
-        var queueID: String?
+        let envelope = MessageDelivery.Envelope(
+            id: id, sender: current.sender,
+            dsn: DSNParameters(ret: current.parameters.ret, envelopeID: current.parameters.envelopeID,
+                               body: current.parameters.body, smtpUTF8: current.parameters.smtpUTF8),
+            authenticatedUser: authenticatedAccount?.address,
+            recipients: current.recipients.map {
+                MessageDelivery.Recipient(address: $0.address, notify: $0.parameters.notify,
+                                          originalRecipient: $0.parameters.originalRecipient,
+                                          destination: $0.destination)
+            },
+            date: date)
+        let outcome: MessageDelivery.Outcome
         do {
-            let stored = try await delivery.deliver(copies, internalDate: date)
-            if !relayed.isEmpty, let outboundQueue {
-                let dsn = DSNParameters(ret: current.parameters.ret, envelopeID: current.parameters.envelopeID,
-                                        body: current.parameters.body, smtpUTF8: current.parameters.smtpUTF8)
-                do {
-                    queueID = try await outboundQueue.enqueue(
-                        sender: current.sender.mailbox?.description, recipients: relayed, dsn: dsn,
-                        authenticatedUser: authenticatedAccount?.address,
-                        body: received(for: relayed.count == 1 ? relayed[0].address : nil) + body)
-                } catch {
-                    await delivery.rollBack(stored)
-                    throw error
-                }
-            }
+            outcome = try await MessageDelivery(store: store, outboundQueue: outboundQueue, logger: logger, now: now)
+                .deliver(envelope, body: body, received: received)
         } catch MailStoreError.messageTooLarge {
             return fail(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size")
         } catch {
             logger.error("delivery failed, nothing delivered", metadata: ["id": "\(id)", "error": "\(error)"])
             return reply(.localError, 4, 3, 0, "Local error in processing, try again later")
         }
-        logger.info("message accepted", metadata: [
-            "id": "\(id)", "size": "\(body.count)", "local": "\(copies.count)", "relayed": "\(relayed.count)",
-            "queue": "\(queueID ?? "-")",
-        ])
-        configuration.messageObserver?.messageAccepted(localCopies: copies.count, relayedRecipients: relayed.count)
+        configuration.messageObserver?.messageAccepted(localCopies: outcome.localCopies,
+                                                       relayedRecipients: outcome.relayedRecipients)
         return reply(.ok, 2, 0, 0, "OK id=\(id)")
     }
 }

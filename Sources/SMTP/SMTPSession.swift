@@ -31,10 +31,7 @@ public final class SMTPSession {
     }
 
     /// Where an accepted recipient's copy goes.
-    enum Destination {
-        case local(accounts: [Account], forwards: [String])
-        case relay
-    }
+    typealias Destination = MessageDelivery.Destination
 
     struct AcceptedRecipient {
         var address: EmailAddress
@@ -92,7 +89,8 @@ public final class SMTPSession {
         self.authenticator = authenticator
         self.configuration = configuration
         self.outboundQueue = outboundQueue
-        self.resolver = RecipientResolver(store: store)
+        self.resolver = RecipientResolver(store: store, postmasterAccount: configuration.postmasterAccount,
+                                          hostName: configuration.hostName)
         self.now = now
         self.makeID = makeID
         self.connection = connection

@@ -1,14 +1,25 @@
 import MailStore
 import SMTP
 
-/// The SMTP session's `OutboundQueue`, kept in the mail store
-/// (`MailStore.enqueueOutbound`: body fsynced, then one transaction).
-struct StoreOutboundQueue: OutboundQueue {
+/// The SMTP session's (and `tern sendmail`'s) `OutboundQueue`, kept in the
+/// mail store (`MailStore.enqueueOutbound`: body fsynced, then one transaction).
+public struct StoreOutboundQueue: OutboundQueue {
     let store: any MailStore
     /// Tells the running queue runner that mail is waiting.
     var wakeup: OutboundWakeup? = nil
 
-    func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+    /// A queue without a runner in this process: the server's runner finds
+    /// the mail at its next poll (`outbound.poll_seconds`).
+    public init(store: any MailStore) {
+        self.store = store
+    }
+
+    init(store: any MailStore, wakeup: OutboundWakeup?) {
+        self.store = store
+        self.wakeup = wakeup
+    }
+
+    public func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
                  authenticatedUser: String?, body: [UInt8]) async throws -> String {
         let draft = OutboundMessageDraft(
             sender: sender ?? "",
@@ -20,7 +31,6 @@ struct StoreOutboundQueue: OutboundQueue {
             bodyType: dsn.body.map(Self.bodyType) ?? .sevenBit,
             body: body)
         let queued = try await store.enqueueOutbound(draft)
-        ServerMetrics.messageQueued()
         wakeup?.wake()
         return queued.id
     }

@@ -19,6 +19,7 @@ public enum StoreSetup {
         for domain in try await addLocalDomains(store: store, configuration: configuration) {
             logger.notice("added local domain \(domain)")
         }
+        try await checkPostmasterAccount(store: store, configuration: configuration, logger: logger)
         guard try await store.accounts().isEmpty else { return nil }
         let domain = configuration.localDomains.first ?? configuration.hostName
         let address = "postmaster@\(domain)"
@@ -46,6 +47,19 @@ public enum StoreSetup {
             }
         }
         return added
+    }
+
+    /// Warns when `[smtp] postmaster_account` names neither an account nor
+    /// an alias: postmaster@ and abuse@ mail then goes to the oldest account.
+    static func checkPostmasterAccount(store: any MailStore, configuration: TernConfiguration,
+                                       logger: Logger) async throws {
+        guard let postmaster = configuration.smtp.postmasterAccount,
+              try await store.account(address: postmaster) == nil,
+              try await !store.aliases().contains(where: { $0.source.lowercased() == postmaster }) else { return }
+        logger.warning("""
+            smtp.postmaster_account \(postmaster) is neither an account nor an alias; \
+            postmaster@ and abuse@ mail goes to the oldest account
+            """)
     }
 
     /// 16 characters of RFC 4648 base32 alphabet (lower case): 80 random bits.

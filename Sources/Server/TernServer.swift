@@ -215,9 +215,10 @@ public final class TernServer: Sendable {
             // Validated by the configuration loader.
             trustedNetworks: smtp.trustedNetworks.compactMap(IPNetwork.init),
             allowBareLineEndings: smtp.allowBareLineEndings,
-            messageObserver: MetricsMessageObserver(),
+            messageObserver: MetricsMessageObserver(protocolName: listener.protocolName.rawValue),
             maxUnauthenticatedMessageSize: configuration.limits.maxUnauthenticatedMessageSize,
-            inFlight: inFlight)
+            inFlight: inFlight,
+            postmasterAccount: smtp.postmasterAccount)
     }
 
     /// The IMAP policy of an imap listener: STARTTLS on a cleartext listener,

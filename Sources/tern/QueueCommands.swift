@@ -198,3 +198,43 @@ func terminalSafe(_ text: String, keepLineBreaks: Bool = false) -> String {
     }
     return String(scalars)
 }
+
+/// The queue as Postfix's mailq prints it: a heading, then per message its
+/// id (`*` while a recipient is being delivered), size, arrival time
+/// (local time) and sender, then each recipient under the sender, after
+/// its last error in parentheses, with its state when it is not waiting;
+/// a total line at the end. "Mail queue is empty" when it is.
+func mailqLines(_ messages: [QueuedMessage]) -> [String] {
+    guard !messages.isEmpty else { return ["Mail queue is empty"] }
+    let idWidth = max(10, (messages.map(\.id.count).max() ?? 0) + 1)
+    func padded(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
+    }
+    let indent = String(repeating: " ", count: idWidth + 1 + 8 + 1 + 20 + 1)
+    var lines = [padded("-Queue ID-", idWidth) + " --Size-- ----Arrival Time---- -Sender/Recipient-------"]
+    for message in messages {
+        let active = message.recipients.contains { $0.state == .delivering }
+        lines.append(padded(message.id + (active ? "*" : ""), idWidth) + " " + padded("\(message.size)", 8, right: true)
+            + " " + padded(mailqDate(message.createdAt), 20) + " " + terminalSafe(displaySender(message.sender)))
+        for recipient in message.recipients {
+            if let error = recipient.lastError { lines.append(indent + "(" + terminalSafe(error) + ")") }
+            let state = recipient.state == .queued ? "" : "  [\(recipient.state.rawValue)]"
+            lines.append(indent + terminalSafe(recipient.address) + state)
+        }
+        lines.append("")
+    }
+    let kilobytes = (messages.reduce(0) { $0 + $1.size } + 1023) / 1024
+    lines.append("-- \(kilobytes) Kbytes in \(messages.count) Request\(messages.count == 1 ? "" : "s").")
+    return lines
+}
+
+/// `Tue Feb  6 10:11:12`, local time, as mailq shows arrival times.
+private func mailqDate(_ date: Date) -> String {
+    var seconds = time_t(date.timeIntervalSince1970)
+    var parts = tm()
+    localtime_r(&seconds, &parts)
+    var buffer = [CChar](repeating: 0, count: 64)
+    let length = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S", &parts)
+    return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

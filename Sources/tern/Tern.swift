@@ -16,7 +16,7 @@ struct Tern: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ImportCommand.self,
             ExportCommand.self, ConfigCommand.self, VersionCommand.self,
-            QueueCommand.self, DNSCommand.self,
+            QueueCommand.self, SendmailCommand.self, MailqCommand.self, DNSCommand.self,
             DKIMCommand.self, MailboxCommand.self, WhoCommand.self, KickCommand.self, ThrottleCommand.self,
         ]
     )

@@ -147,11 +147,7 @@ final class OutboundDeliveryTests: TernEndToEndTestCase {
 
     /// `tern_connections_total{protocol="smtp"}` of an instance's /metrics.
     private func smtpConnections(at instance: TernInstance) throws -> Int {
-        let result = try outbound("metric", ["--http-port", String(instance.httpPort),
-                                             "--series", "tern_connections_total{protocol=\"smtp\"}"])
-        let value = result.stdout.split(separator: "\n").first { $0.hasPrefix("value: ") }
-            .flatMap { Double($0.dropFirst("value: ".count)) }
-        return Int(try XCTUnwrap(value, result.transcript))
+        Int(try metric(#"tern_connections_total{protocol="smtp"}"#, httpPort: instance.httpPort))
     }
 
     // MARK: tests
@@ -166,6 +162,23 @@ final class OutboundDeliveryTests: TernEndToEndTestCase {
         try outbound("dkim", remoteMailbox(bob, bobPassword) + ["--marker", "dkim-e2e", "--dns-port", String(dns!.port),
                                                                "--domain", "sender.test"])
         try waitForQueue("an empty queue") { $0.contains("queue is empty") }
+        // A's operator log: the submission handed to the queue, then the
+        // attempt, each with sender, Message-ID, size and relay (Postfix's fields).
+        let log = senderServer.standardError
+        let fields = "from=<\(alice)>, to=<\(bob)>, message-id=<dkim-e2e-0@outbound.e2e>, size="
+        let queued = try Regex(NSRegularExpression.escapedPattern(for: fields)
+            + #"\d+, relay=queue, delay=[0-9.]+, dsn=2\.0\.0, status=queued \(queued as [0-9a-f]+\)"#)
+        XCTAssertTrue(log.contains(queued), logs)
+        let sent = try Regex(NSRegularExpression.escapedPattern(for: fields)
+            + #"\d+, relay=\S+ \[127\.0\.0\.1\]:\d+, conn=new, delay=[0-9.]+, attempts=1, dsn=2\.0\.0, status=sent \(250 "#)
+        XCTAssertTrue(log.contains(sent), logs)
+        // Submission is counted apart from MX mail: on A as submission, on B as smtp.
+        let (a, b) = (senderServer.httpPort, remoteServer.httpPort)
+        XCTAssertEqual(try metric(#"tern_messages_received_total{protocol="submission"}"#, httpPort: a), 1)
+        XCTAssertEqual(try metric(#"tern_messages_queued_total{protocol="submission"}"#, httpPort: a), 1)
+        XCTAssertEqual(try metric(#"tern_messages_received_total{protocol="smtp"}"#, httpPort: a), 0)
+        XCTAssertEqual(try metric(#"tern_messages_received_total{protocol="smtp"}"#, httpPort: b), 1)
+        XCTAssertEqual(try metric(#"tern_messages_received_total{protocol="submission"}"#, httpPort: b), 0)
     }
 
     /// The same with an Ed25519 key (RFC 8463), verified by dkimpy (with PyNaCl).
@@ -273,11 +286,12 @@ final class OutboundDeliveryTests: TernEndToEndTestCase {
             + "B accepted \(connections) SMTP connections from A")
         XCTAssertGreaterThan(connections, 0, "B counted A's connections")
         XCTAssertLessThan(connections, count, "A reused connections: \(connections) for \(count) messages")
-        // Per destination, from A's delivery log lines (`to=<rcpt@dN.test>, … conn=new|reused`).
-        let lines = senderServer.standardError.split(separator: "\n").filter { $0.contains("status=sent") }
+        // Per destination, from A's delivery log lines (`from=<…>, to=<rcpt@dN.test>, … conn=new|reused`).
+        let lines = senderServer.standardError.split(separator: "\n").filter { $0.contains("status=sent") && $0.contains("conn=") }
         var reuse: [String: (new: Int, reused: Int)] = [:]
         for line in lines {
-            guard let at = line.range(of: "@"), let end = line[at.upperBound...].firstIndex(of: ">") else { continue }
+            guard let to = line.range(of: "to=<"), let at = line[to.upperBound...].range(of: "@"),
+                  let end = line[at.upperBound...].firstIndex(of: ">") else { continue }
             let domain = String(line[at.upperBound..<end])
             var entry = reuse[domain, default: (0, 0)]
             if line.contains("conn=reused") { entry.reused += 1 } else { entry.new += 1 }

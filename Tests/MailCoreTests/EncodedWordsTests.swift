@@ -62,3 +62,35 @@ final class EncodedWordsTests: XCTestCase {
         XCTAssertEqual(header.field("subject")?.decodedValue, "éé")
     }
 }
+
+/// Display names written into a header (`EncodedWords.phrase`).
+final class EncodedWordsPhraseTests: XCTestCase {
+    func testPhrases() {
+        let table: [(String, String?)] = [
+            ("Cron Daemon", "Cron Daemon"),
+            ("  spaced   out ", "spaced out"),
+            ("O'Brien", "O'Brien"),
+            ("Doe, John", "\"Doe, John\""),
+            ("say \"hi\" \\ bye", "\"say \\\"hi\\\" \\\\ bye\""),
+            ("Grüße", "=?UTF-8?B?R3LDvMOfZQ==?="),
+            ("line\r\nbreak", "line break"),
+            ("\t\n", nil),
+            ("", nil),
+        ]
+        for (name, expected) in table {
+            XCTAssertEqual(EncodedWords.phrase(name), expected, name)
+        }
+    }
+
+    /// Long names become several words of at most 75 characters, split
+    /// between characters, that decode back to the name.
+    func testLongNameSplitsBetweenCharacters() throws {
+        let name = String(repeating: "é", count: 40) + " and 😀😀😀"
+        let phrase = try XCTUnwrap(EncodedWords.phrase(name))
+        let words = phrase.split(separator: " ")
+        XCTAssertGreaterThan(words.count, 1)
+        XCTAssertTrue(words.allSatisfy { $0.count <= 75 }, phrase)
+        XCTAssertEqual(EncodedWords.decode(phrase), name)
+        XCTAssertEqual(EncodedWords.phrase(String(repeating: "a", count: 500))?.count, EncodedWords.maxPhraseScalars)
+    }
+}

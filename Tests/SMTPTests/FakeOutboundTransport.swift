@@ -76,7 +76,8 @@ final class FakeOutboundTransport: OutboundTransport {
                 }
             }
             let host = hosts.first.map { "\($0.name) [\($0.addresses.first?.description ?? "?")]" }
-            return OutboundAttemptResult(outcomes: outcomes, remoteMTA: host, remoteOffersDSN: state.remoteOffersDSN)
+            return OutboundAttemptResult(outcomes: outcomes, remoteMTA: host, remotePort: hosts.first?.port,
+                                         remoteOffersDSN: state.remoteOffersDSN)
         }
     }
 }

@@ -10,6 +10,7 @@ final class InMemoryOutboundQueue: OutboundQueue {
         var sender: String?
         var recipients: [OutboundRecipient]
         var dsn: DSNParameters
+        var authenticatedUser: String?
         var body: [UInt8]
     }
 
@@ -28,7 +29,8 @@ final class InMemoryOutboundQueue: OutboundQueue {
                 throw CocoaError(.fileWriteUnknown)
             }
             let id = "Q\(state.entries.count + 1)"
-            state.entries.append(Entry(id: id, sender: sender, recipients: recipients, dsn: dsn, body: body))
+            state.entries.append(Entry(id: id, sender: sender, recipients: recipients, dsn: dsn,
+                                       authenticatedUser: authenticatedUser, body: body))
             return id
         }
     }

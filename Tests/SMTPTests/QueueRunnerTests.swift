@@ -183,7 +183,8 @@ final class QueueRunnerTests: QueueRunnerTestCase {
         await runner.runOnce(now: message.createdAt)
         let logged = lines.all
         func line(_ recipient: String) -> String? { logged.first { $0.contains("to=<\(recipient)>") } }
-        XCTAssertEqual(line("ok@remote.test"), "\(message.id): to=<ok@remote.test>, relay=mx.remote.test [127.0.0.2], "
+        XCTAssertEqual(line("ok@remote.test"), "\(message.id): from=<alice@example.org>, to=<ok@remote.test>, "
+            + "message-id=<m1@example.org>, size=\(message.size), relay=mx.remote.test [127.0.0.2]:25, "
             + "conn=new, delay=0, attempts=1, dsn=2.0.0, status=sent (250 2.0.0 queued as 42)")
         XCTAssertTrue(line("later@remote.test")?.contains("dsn=4.7.1, status=deferred (mx.remote.test") ?? false)
         XCTAssertTrue(line("gone@remote.test")?.contains("dsn=5.1.1, status=bounced (") ?? false)

@@ -110,4 +110,30 @@ final class ConfigSMTPTests: XCTestCase {
         XCTAssertEqual(submissions.mode, .submission)
         XCTAssertFalse(submissions.offersSTARTTLS, "no STARTTLS on implicit TLS")
     }
+
+    /// `postmaster_account`: unset by default, an address (lower-cased),
+    /// refused when it is none, rendered and read back, handed to every
+    /// SMTP listener with its own metrics label.
+    func testPostmasterAccount() throws {
+        XCTAssertNil(try load("").smtp.postmasterAccount)
+        let configuration = try load("[smtp]\npostmaster_account = \"Admin@Example.org\"")
+        XCTAssertEqual(configuration.smtp.postmasterAccount, "admin@example.org")
+        for bad in ["admin", "", "a@[192.0.2.1]", "a b@example.org"] {
+            let failure = error("[smtp]\n\npostmaster_account = \"\(bad)\"")
+            XCTAssertEqual(failure?.description, "bad value for \"smtp.postmaster_account\": \"\(bad)\" is not an address "
+                + "(like \"admin@example.org\") at line 3", bad)
+        }
+        XCTAssertEqual(try load(ConfigurationRenderer.toml(configuration)).smtp, configuration.smtp)
+        let unset = ConfigurationRenderer.toml(TernConfiguration.localDefaults)
+        XCTAssertTrue(unset.contains("# no postmaster_account"), unset)
+        XCTAssertEqual(try load(unset).smtp.postmasterAccount, nil)
+
+        let server = TernServer(configuration: configuration, logger: .init(label: "test"))
+        for kind in [ListenerProtocol.smtp, .submission] {
+            let smtp = server.smtpConfiguration(for: .init(protocolName: kind, address: "127.0.0.1", port: 2525,
+                                                           tls: .starttls))
+            XCTAssertEqual(smtp.postmasterAccount, "admin@example.org")
+            XCTAssertEqual((smtp.messageObserver as? MetricsMessageObserver)?.protocolName, kind.rawValue)
+        }
+    }
 }

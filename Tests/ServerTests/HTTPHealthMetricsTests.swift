@@ -52,7 +52,8 @@ final class HTTPHealthMetricsTests: HTTPTestCase {
         XCTAssertEqual(Self.sample(after, series), start + 2)
         XCTAssertNotNil(Self.sample(after, #"tern_logins_total{protocol="pop3",result="succeeded"}"#))
         XCTAssertNotNil(Self.sample(after, #"tern_connections_total{protocol="smtp"}"#))
-        XCTAssertNotNil(Self.sample(after, "tern_messages_queued_total"))
+        XCTAssertNotNil(Self.sample(after, #"tern_messages_queued_total{protocol="smtp"}"#))
+        XCTAssertNotNil(Self.sample(after, #"tern_connections_total{protocol="submission"}"#))
     }
 
     /// Open connections go up and down; outbound outcomes count; the queue
@@ -69,7 +70,7 @@ final class HTTPHealthMetricsTests: HTTPTestCase {
         ServerMetrics.connectionOpened(protocolName: "imap")
         ServerMetrics.connectionClosed(protocolName: "imap")
         MetricsQueueObserver().recipientBounced()
-        MetricsMessageObserver().commandCompleted("RCPT", seconds: 0.002)
+        MetricsMessageObserver(protocolName: "smtp").commandCompleted("RCPT", seconds: 0.002)
         _ = try await store.enqueueOutbound(OutboundMessageDraft(
             sender: "a@example.com", recipients: [.init(address: "x@one.example"), .init(address: "y@two.example")],
             body: Array("Subject: hi\r\n\r\nhello\r\n".utf8)))
@@ -80,6 +81,43 @@ final class HTTPHealthMetricsTests: HTTPTestCase {
         let count = #"tern_command_duration_seconds_count{protocol="smtp",command="RCPT"}"#
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(Self.sample(after, count), after), 1)
         XCTAssertTrue(after.contains(#"tern_command_duration_seconds_bucket{protocol="smtp",command="RCPT",le="#), after)
+    }
+
+    /// Messages are counted per listener kind: MX (`protocol="smtp"`) apart
+    /// from submission; both series exist from the start.
+    func testMessagesCountedPerListenerKind() async throws {
+        let router = router(standardConfiguration())
+        let names = ["tern_messages_received_total", "tern_messages_delivered_total", "tern_messages_queued_total"]
+        func samples() async throws -> [String: Double] {
+            let text = String(decoding: await get(router, "/metrics").body, as: UTF8.self)
+            var values: [String: Double] = [:]
+            for name in names {
+                for kind in ["smtp", "submission"] {
+                    let series = "\(name){protocol=\"\(kind)\"}"
+                    values[series] = try XCTUnwrap(Self.sample(text, series), "\(series) in\n\(text)")
+                }
+            }
+            return values
+        }
+        let before = try await samples()
+        MetricsMessageObserver(protocolName: "submission").messageAccepted(localCopies: 2, relayedRecipients: 3)
+        MetricsMessageObserver(protocolName: "smtp").messageAccepted(localCopies: 1, relayedRecipients: 0)
+        MetricsMessageObserver(protocolName: "submission").commandCompleted("DATA", seconds: 0.01)
+        let after = try await samples()
+        let expected: [String: Double] = [
+            #"tern_messages_received_total{protocol="submission"}"#: 1,
+            #"tern_messages_delivered_total{protocol="submission"}"#: 2,
+            #"tern_messages_queued_total{protocol="submission"}"#: 1,
+            #"tern_messages_received_total{protocol="smtp"}"#: 1,
+            #"tern_messages_delivered_total{protocol="smtp"}"#: 1,
+            #"tern_messages_queued_total{protocol="smtp"}"#: 0,
+        ]
+        for (series, increase) in expected {
+            XCTAssertEqual(after[series]! - before[series]!, increase, series)
+        }
+        let text = String(decoding: await get(router, "/metrics").body, as: UTF8.self)
+        let count = #"tern_command_duration_seconds_count{protocol="submission",command="DATA"}"#
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(Self.sample(text, count), text), 1)
     }
 
     /// IMAP latencies are labelled by command; anything else is "OTHER".

@@ -103,6 +103,25 @@ final class TernServerTests: XCTestCase {
         try await store.close()
     }
 
+    /// A `postmaster_account` that names neither an account nor an alias is
+    /// reported at start; one that exists is not.
+    func testStartWarnsOfAMissingPostmasterAccount() async throws {
+        let store = try SQLiteMailStore(directory: directory, logger: Logger(label: "test"), removeOrphanFiles: true)
+        let capture = LogHandlerTests.Capture()
+        let logger = Logger(label: "tern.server") { FormattingLogHandler(label: $0, format: .text, output: capture) }
+        var settings = configuration()
+        settings.smtp.postmasterAccount = "admin@localhost"
+        _ = try await StoreSetup.prepare(store: store, configuration: settings, logger: logger)
+        XCTAssertTrue(capture.all.contains { $0.contains("warning tern.server: smtp.postmaster_account admin@localhost "
+            + "is neither an account nor an alias; postmaster@ and abuse@ mail goes to the oldest account") },
+                      "\(capture.all)")
+        try await store.addAlias(Alias(source: "admin@localhost", destinations: ["postmaster@localhost"]))
+        let before = capture.all.count
+        _ = try await StoreSetup.prepare(store: store, configuration: settings, logger: logger)
+        XCTAssertEqual(capture.all.count, before, "no warning once the alias exists: \(capture.all)")
+        try await store.close()
+    }
+
     func testShutdownBeforeListeningStillReturns() async throws {
         let store = try SQLiteMailStore(directory: directory, logger: Logger(label: "test"), removeOrphanFiles: true)
         let server = TernServer(configuration: configuration(), logger: Logger(label: "test"))

@@ -98,8 +98,9 @@ public struct MessageHeader: Sendable, Equatable {
     }
 
     /// The index of the colon ending a valid field name (RFC 5322 §3.6.8
-    /// ftext, with obsolete WSP before the colon tolerated), or nil.
-    private static func fieldNameEnd(_ bytes: [UInt8], from start: Int, to end: Int) -> Int? {
+    /// ftext, with obsolete WSP before the colon tolerated) on the line
+    /// `bytes[start..<end]`, or nil when the line is no header field.
+    public static func fieldNameEnd(_ bytes: [UInt8], from start: Int, to end: Int) -> Int? {
         var index = start
         var sawWSP = false
         while index < end {

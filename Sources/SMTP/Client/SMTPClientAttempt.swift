@@ -319,7 +319,8 @@ struct SMTPClientAttempt: Sendable {
     }
 
     func result(_ outcomes: [String: RecipientDeliveryOutcome], _ connection: SMTPClientConnection) -> OutboundAttemptResult {
-        OutboundAttemptResult(outcomes: outcomes, remoteMTA: remoteMTA, tlsVersion: connection.tlsVersion,
+        OutboundAttemptResult(outcomes: outcomes, remoteMTA: remoteMTA, remotePort: host.port,
+                              tlsVersion: connection.tlsVersion,
                               remoteOffersDSN: connection.capabilities.dsn)
     }
 

@@ -96,6 +96,8 @@ public struct OutboundAttemptResult: Sendable, Hashable {
     public var outcomes: [String: RecipientDeliveryOutcome]
     /// The host that answered ("mx.example.org [192.0.2.1]"), for DSNs.
     public var remoteMTA: String?
+    /// The port it answered on (for log lines: `relay=host [ip]:port`).
+    public var remotePort: Int?
     /// The TLS version used, nil for cleartext.
     public var tlsVersion: String?
     /// The remote announced DSN (RFC 3461), so NOTIFY went along with each
@@ -105,10 +107,11 @@ public struct OutboundAttemptResult: Sendable, Hashable {
     /// The transaction went over a connection kept open from an earlier one.
     public var reusedConnection: Bool
 
-    public init(outcomes: [String: RecipientDeliveryOutcome], remoteMTA: String? = nil, tlsVersion: String? = nil,
-                remoteOffersDSN: Bool = false, reusedConnection: Bool = false) {
+    public init(outcomes: [String: RecipientDeliveryOutcome], remoteMTA: String? = nil, remotePort: Int? = nil,
+                tlsVersion: String? = nil, remoteOffersDSN: Bool = false, reusedConnection: Bool = false) {
         self.outcomes = outcomes
         self.remoteMTA = remoteMTA
+        self.remotePort = remotePort
         self.tlsVersion = tlsVersion
         self.remoteOffersDSN = remoteOffersDSN
         self.reusedConnection = reusedConnection

@@ -18,6 +18,11 @@ struct AttemptReport: Sendable {
     var outcome: Outcome
     /// The host that answered ("mx.example.org [192.0.2.1]").
     var remoteMTA: String?
+    /// The port it answered on.
+    var remotePort: Int?
+    /// The message's Message-ID (for the log line), nil when it has none
+    /// or its body could not be read.
+    var messageID: String?
     /// The remote announced DSN, so NOTIFY went along with RCPT (RFC 3461 §5.2).
     var remoteOffersDSN = false
     /// The transaction ran on a connection kept from an earlier one.
@@ -69,10 +74,13 @@ extension QueueRunner {
             return settled.recorded + (await finish(settled, of: message, body: [], now: now))
         }
         let signed = signer.sign(body, message: message, time: now)
+        let messageID = DeliveryLogLine.messageID(in: body)
         var settled = SettledOutcomes()
         await withTaskGroup(of: SettledOutcomes.self) { tasks in
             for group in DeliveryGrouping.groups(mine) {
-                tasks.addTask { await self.attempt(group, of: message, body: signed, routes: routes, now: now) }
+                tasks.addTask {
+                    await self.attempt(group, of: message, messageID: messageID, body: signed, routes: routes, now: now)
+                }
             }
             for await groupOutcomes in tasks { settled.merge(groupOutcomes) }
         }
@@ -83,11 +91,12 @@ extension QueueRunner {
     /// the group's (claimed) recipients. Its outcomes are recorded with one
     /// call before this returns (accepted recipients are never sent twice),
     /// except those that wait for a failure or delay notice.
-    func attempt(_ group: DeliveryGroup, of message: QueuedMessage, body: [UInt8], routes: RouteCache,
-                 now: Date) async -> SettledOutcomes {
+    func attempt(_ group: DeliveryGroup, of message: QueuedMessage, messageID: String?, body: [UInt8],
+                 routes: RouteCache, now: Date) async -> SettledOutcomes {
         func all(_ outcome: AttemptReport.Outcome) async -> SettledOutcomes {
-            await recordSettled(group.recipients.map { AttemptReport(recipient: $0, outcome: outcome) },
-                                of: message, now: now)
+            await recordSettled(group.recipients.map {
+                AttemptReport(recipient: $0, outcome: outcome, messageID: messageID)
+            }, of: message, now: now)
         }
         guard !group.domain.isEmpty else {
             // RFC 3463 §3.2: X.1.3 bad destination mailbox address syntax.
@@ -137,6 +146,7 @@ extension QueueRunner {
                 outcome = .deferred(status: "4.4.0", diagnostic: "no outcome reported for this recipient")
             }
             return AttemptReport(recipient: recipient, outcome: outcome, remoteMTA: result.remoteMTA,
+                                 remotePort: result.remotePort, messageID: messageID,
                                  remoteOffersDSN: result.remoteOffersDSN, reusedConnection: result.reusedConnection)
         }
         return await recordSettled(reports, of: message, now: now)

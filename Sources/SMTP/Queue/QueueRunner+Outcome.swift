@@ -15,7 +15,7 @@ struct PlannedOutcome: Sendable {
     var update: RecipientUpdate
     var notice: Notice?
     /// Postfix's word for the log line: sent, bounced or deferred.
-    var word: String
+    var word: DeliveryLogLine.Status
     var status: String
     var diagnostic: String
 
@@ -70,7 +70,7 @@ extension QueueRunner {
                                   update: RecipientUpdate(address: recipient.address, state: .failed,
                                                           lastError: lastError),
                                   notice: wants ? .failure(notice(.failed, status, diagnostic)) : nil,
-                                  word: "bounced", status: status, diagnostic: lastError)
+                                  word: .bounced, status: status, diagnostic: lastError)
         }
 
         switch report.outcome {
@@ -83,7 +83,7 @@ extension QueueRunner {
             let wants = DSNNotifyConditions.wants(.success, notify: recipient.notify) && !report.remoteOffersDSN
             return PlannedOutcome(report: report, update: RecipientUpdate(address: recipient.address, state: .delivered),
                                   notice: wants ? .success(notice(.relayed, status, reply.description)) : nil,
-                                  word: "sent", status: status, diagnostic: reply.description)
+                                  word: .sent, status: status, diagnostic: reply.description)
         case let .failed(status, diagnostic):
             return failed(status, diagnostic)
         case let .deferred(status, diagnostic):
@@ -101,7 +101,7 @@ extension QueueRunner {
             return PlannedOutcome(report: report,
                                   update: RecipientUpdate(address: recipient.address, state: .queued,
                                                           lastError: lastError, nextAttemptAt: next),
-                                  notice: delay, word: "deferred", status: status, diagnostic: lastError)
+                                  notice: delay, word: .deferred, status: status, diagnostic: lastError)
         }
     }
 

@@ -46,7 +46,7 @@ extension QueueRunner {
                 plans[index].update = RecipientUpdate(
                     address: plans[index].update.address, state: .queued, lastError: text,
                     nextAttemptAt: now.addingTimeInterval(schedule.interval(afterAttempts: 1)))
-                plans[index].word = "deferred"
+                plans[index].word = .deferred
                 plans[index].diagnostic = text
             }
         }
@@ -123,26 +123,19 @@ extension QueueRunner {
         return recorded
     }
 
-    /// One line per recipient and attempt, as Postfix writes them:
-    /// `ID: to=<rcpt>, relay=host, conn=new|reused, delay=s, attempts=n, dsn=x.y.z, status=sent (reply)`
-    /// (`conn` tells connection reuse per destination).
+    /// One line per recipient and attempt, as Postfix writes them
+    /// (`DeliveryLogLine`): `ID: from=<s>, to=<rcpt>, message-id=<m>, size=n,
+    /// relay=host [ip]:port, conn=new|reused, delay=s, attempts=n, dsn=x.y.z,
+    /// status=sent (reply)` (`conn` tells connection reuse per destination).
     private func logOutcome(_ plan: PlannedOutcome, _ message: QueuedMessage, now: Date) {
         let report = plan.report
-        let to = LoggableText.clean(report.recipient.address)
-        let relay = report.remoteMTA.map(LoggableText.clean) ?? "none"
-        let delay = Int(max(0, now.timeIntervalSince(message.createdAt)))
-        let attempts = report.recipient.attempts + 1
-        let status = LoggableText.clean(plan.status)
-        let connection = report.remoteMTA == nil ? "none" : report.reusedConnection ? "reused" : "new"
-        let text = "\(message.id): to=<\(to)>, relay=\(relay), conn=\(connection), delay=\(delay), attempts=\(attempts), "
-            + "dsn=\(status), status=\(plan.word) (\(LoggableText.clean(plan.diagnostic)))"
-        let metadata: Logger.Metadata = ["queue-id": "\(message.id)", "to": "\(to)", "relay": "\(relay)",
-                                         "conn": "\(connection)",
-                                         "dsn": "\(status)", "status": "\(plan.word)"]
-        if plan.word == "sent" {
-            logger.info("\(text)", metadata: metadata)
-        } else {
-            logger.notice("\(text)", metadata: metadata)
-        }
+        let relay = report.remoteMTA.map { host in report.remotePort.map { "\(host):\($0)" } ?? host } ?? "none"
+        DeliveryLogLine(
+            id: message.id, idKey: "queue-id", from: message.sender, to: report.recipient.address,
+            messageID: report.messageID, size: message.size, relay: relay,
+            connection: report.remoteMTA == nil ? "none" : report.reusedConnection ? "reused" : "new",
+            delay: now.timeIntervalSince(message.createdAt), attempts: report.recipient.attempts + 1,
+            dsn: plan.status, status: plan.word, detail: plan.diagnostic
+        ).log(to: logger)
     }
 }

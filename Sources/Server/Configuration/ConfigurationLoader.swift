@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailCore
 import SMTP
 import TOMLKit
 
@@ -177,7 +178,8 @@ struct ConfigurationReader {
 
     private func readSMTP(_ table: TOMLTable, defaults: SMTPSettings) throws -> SMTPSettings {
         var smtp = defaults
-        try checkKeys(table, allowed: ["trusted_networks", "max_recipients", "max_errors", "allow_bare_line_endings"],
+        try checkKeys(table, allowed: ["trusted_networks", "max_recipients", "max_errors", "allow_bare_line_endings",
+                                       "postmaster_account"],
                       path: "smtp")
         if let networks = try stringArray(table, "trusted_networks", path: "smtp") {
             for network in networks where IPNetwork(network) == nil {
@@ -200,6 +202,13 @@ struct ConfigurationReader {
         }
         if let allow = try bool(table, "allow_bare_line_endings", path: "smtp") {
             smtp.allowBareLineEndings = allow
+        }
+        if let postmaster = try string(table, "postmaster_account", path: "smtp") {
+            guard let address = EmailAddress(postmaster), !address.domain.hasPrefix("[") else {
+                throw error("bad value for \"smtp.postmaster_account\": \"\(postmaster)\" is not an address "
+                    + "(like \"admin@example.org\")", "smtp.postmaster_account")
+            }
+            smtp.postmasterAccount = address.description.lowercased()
         }
         return smtp
     }

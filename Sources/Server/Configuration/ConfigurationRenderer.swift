@@ -40,6 +40,11 @@ public enum ConfigurationRenderer {
         lines.append("max_recipients = \(smtp.maxRecipients)")
         lines.append("max_errors = \(smtp.maxErrors)")
         lines.append("allow_bare_line_endings = \(smtp.allowBareLineEndings)")
+        if let postmaster = smtp.postmasterAccount {
+            lines.append("postmaster_account = \(quoted(postmaster))")
+        } else {
+            lines.append("# no postmaster_account: postmaster@ and abuse@ go to the oldest account")
+        }
         lines.append("")
         lines.append("[logging]")
         lines.append("level = \(quoted(configuration.logging.level))")

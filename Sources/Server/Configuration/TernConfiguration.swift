@@ -165,13 +165,19 @@ public struct SMTPSettings: Sendable, Equatable {
     /// True: bare LF / bare CR in DATA become CRLF; false: such a message is
     /// refused (`550 5.6.0`), the safe choice against SMTP smuggling.
     public var allowBareLineEndings: Bool
+    /// The account (or alias) that gets mail for postmaster@ and abuse@ of
+    /// every local domain (and of host_name) when no account or alias has
+    /// that name (RFC 5321 §4.5.1, RFC 2142); nil: the oldest account, i.e.
+    /// the one `tern serve` created at its first start.
+    public var postmasterAccount: String?
 
     public init(trustedNetworks: [String] = [], maxRecipients: Int = 100, maxErrors: Int = 10,
-                allowBareLineEndings: Bool = false) {
+                allowBareLineEndings: Bool = false, postmasterAccount: String? = nil) {
         self.trustedNetworks = trustedNetworks
         self.maxRecipients = maxRecipients
         self.maxErrors = maxErrors
         self.allowBareLineEndings = allowBareLineEndings
+        self.postmasterAccount = postmasterAccount
     }
 }
 

@@ -41,6 +41,8 @@ public enum DNSZoneFragment {
         out.append("")
         out.append("; DMARC (RFC 7489): p=none only asks for reports. Once the reports show your mail passing")
         out.append("; SPF and DKIM, tighten to p=quarantine and then p=reject.")
+        out.append("; Reports go to postmaster@\(domain), which Tern accepts for every local domain: an account or")
+        out.append("; alias of that name, else [smtp] postmaster_account (\(configuration.smtp.postmasterAccount ?? "unset: the oldest account")).")
         record("_dmarc." + zone, "TXT", "\"v=DMARC1; p=none; rua=mailto:postmaster@\(domain)\"")
         out.append("")
         out.append("; Client settings discovery, RFC 6186 (RFC 8314 for _submissions). A target of \".\"")

@@ -9,7 +9,7 @@ public enum ServerMetrics {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         // Present from the start, at 0, so that scrapers see every series.
-        for protocolName in ["imap", "pop3", "smtp", "http"] {
+        for protocolName in ["imap", "pop3", "smtp", "submission", "http"] {
             _ = Counter(label: "tern_connections_total", dimensions: [("protocol", protocolName)])
         }
         for protocolName in ["imap", "pop3", "smtp"] {
@@ -17,9 +17,13 @@ public enum ServerMetrics {
                 _ = Counter(label: "tern_logins_total", dimensions: [("protocol", protocolName), ("result", result)])
             }
         }
-        for name in ["tern_messages_received_total", "tern_messages_delivered_total", "tern_messages_queued_total",
-                     "tern_outbound_delivered_total", "tern_outbound_bounced_total", "tern_outbound_deferred_total"] {
+        for name in ["tern_outbound_delivered_total", "tern_outbound_bounced_total", "tern_outbound_deferred_total"] {
             _ = Counter(label: name)
+        }
+        for name in ["tern_messages_received_total", "tern_messages_delivered_total", "tern_messages_queued_total"] {
+            for protocolName in smtpListenerProtocols {
+                _ = Counter(label: name, dimensions: [("protocol", protocolName)])
+            }
         }
         for protocolName in ["imap", "pop3", "smtp", "submission", "http"] {
             Meter(label: "tern_connections_open", dimensions: [("protocol", protocolName)]).set(0.0)
@@ -27,6 +31,10 @@ public enum ServerMetrics {
         Meter(label: "tern_queue_recipients").set(0.0)
         return registry
     }()
+
+    /// The SMTP listener kinds messages are counted apart for: MX ("smtp")
+    /// and submission.
+    static let smtpListenerProtocols = ["smtp", "submission"]
 
     /// Makes sure the factory is in place before the first metric is made.
     public static func bootstrap() { _ = registry }
@@ -70,13 +78,28 @@ public enum ServerMetrics {
     public static func outboundBounced() { count("tern_outbound_bounced_total") }
     public static func outboundDeferred() { count("tern_outbound_deferred_total") }
 
-    public static func messageReceived() { count("tern_messages_received_total") }
-    public static func messageDelivered() { count("tern_messages_delivered_total") }
-    public static func messageQueued() { count("tern_messages_queued_total") }
+    /// One message accepted on an SMTP listener of that kind ("smtp" or "submission").
+    public static func messageReceived(protocolName: String, count: Int = 1) {
+        self.count("tern_messages_received_total", by: count, protocolName: protocolName)
+    }
+    /// Local copies stored from messages of that listener kind.
+    public static func messageDelivered(protocolName: String, count: Int = 1) {
+        self.count("tern_messages_delivered_total", by: count, protocolName: protocolName)
+    }
+    /// Messages of that listener kind put into the outbound queue.
+    public static func messageQueued(protocolName: String, count: Int = 1) {
+        self.count("tern_messages_queued_total", by: count, protocolName: protocolName)
+    }
 
     private static func count(_ label: String) {
         bootstrap()
         Counter(label: label).increment()
+    }
+
+    private static func count(_ label: String, by amount: Int, protocolName: String) {
+        bootstrap()
+        guard amount > 0 else { return }
+        Counter(label: label, dimensions: [("protocol", protocolName)]).increment(by: amount)
     }
 }
 

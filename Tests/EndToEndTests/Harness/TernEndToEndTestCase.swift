@@ -202,6 +202,15 @@ class TernEndToEndTestCase: XCTestCase {
         return result
     }
 
+    /// The value of one series of the /metrics page on `httpPort` (Scripts/outbound_e2e.py metric).
+    func metric(_ series: String, httpPort: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Double {
+        let result = try pythonOK("outbound_e2e.py", ["metric", "--http-port", String(httpPort), "--series", series],
+                                  timeout: 60, file: file, line: line)
+        let value = result.stdout.split(separator: "\n").first { $0.hasPrefix("value: ") }
+            .flatMap { Double($0.dropFirst("value: ".count)) }
+        return try XCTUnwrap(value, result.transcript, file: file, line: line)
+    }
+
     /// Scripts/pop3e2e.py COMMAND against the running server, as the test account.
     @discardableResult
     func pop3Check(_ command: String, mode: String = "ssl", _ arguments: [String] = [], timeout: TimeInterval = 300,
