@@ -91,22 +91,3 @@ struct SendmailCommand: AsyncParsableCommand {
         return input.finished()
     }
 }
-
-/// `tern mailq`: the outbound queue as Postfix's mailq prints it.
-struct MailqCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "mailq",
-        abstract: "List the outbound queue like Postfix's mailq.",
-        discussion: """
-        One entry per message: queue id (* while being delivered), size, arrival time, sender; then each \
-        recipient, after its last error in parentheses, with its state unless it is waiting. \
-        `tern queue list` shows the same one line per recipient.
-        """
-    )
-    @OptionGroup var options: StoreOptions
-
-    func run() async throws {
-        let messages = try await options.withStore { store, _ in try await store.queuedMessages() }
-        for line in mailqLines(messages) { print(line) }
-    }
-}
