@@ -34,10 +34,16 @@ final class SendmailTests: LocalMailEndToEndTestCase {
                               "\r\n\r\nline one\r\n"],
                      absent: ["not read"])
 
-        // A real shell pipe, -t -i and -F, as cron and PHP call it; Bcc: names a remote recipient.
-        let ternPath = try TernPaths.ternExecutable().path
+        // A real shell pipe into a link named sendmail (as /usr/sbin/sendmail), with -t -i and -F, as
+        // cron and PHP call it; Bcc: names a remote recipient.
+        let links = workDir.appendingPathComponent("bin", isDirectory: true)
+        try FileManager.default.createDirectory(at: links, withIntermediateDirectories: true)
+        for name in ["sendmail", "mailq"] {
+            try FileManager.default.createSymbolicLink(at: links.appendingPathComponent(name),
+                                                       withDestinationURL: TernPaths.ternExecutable())
+        }
         let script = "printf 'To: \(account)\\nBcc: friend@remote.test\\nSubject: sendmail-e2e-2\\n\\nfirst\\n.\\n"
-            + "after the dot\\n' | '\(ternPath)' sendmail -t -i -F 'Cron Daemon' -odi -oem -B8BITMIME "
+            + "after the dot\\n' | '\(links.path)/sendmail' -t -i -F 'Cron Daemon' -odi -oem -B8BITMIME "
             + "--config '\(configURL.path)'"
         let piped = try ChildProcess.run(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script],
                                          directory: workDir, label: "sendmail-pipe", timeout: 120)
@@ -51,6 +57,10 @@ final class SendmailTests: LocalMailEndToEndTestCase {
         XCTAssertTrue(mailq.stdout.contains("@\(domain)\n"),
                       "the sender is the Unix user at the first local domain: \(mailq.stdout)")
         XCTAssertTrue(mailq.stdout.hasSuffix("Kbytes in 1 Request.\n"), mailq.stdout)
+        let linked = try ChildProcess.run(executable: links.appendingPathComponent("mailq"),
+                                          arguments: ["--config", configURL.path], directory: workDir,
+                                          label: "mailq-link", timeout: 60)
+        XCTAssertEqual(linked.stdout, mailq.stdout, "a link named mailq is `tern mailq`: \(linked.transcript)")
         let list = try ternOK(["queue", "list"])
         XCTAssertTrue(list.stdout.contains("-> friend@remote.test"), list.stdout)
     }
