@@ -91,6 +91,14 @@ final class SendmailTests: LocalMailEndToEndTestCase {
             executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--config", "/nonexistent/tern.toml", account],
             stdin: good, directory: workDir, label: "sendmail-config", timeout: 60)
         XCTAssertEqual(badConfig.status, 78, badConfig.transcript)
+        // A store that cannot be opened (here a file where the data directory should be): try again later.
+        let notADirectory = workDir.appendingPathComponent("not-a-directory")
+        try Data("x".utf8).write(to: notADirectory)
+        let noStore = try ChildProcess.run(
+            executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--data-dir", notADirectory.path, account],
+            stdin: good, directory: workDir, label: "sendmail-store", timeout: 60)
+        XCTAssertEqual(noStore.status, 75, noStore.transcript)
+        XCTAssertTrue(noStore.stderr.hasPrefix("tern sendmail: "), noStore.transcript)
         try expectNoMail("sendmail-bad", user: account, password: password)
         let queue = try ternOK(["mailq"])
         XCTAssertEqual(queue.stdout, "Mail queue is empty\n")
