@@ -116,12 +116,14 @@ struct MailqCommand: AsyncParsableCommand {
         discussion: """
         One entry per message: queue id (* while being delivered), size, arrival time, sender; then each \
         recipient, after its last error in parentheses, with its state unless it is waiting. \
-        `tern queue list` shows the same queue one line per recipient.
+        `tern queue list` shows the same queue one line per recipient. \(ServerStore.help)
         """
     )
     @OptionGroup var options: StoreOptions
 
     func run() async throws {
+        let options = try ServerStore.options(config: options.config, dataDirectory: options.dataDirectory)
+        if let missing = ServerStore.missing(options, try options.configuration()) { throw CommandError(missing) }
         let messages = try await options.withStore { store, _ in try await store.queuedMessages() }
         for line in QueueListing.mailq(messages) { print(line) }
     }

@@ -91,14 +91,28 @@ final class SendmailTests: LocalMailEndToEndTestCase {
             executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--config", "/nonexistent/tern.toml", account],
             stdin: good, directory: workDir, label: "sendmail-config", timeout: 60)
         XCTAssertEqual(badConfig.status, 78, badConfig.transcript)
-        // A store that cannot be opened (here a file where the data directory should be): try again later.
-        let notADirectory = workDir.appendingPathComponent("not-a-directory")
-        try Data("x".utf8).write(to: notADirectory)
-        let noStore = try ChildProcess.run(
-            executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--data-dir", notADirectory.path, account],
+        // No store where the options point (a typo, a server never started): refused, and none is created.
+        let nowhere = workDir.appendingPathComponent("no-store")
+        for command in ["sendmail", "mailq"] {
+            let result = try ChildProcess.run(
+                executable: TernPaths.ternExecutable(), arguments: [command, "--data-dir", nowhere.path]
+                    + (command == "sendmail" ? [account] : []),
+                stdin: good, directory: workDir, label: "\(command)-no-store", timeout: 60)
+            XCTAssertEqual(result.status, command == "sendmail" ? 78 : 1, result.transcript)
+            XCTAssertTrue(result.stderr.contains("no mail store in \(nowhere.path)"), result.transcript)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: nowhere.path), "\(command) created no store")
+        }
+        // A store that cannot be opened (here a database file that is none): try again later.
+        let broken = workDir.appendingPathComponent("broken-store", isDirectory: true)
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try Data(String(repeating: "not a database ", count: 40).utf8)
+            .write(to: broken.appendingPathComponent("tern.sqlite"))
+        let unopenable = try ChildProcess.run(
+            executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--data-dir", broken.path, account],
             stdin: good, directory: workDir, label: "sendmail-store", timeout: 60)
-        XCTAssertEqual(noStore.status, 75, noStore.transcript)
-        XCTAssertTrue(noStore.stderr.hasPrefix("tern sendmail: "), noStore.transcript)
+        XCTAssertEqual(unopenable.status, 75, unopenable.transcript)
+        XCTAssertTrue(unopenable.stderr.hasPrefix("tern sendmail: ") && unopenable.stderr.contains("cannot open store"),
+                      unopenable.transcript)
         try expectNoMail("sendmail-bad", user: account, password: password)
         let queue = try ternOK(["mailq"])
         XCTAssertEqual(queue.stdout, "Mail queue is empty\n")
