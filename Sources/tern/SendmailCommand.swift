@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MailStore
 import Server
 import SMTP
 
@@ -13,7 +14,7 @@ struct SendmailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sendmail",
         abstract: "Send a message read on standard input, like sendmail(8).",
-        discussion: SendmailOptions.usage
+        discussion: SendmailOptions.usage + "\n" + ServerStore.help
     )
 
     @Argument(parsing: .captureForPassthrough, help: "sendmail options and recipients")
@@ -31,19 +32,17 @@ struct SendmailCommand: AsyncParsableCommand {
     private func send() async throws {
         let options = try SendmailOptions.parse(arguments)
         if options.help {
-            print(SendmailOptions.usage)
+            print(SendmailOptions.usage + "\n" + ServerStore.help)
             return
         }
-        var storeArguments: [String] = []
-        if let config = options.configPath { storeArguments += ["--config", config] }
-        if let directory = options.dataDirectory { storeArguments += ["--data-dir", directory] }
-        let storeOptions = try StoreOptions.parse(storeArguments)
+        let storeOptions = try ServerStore.options(config: options.configPath, dataDirectory: options.dataDirectory)
         let configuration: TernConfiguration
         do {
             configuration = try storeOptions.configuration()
         } catch {
             throw SendmailError.configuration("\(error)")
         }
+        if let missing = ServerStore.missing(storeOptions, configuration) { throw SendmailError.configuration(missing) }
         let input = try readStandardInput(ignoreDots: options.ignoreDots,
                                           maximumSize: configuration.limits.maxMessageSize)
         var logger = Logger(label: "tern.sendmail")
@@ -92,21 +91,33 @@ struct SendmailCommand: AsyncParsableCommand {
     }
 }
 
-/// `tern mailq`: the outbound queue as Postfix's mailq prints it.
-struct MailqCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "mailq",
-        abstract: "List the outbound queue like Postfix's mailq.",
-        discussion: """
-        One entry per message: queue id (* while being delivered), size, arrival time, sender; then each \
-        recipient, after its last error in parentheses, with its state unless it is waiting. \
-        `tern queue list` shows the same one line per recipient.
-        """
-    )
-    @OptionGroup var options: StoreOptions
+/// How `tern sendmail` and `tern mailq` find the server's store. Programs
+/// call them without options (cron runs /usr/sbin/sendmail, which may be a
+/// link to `tern`), so with neither --config nor --data-dir they read
+/// /etc/tern/tern.toml when it exists. They open only an existing store and
+/// never create one: mail put into a new store in the current directory
+/// would never be read nor sent.
+enum ServerStore {
+    static let systemConfiguration = "/etc/tern/tern.toml"
+    static let help = "Without --config or --data-dir: \(systemConfiguration) when it exists, else the local "
+        + "defaults. The store must exist (it is never created here). Also run as a link named sendmail or mailq."
 
-    func run() async throws {
-        let messages = try await options.withStore { store, _ in try await store.queuedMessages() }
-        for line in mailqLines(messages) { print(line) }
+    static func options(config: String?, dataDirectory: String?) throws -> StoreOptions {
+        var arguments: [String] = []
+        if let config {
+            arguments += ["--config", config]
+        } else if dataDirectory == nil, FileManager.default.fileExists(atPath: systemConfiguration) {
+            arguments += ["--config", systemConfiguration]
+        }
+        if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
+        return try StoreOptions.parse(arguments)
+    }
+
+    /// Why there is no store to open, nil when there is one.
+    static func missing(_ options: StoreOptions, _ configuration: TernConfiguration) -> String? {
+        let directory = options.dataDirectory ?? configuration.dataDirectory
+        guard !SQLiteMailStore.exists(in: directory) else { return nil }
+        return "no mail store in \(directory): name the server's configuration with --config FILE "
+            + "(read from \(systemConfiguration) when there), or its data directory with --data-dir DIR"
     }
 }

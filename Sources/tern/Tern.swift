@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Server
 
 /// `tern`: the mail server and its administration commands.
@@ -20,6 +21,15 @@ struct Tern: AsyncParsableCommand {
             DKIMCommand.self, MailboxCommand.self, WhoCommand.self, KickCommand.self, ThrottleCommand.self,
         ]
     )
+
+    /// Run through a link named `sendmail` or `mailq` (where cron, mailx
+    /// and scripts look: /usr/sbin/sendmail, /usr/bin/mailq), `tern` is
+    /// that command.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "tern").lastPathComponent
+        await main(["sendmail", "mailq"].contains(name) ? [name] + arguments : arguments)
+    }
 }
 
 struct VersionCommand: ParsableCommand {

@@ -34,10 +34,16 @@ final class SendmailTests: LocalMailEndToEndTestCase {
                               "\r\n\r\nline one\r\n"],
                      absent: ["not read"])
 
-        // A real shell pipe, -t -i and -F, as cron and PHP call it; Bcc: names a remote recipient.
-        let ternPath = try TernPaths.ternExecutable().path
+        // A real shell pipe into a link named sendmail (as /usr/sbin/sendmail), with -t -i and -F, as
+        // cron and PHP call it; Bcc: names a remote recipient.
+        let links = workDir.appendingPathComponent("bin", isDirectory: true)
+        try FileManager.default.createDirectory(at: links, withIntermediateDirectories: true)
+        for name in ["sendmail", "mailq"] {
+            try FileManager.default.createSymbolicLink(at: links.appendingPathComponent(name),
+                                                       withDestinationURL: TernPaths.ternExecutable())
+        }
         let script = "printf 'To: \(account)\\nBcc: friend@remote.test\\nSubject: sendmail-e2e-2\\n\\nfirst\\n.\\n"
-            + "after the dot\\n' | '\(ternPath)' sendmail -t -i -F 'Cron Daemon' -odi -oem -B8BITMIME "
+            + "after the dot\\n' | '\(links.path)/sendmail' -t -i -F 'Cron Daemon' -odi -oem -B8BITMIME "
             + "--config '\(configURL.path)'"
         let piped = try ChildProcess.run(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script],
                                          directory: workDir, label: "sendmail-pipe", timeout: 120)
@@ -51,6 +57,10 @@ final class SendmailTests: LocalMailEndToEndTestCase {
         XCTAssertTrue(mailq.stdout.contains("@\(domain)\n"),
                       "the sender is the Unix user at the first local domain: \(mailq.stdout)")
         XCTAssertTrue(mailq.stdout.hasSuffix("Kbytes in 1 Request.\n"), mailq.stdout)
+        let linked = try ChildProcess.run(executable: links.appendingPathComponent("mailq"),
+                                          arguments: ["--config", configURL.path], directory: workDir,
+                                          label: "mailq-link", timeout: 60)
+        XCTAssertEqual(linked.stdout, mailq.stdout, "a link named mailq is `tern mailq`: \(linked.transcript)")
         let list = try ternOK(["queue", "list"])
         XCTAssertTrue(list.stdout.contains("-> friend@remote.test"), list.stdout)
     }
@@ -81,6 +91,28 @@ final class SendmailTests: LocalMailEndToEndTestCase {
             executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--config", "/nonexistent/tern.toml", account],
             stdin: good, directory: workDir, label: "sendmail-config", timeout: 60)
         XCTAssertEqual(badConfig.status, 78, badConfig.transcript)
+        // No store where the options point (a typo, a server never started): refused, and none is created.
+        let nowhere = workDir.appendingPathComponent("no-store")
+        for command in ["sendmail", "mailq"] {
+            let result = try ChildProcess.run(
+                executable: TernPaths.ternExecutable(), arguments: [command, "--data-dir", nowhere.path]
+                    + (command == "sendmail" ? [account] : []),
+                stdin: good, directory: workDir, label: "\(command)-no-store", timeout: 60)
+            XCTAssertEqual(result.status, command == "sendmail" ? 78 : 1, result.transcript)
+            XCTAssertTrue(result.stderr.contains("no mail store in \(nowhere.path)"), result.transcript)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: nowhere.path), "\(command) created no store")
+        }
+        // A store that cannot be opened (here a database file that is none): try again later.
+        let broken = workDir.appendingPathComponent("broken-store", isDirectory: true)
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try Data(String(repeating: "not a database ", count: 40).utf8)
+            .write(to: broken.appendingPathComponent("tern.sqlite"))
+        let unopenable = try ChildProcess.run(
+            executable: TernPaths.ternExecutable(), arguments: ["sendmail", "--data-dir", broken.path, account],
+            stdin: good, directory: workDir, label: "sendmail-store", timeout: 60)
+        XCTAssertEqual(unopenable.status, 75, unopenable.transcript)
+        XCTAssertTrue(unopenable.stderr.hasPrefix("tern sendmail: ") && unopenable.stderr.contains("cannot open store"),
+                      unopenable.transcript)
         try expectNoMail("sendmail-bad", user: account, password: password)
         let queue = try ternOK(["mailq"])
         XCTAssertEqual(queue.stdout, "Mail queue is empty\n")

@@ -26,6 +26,20 @@ final class DurabilityTests: StoreTestCase {
                                     "v4-subscriptions", "v5-account-disabled"])
     }
 
+    /// `exists(in:)` tells a store's directory from an empty or missing one
+    /// (`tern sendmail` opens only an existing store).
+    func testExistsOnlyWhereAStoreWasOpened() async throws {
+        XCTAssertFalse(SQLiteMailStore.exists(in: directory + "/missing"))
+        try FileManager.default.createDirectory(atPath: directory + "/empty", withIntermediateDirectories: true)
+        XCTAssertFalse(SQLiteMailStore.exists(in: directory + "/empty"))
+        try FileManager.default.createDirectory(atPath: directory + "/odd/tern.sqlite", withIntermediateDirectories: true)
+        XCTAssertFalse(SQLiteMailStore.exists(in: directory + "/odd"), "a directory named like the database is none")
+        let store = try openStore()
+        XCTAssertTrue(SQLiteMailStore.exists(in: directory))
+        try await store.close()
+        XCTAssertTrue(SQLiteMailStore.exists(in: directory), "still there once closed")
+    }
+
     func testDataSurvivesCloseAndReopen() async throws {
         let (store, account, inbox) = try await storeWithInbox()
         try await store.addDomain("example.org")

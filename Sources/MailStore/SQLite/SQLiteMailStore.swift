@@ -30,6 +30,17 @@ public final class SQLiteMailStore: MailStore {
     let notifier: ChangeNotifier
     private let closed = Mutex(false)
 
+    /// The metadata database in a store's directory.
+    static let databaseFileName = "tern.sqlite"
+
+    /// True when `directory` holds a store (its database file), for
+    /// commands that must open an existing store and never create one.
+    public static func exists(in directory: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: directory + "/" + databaseFileName, isDirectory: &isDirectory)
+            && !isDirectory.boolValue
+    }
+
     /// Opens (creating if needed) the store in `directory`.
     /// - Parameters:
     ///   - removeOrphanFiles: delete body and temp files no row references
@@ -51,7 +62,7 @@ public final class SQLiteMailStore: MailStore {
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
-            let databasePath = directory + "/tern.sqlite"
+            let databasePath = directory + "/" + Self.databaseFileName
             // A new database file is private; SQLite gives its -wal and -shm
             // files the same mode. An existing file keeps the admin's mode.
             BodyFileStore.createPrivateFileIfMissing(databasePath)
