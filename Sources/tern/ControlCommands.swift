@@ -58,7 +58,7 @@ struct WhoCommand: AsyncParsableCommand {
         }
         let rows = connections.map { connection in
             [connection.id, connection.protocolName, connection.remoteAddress, String(connection.localPort),
-             connection.account.map { terminalSafe($0) } ?? "-", connection.isTLS ? "yes" : "no",
+             connection.account.map { QueueListing.terminalSafe($0) } ?? "-", connection.isTLS ? "yes" : "no",
              controlDate(connection.connectedSince)]
         }
         printTable(["ID", "PROTOCOL", "ADDRESS", "PORT", "ACCOUNT", "TLS", "SINCE"], rows, empty: "no connections")
@@ -103,7 +103,7 @@ struct ThrottleCommand: AsyncParsableCommand {
                 throw CommandError("unexpected answer from tern serve")
             }
             let rows = entries.map { entry in
-                [entry.kind.rawValue, entry.address ?? "-", entry.account.map { terminalSafe($0) } ?? "-",
+                [entry.kind.rawValue, entry.address ?? "-", entry.account.map { QueueListing.terminalSafe($0) } ?? "-",
                  String(entry.failures), entry.lockedUntil.map(controlDate) ?? "-"]
             }
             printTable(["KIND", "ADDRESS", "ACCOUNT", "FAILURES", "LOCKED UNTIL"], rows, empty: "no failed logins")
