@@ -16,11 +16,7 @@ enum StoreSetup {
     /// with a random password when the store has no account.
     static func prepare(store: any MailStore, configuration: TernConfiguration,
                         logger: Logger) async throws -> CreatedAccount? {
-        let existing = Set(try await store.domains().map { $0.name.lowercased() })
-        for domain in configuration.localDomains where !existing.contains(domain.lowercased()) {
-            try await store.addDomain(domain)
-            logger.notice("added local domain \(domain)")
-        }
+        try await addLocalDomains(configuration.localDomains, to: store, logger: logger)
         guard try await store.accounts().isEmpty else { return nil }
         let domain = configuration.localDomains.first ?? configuration.hostName
         let address = "postmaster@\(domain)"
@@ -28,6 +24,22 @@ enum StoreSetup {
         _ = try await store.createAccount(address: address, passwordHash: try PasswordHasher.hash(password: password))
         logger.notice("created the first account \(address)")
         return CreatedAccount(address: address, password: password)
+    }
+
+    /// Adds the domains the store does not have yet (at start and on reload);
+    /// returns the ones added. A domain no longer configured stays until
+    /// `tern domain remove`.
+    @discardableResult
+    static func addLocalDomains(_ domains: [String], to store: any MailStore,
+                                logger: Logger) async throws -> [String] {
+        let existing = Set(try await store.domains().map { $0.name.lowercased() })
+        var added: [String] = []
+        for domain in domains where !existing.contains(domain.lowercased()) {
+            try await store.addDomain(domain)
+            logger.notice("added local domain \(domain)")
+            added.append(domain)
+        }
+        return added
     }
 
     /// 16 characters of RFC 4648 base32 alphabet (lower case): 80 random bits.

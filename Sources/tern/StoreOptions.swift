@@ -19,9 +19,13 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store, runs `body`, and closes the store whatever happens.
+    /// As root, on a data directory another user owns, it runs as that user
+    /// (`StoreAccess`); as a user who cannot use the directory, it fails
+    /// saying who can.
     func withStore<T>(_ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
         let configuration = try configuration()
         let directory = dataDirectory ?? configuration.dataDirectory
+        try StoreAccess.prepare(directory: directory, configuration: configuration)
         var logger = Logger(label: "tern.admin")
         logger.logLevel = .warning
         let store: SQLiteMailStore
