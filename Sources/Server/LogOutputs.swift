@@ -70,8 +70,8 @@ final class LogFileOutput: LogOutput {
     private static func open(_ path: String, owner: SystemUser?) throws -> CInt {
         let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
-            throw ServerError.logFileUnwritable(path: path, user: SystemUser.current.name,
-                                                reason: String(cString: strerror(errno)))
+            let reason = String(cString: strerror(errno))
+            throw ServerError.logFileUnwritable(path: path, user: SystemUser.current.name, reason: reason)
         }
         var info = stat()
         if let owner, geteuid() == 0, fstat(descriptor, &info) == 0, info.st_uid == 0 {

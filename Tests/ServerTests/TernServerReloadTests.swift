@@ -102,7 +102,7 @@ final class TernServerReloadTests: XCTestCase {
         try await withTimeout {
             let client = try await TestClient.connect(port: ports[0], implicitTLS: true)
             let greeting = try await client.readLine()
-            XCTAssertTrue(greeting?.hasPrefix("+OK") == true, greeting ?? "nil")
+            XCTAssertEqual(greeting, "+OK mail.example.org Tern POP3 server ready", "the new host name")
             await client.close()
         }
 
