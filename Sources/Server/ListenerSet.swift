@@ -103,7 +103,9 @@ final class ListenerSet: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP level: `.socketOption(.tcp_nodelay)` is SOL_SOCKET option 1,
+            // SO_DEBUG, which only root may set (EACCES for any other user).
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ConnectionEvent, Never>> = {
             channel in
             channel.eventLoop.makeCompletedFuture {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -54,5 +55,22 @@ public enum PrivilegeDrop {
         if user.uid != 0, setuid(0) == 0 {
             throw ServerError.privilegeDropFailed("setuid(0) succeeded after becoming \(user.name)")
         }
+        if let thread = threadWithOtherUID(than: user.uid) {
+            throw ServerError.privilegeDropFailed("thread \(thread) of the process still runs as another user "
+                + "(the change of user must happen before other threads start)")
+        }
+    }
+
+    /// A thread of this process whose real, effective, saved or file-system
+    /// uid is not `uid` (Linux /proc/self/task/*/status), if any.
+    static func threadWithOtherUID(than uid: uid_t) -> String? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks {
+            guard let status = try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { continue }
+            let ids = line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " })
+            if ids.contains(where: { $0 != Substring("\(uid)") }) { return task }
+        }
+        return nil
     }
 }

@@ -32,11 +32,11 @@ extension TernServer {
         for change in reload.changes {
             logger.notice("reload: \(change)")
         }
+        await apply(reload, running: running)
         let restartCount = reload.changes.filter { !$0.applied }.count
         logger.notice("configuration reloaded from \(path)", metadata: [
             "applied": "\(reload.changes.count - restartCount)", "needs-restart": "\(restartCount)",
         ])
-        await apply(reload, running: running)
         notifier.ready(status: "configuration reloaded")
     }
 

@@ -52,29 +52,23 @@ public final class TernServer: Sendable {
     /// Started as root with `[server] user`, it binds every listener, creates
     /// a missing data directory for that user, becomes that user, and only
     /// then opens the store, so every file it makes belongs to the user.
-    public func run() async throws {
+    /// `prepared` is that first part done beforehand (see `PrivilegedStart`).
+    public func run(prepared: PrivilegedStart? = nil) async throws {
         let watcher = SignalWatcher()
         defer { watcher.cancel() }
+        let start = try prepared ?? PrivilegedStart.perform(configuration, logger: logger)
         let configuration = self.configuration
-        let user = try PrivilegeDrop.target(for: configuration.server, logger: logger)
-        let sockets = try ListeningSockets.bind(configuration)
         let store: SQLiteMailStore
         do {
-            if let user {
-                try DataDirectoryAccess.createIfMissing(directory: configuration.dataDirectory, ownedBy: user)
-                try PrivilegeDrop.become(user)
-                logger.notice("listeners bound; now running as \(user.name)",
-                              metadata: ["uid": "\(user.uid)", "gid": "\(user.gid)"])
-            }
             if let problem = DataDirectoryAccess.problem(directory: configuration.dataDirectory, for: .current) {
                 throw ServerError.dataDirectory(problem)
             }
             store = try SQLiteMailStore(directory: configuration.dataDirectory, logger: logger, removeOrphanFiles: true)
         } catch {
-            sockets.closeUnused()
+            start.sockets.closeUnused()
             throw error
         }
-        try await run(store: store, sockets: sockets, signals: watcher.signals)
+        try await run(store: store, sockets: start.sockets, signals: watcher.signals)
     }
 
     /// Begins a graceful shutdown, as SIGTERM does.
@@ -298,7 +292,7 @@ public final class TernServer: Sendable {
         let configuration = self.configuration
         let maxMessageSize = configuration.limits.maxMessageSize
         let defaults = IMAPParserLimits()
-        return IMAPSessionConfiguration(
+        var imap = IMAPSessionConfiguration(
             hostName: configuration.hostName,
             offersSTARTTLS: listener.tls == .starttls,
             allowCleartextAuthentication: configuration.authentication.allowCleartext,
@@ -307,6 +301,9 @@ public final class TernServer: Sendable {
                 // One message may fill a whole command (APPEND); MULTIAPPEND may take more.
                 maxCommandSize: max(defaults.maxCommandSize, maxMessageSize + defaults.maxLineLength),
                 maxDepth: defaults.maxDepth))
+        // IMAP ID (RFC 2971) names the version `tern version` prints.
+        imap.serverVersion = TernVersion.string
+        return imap
     }
 
     private static func describe(_ mode: TLSMode) -> String {

@@ -22,8 +22,23 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let configuration = try loadConfiguration(path: config)
-        // A log file root opens is given to the user the server will become.
+        // Bound and switched user already (TernEntry), or now.
+        let prepared = PrivilegedStart.takePrepared()
+        let configuration = try prepared?.configuration ?? loadConfiguration(path: config)
+        try Self.bootstrapLogging(configuration)
+        let logger = Logger(label: "tern")
+        do {
+            try await TernServer(configuration: configuration, configurationPath: config, logger: logger)
+                .run(prepared: prepared)
+        } catch {
+            Self.logStartFailure(error)
+            throw CommandError("\(error)")
+        }
+    }
+
+    /// `[logging]` from the configuration. A log file root opens is given
+    /// to the user the server will become.
+    static func bootstrapLogging(_ configuration: TernConfiguration) throws {
         let serviceUser = SystemUser.current.isRoot
             ? configuration.server.user.flatMap { SystemUser.named($0, group: configuration.server.group) } : nil
         do {
@@ -31,14 +46,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandError("\(error)")
         }
-        let logger = Logger(label: "tern")
-        do {
-            try await TernServer(configuration: configuration, configurationPath: config, logger: logger).run()
-        } catch {
-            // Standard error shows it as "Error: …"; a log file gets it too.
-            if LoggingSetup.filePath != nil { logger.critical("\(error)") }
-            throw CommandError("\(error)")
-        }
+    }
+
+    /// Standard error shows a failed start as "Error: …"; a log file gets it too.
+    static func logStartFailure(_ error: any Error) {
+        if LoggingSetup.filePath != nil { Logger(label: "tern").critical("\(error)") }
     }
 }
 

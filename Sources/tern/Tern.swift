@@ -2,7 +2,6 @@ import ArgumentParser
 import Server
 
 /// `tern`: the mail server and its administration commands.
-@main
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",
