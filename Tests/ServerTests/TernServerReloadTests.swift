@@ -21,7 +21,8 @@ final class TernServerReloadTests: XCTestCase {
     }
 
     private func writeConfig(hostName: String = "localhost", domains: [String], maxMessageSize: Int = 52428800,
-                             extraListener: Bool = false) throws {
+                             extraListener: Bool = false, adminNetworks: String = "\"127.0.0.0/8\"",
+                             pollSeconds: Int = 5) throws {
         var text = """
         host_name = "\(hostName)"
         local_domains = [\(domains.map { "\"\($0)\"" }.joined(separator: ", "))]
@@ -37,6 +38,10 @@ final class TernServerReloadTests: XCTestCase {
 
         [http]
         listener = []
+        admin_networks = [\(adminNetworks)]
+
+        [outbound]
+        poll_seconds = \(pollSeconds)
 
         """
         if extraListener { text += "\n[[listener]]\nprotocol = \"imap\"\nport = 2\n" }
@@ -53,10 +58,23 @@ final class TernServerReloadTests: XCTestCase {
         XCTFail("timed out waiting for \(what)")
     }
 
+    /// The status line of GET /healthz.
+    private func healthStatus(port: Int) async throws -> String? {
+        try await withTimeout {
+            let client = try await TestClient.connect(port: port)
+            try await client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let status = try await client.readLine()
+            await client.close()
+            return status
+        }
+    }
+
     func testReloadAppliesLiveSettingsAndReportsTheRest() async throws {
         try writeConfig(domains: ["localhost"])
         var configuration = try ConfigurationLoader.load(path: configPath)
         configuration.listeners[0].port = 0
+        // HTTP on a free port (a restart key: the file's `listener = []` is reported, not applied).
+        configuration.http.listeners = [.init(address: "127.0.0.1", port: 0, tls: false)]
         let store = try SQLiteMailStore(directory: configuration.dataDirectory, logger: Logger(label: "test"))
         let capture = LogHandlerTests.Capture()
         let logger = Logger(label: "tern") { FormattingLogHandler(label: $0, format: .text, output: capture) }
@@ -69,8 +87,14 @@ final class TernServerReloadTests: XCTestCase {
         XCTAssertEqual(SelfSignedCertificate.generatedNames(certificatePath: certificate),
                        ["localhost", "autoconfig.localhost", "autodiscover.localhost"])
 
+        let httpPort = try XCTUnwrap(server.httpListeningPorts().first)
+        let healthBefore = try await healthStatus(port: httpPort)
+        XCTAssertEqual(healthBefore, "HTTP/1.1 200 OK")
+        try await waitFor("outbound delivery") { capture.all.contains { $0.contains("outbound delivery started") } }
+
         try writeConfig(hostName: "mail.example.org", domains: ["localhost", "example.net"],
-                        maxMessageSize: 2_000_000, extraListener: true)
+                        maxMessageSize: 2_000_000, extraListener: true, adminNetworks: "\"192.0.2.0/24\"",
+                        pollSeconds: 30)
         signal.yield(.reload)
         try await waitFor("the new domain in the store") {
             try await store.domains().contains { $0.name == "example.net" }
@@ -91,6 +115,15 @@ final class TernServerReloadTests: XCTestCase {
         let listener = server.configuration.listeners[0]
         XCTAssertEqual(server.pop3Configuration(for: listener).hostName, "mail.example.org", "new sessions")
         XCTAssertEqual(server.smtpConfiguration(for: listener).maxMessageSize, 2_000_000)
+        XCTAssertTrue(lines.contains { $0.contains("reload: http.listener changed: needs a restart") }, "\(lines)")
+        // http.admin_networks applies to the next request; the outbound
+        // runner starts again with the new settings.
+        let after = try await healthStatus(port: httpPort)
+        XCTAssertEqual(after, "HTTP/1.1 403 Forbidden")
+        try await waitFor("the outbound restart") {
+            capture.all.filter { $0.contains("outbound delivery started") }.count == 2
+        }
+        XCTAssertTrue(lines.contains { $0.contains("outbound delivery restarts with the new settings") }, "\(lines)")
         try await waitFor("the regenerated certificate") {
             SelfSignedCertificate.generatedNames(certificatePath: certificate)?.first == "mail.example.org"
         }

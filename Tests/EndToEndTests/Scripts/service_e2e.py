@@ -9,19 +9,10 @@ import imaplib
 import os
 import smtplib
 import socket
-import ssl
 import sys
 import time
 
-TIMEOUT = 20
-
-
-def tls_context():
-    # The server under test uses its generated self-signed certificate.
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
+from imap_common import TIMEOUT, tls_context
 
 
 def imap_login(args):
