@@ -31,6 +31,18 @@ final class PackagingTests: TernEndToEndTestCase {
         XCTAssertTrue(wrong.stderr.contains("Unknown key"), wrong.transcript)
     }
 
+    /// The sysusers.d file creates the user tern (`systemd-sysusers --dry-run` changes nothing).
+    func testSysusersFileCreatesTheUser() throws {
+        let sysusers = try requireDebianClient("systemd-sysusers")
+        let file = TernPaths.packageRoot.appendingPathComponent("contrib/systemd/tern.sysusers")
+        let result = try ChildProcess.run(executable: sysusers, arguments: ["--dry-run", file.path],
+                                          directory: workDir, label: "systemd-sysusers", timeout: 60)
+        XCTAssertEqual(result.status, 0, result.transcript)
+        let output = result.stdout + result.stderr
+        XCTAssertTrue(output.contains("Creating user 'tern' (Tern mail server)"), result.transcript)
+        XCTAssertFalse(output.contains("tern.sysusers:"), "complaints about a line: \(result.transcript)")
+    }
+
     /// `tern version` prints the version the README's first lines state.
     func testVersionIsTheOneTheREADMEStates() throws {
         let readme = try String(contentsOf: TernPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
