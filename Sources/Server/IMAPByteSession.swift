@@ -70,6 +70,13 @@ extension LineProtocol {
     /// IMAP (RFC 9051) on one listener: 143 with STARTTLS or 993 with implicit TLS.
     static func imap(store: any MailStore, authenticator: Authenticator,
                      configuration: IMAPSessionConfiguration) -> LineProtocol {
+        imap(store: store, authenticator: authenticator, currentConfiguration: { configuration })
+    }
+
+    /// IMAP whose sessions each take `currentConfiguration()` when they
+    /// start (a configuration reload applies to new sessions).
+    static func imap(store: any MailStore, authenticator: Authenticator,
+                     currentConfiguration: @escaping @Sendable () -> IMAPSessionConfiguration) -> LineProtocol {
         var imap = LineProtocol(
             name: "imap",
             // RFC 9051 §7.1.5: BYE before closing, also when refusing a connection.
@@ -83,7 +90,7 @@ extension LineProtocol {
             sessions: .streamingBytes(
                 make: { connection, logger, write in
                     IMAPByteSession(session: IMAPSession(
-                        store: store, authenticator: authenticator, configuration: configuration,
+                        store: store, authenticator: authenticator, configuration: currentConfiguration(),
                         connection: connection, logger: logger, write: write))
                 },
                 changeNotifications: { mailboxID in store.changeNotifications(mailboxID: mailboxID) }))

@@ -11,6 +11,9 @@ final class ListenerSet: Sendable {
     struct Listener: Sendable {
         var configuration: ListenerConfiguration
         var lineProtocol: LineProtocol
+        /// Bound beforehand (`ListeningSockets`, as `tern serve` does before
+        /// dropping privileges); nil: `bind()` binds the configured address.
+        var socket: ListeningSocket? = nil
     }
 
     /// A listener with its bound socket.
@@ -85,7 +88,7 @@ final class ListenerSet: Sendable {
                 let configuration = listener.configuration
                 throw error as? ServerError ?? ServerError.bindFailed(
                     protocolName: configuration.protocolName.rawValue, address: configuration.address,
-                    port: configuration.port, reason: "\(error)")
+                    port: configuration.port, reason: SocketErrorText.describe(error, port: configuration.port))
             }
         }
         bound.withLock { $0 = done }
@@ -125,21 +128,30 @@ final class ListenerSet: Sendable {
                 listener: "\(configuration.protocolName.rawValue) \(configuration.address):\(configuration.port)")
         }
         let implicitTLS = configuration.tls == .implicit ? tls : nil
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: configuration.address, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let implicitTLS {
-                        try pipeline.addHandler(NIOSSLServerHandler(context: implicitTLS.current))
-                    }
-                    try pipeline.addHandler(IdleStateHandler(readTimeout: self.timeouts(for: listener).checkInterval))
-                    try pipeline.addHandler(ConnectionEventHandler())
-                    return try NIOAsyncChannel<ConnectionEvent, Never>(wrappingChannelSynchronously: channel)
+            // TCP level: `.socketOption(.tcp_nodelay)` is SOL_SOCKET option 1,
+            // SO_DEBUG, which only root may set (EACCES for any other user).
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ConnectionEvent, Never>> = {
+            channel in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                if let implicitTLS {
+                    try pipeline.addHandler(NIOSSLServerHandler(context: implicitTLS.current))
                 }
+                try pipeline.addHandler(IdleStateHandler(readTimeout: self.timeouts(for: listener).checkInterval))
+                try pipeline.addHandler(ConnectionEventHandler())
+                return try NIOAsyncChannel<ConnectionEvent, Never>(wrappingChannelSynchronously: channel)
             }
+        }
+        let channel = if let descriptor = listener.socket?.take() {
+            try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+        } else {
+            try await bootstrap.bind(host: configuration.address, port: configuration.port,
+                                     childChannelInitializer: initializer)
+        }
         let port = channel.channel.localAddress?.port ?? configuration.port
         return Bound(listener: listener, channel: channel, port: port)
     }

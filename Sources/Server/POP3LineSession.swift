@@ -51,6 +51,13 @@ extension LineProtocol {
     /// by every POP3 listener of the server.
     static func pop3(store: any MailStore, authenticator: Authenticator, locks: MaildropLocks,
                      configuration: POP3Configuration) -> LineProtocol {
+        pop3(store: store, authenticator: authenticator, locks: locks, currentConfiguration: { configuration })
+    }
+
+    /// POP3 whose sessions each take `currentConfiguration()` when they
+    /// start (a configuration reload applies to new sessions).
+    static func pop3(store: any MailStore, authenticator: Authenticator, locks: MaildropLocks,
+                     currentConfiguration: @escaping @Sendable () -> POP3Configuration) -> LineProtocol {
         var pop3 = LineProtocol(
             name: "pop3",
             // Commands are at most 255 octets (RFC 2449 §4) and the session
@@ -63,7 +70,7 @@ extension LineProtocol {
             makeSession: { connection, logger in
                 POP3LineSession(session: POP3Session(
                     store: store, authenticator: authenticator, locks: locks,
-                    configuration: configuration, connection: connection, logger: logger))
+                    configuration: currentConfiguration(), connection: connection, logger: logger))
             })
         pop3.loginTimeoutReply = Array("-ERR login timeout\r\n".utf8)
         pop3.evictedReply = Array("-ERR [SYS/TEMP] connection queue full\r\n".utf8)

@@ -34,6 +34,15 @@ extension LineProtocol {
     /// SMTP (RFC 5321) on one listener: MX or submission, per `configuration.mode`.
     static func smtp(store: any MailStore, authenticator: Authenticator, outboundQueue: (any OutboundQueue)?,
                      configuration: SMTPConfiguration) -> LineProtocol {
+        smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
+             currentConfiguration: { configuration })
+    }
+
+    /// SMTP whose sessions each take `currentConfiguration()` when they
+    /// start (a configuration reload applies to new sessions).
+    static func smtp(store: any MailStore, authenticator: Authenticator, outboundQueue: (any OutboundQueue)?,
+                     currentConfiguration: @escaping @Sendable () -> SMTPConfiguration) -> LineProtocol {
+        let configuration = currentConfiguration()
         let host = configuration.hostName
         var smtp = LineProtocol(
             name: configuration.mode == .mx ? "smtp" : "submission",
@@ -47,7 +56,7 @@ extension LineProtocol {
             expectsLogin: configuration.mode == .submission,
             sessions: .bytes(make: { connection, logger in
                 SMTPByteSession(session: SMTPSession(
-                    store: store, authenticator: authenticator, configuration: configuration,
+                    store: store, authenticator: authenticator, configuration: currentConfiguration(),
                     outboundQueue: outboundQueue, connection: connection, logger: logger))
             }))
         smtp.loginTimeoutReply = Array("421 4.4.2 \(host) login timeout, closing connection\r\n".utf8)

@@ -5,11 +5,14 @@ import Foundation
 enum ServerSignal: Sendable, Equatable {
     /// SIGTERM or SIGINT: shut down gracefully.
     case terminate(Int32)
-    /// SIGHUP: reload the TLS certificate and key.
+    /// SIGHUP: reload the configuration file (and the certificate files),
+    /// reopen the log file.
     case reload
+    /// SIGUSR1: reopen the log file (logrotate).
+    case reopenLogs
 }
 
-/// Turns SIGTERM, SIGINT and SIGHUP into an async stream (dispatch signal
+/// Turns SIGTERM, SIGINT, SIGHUP and SIGUSR1 into an async stream (dispatch signal
 /// sources, the default actions ignored while watching).
 final class SignalWatcher: @unchecked Sendable {
     let signals: AsyncStream<ServerSignal>
@@ -20,7 +23,7 @@ final class SignalWatcher: @unchecked Sendable {
         signals = stream
         var sources: [any DispatchSourceSignal] = []
         for (number, event) in [(SIGTERM, ServerSignal.terminate(SIGTERM)), (SIGINT, .terminate(SIGINT)),
-                                (SIGHUP, .reload)] {
+                                (SIGHUP, .reload), (SIGUSR1, .reopenLogs)] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { continuation.yield(event) }
@@ -33,6 +36,6 @@ final class SignalWatcher: @unchecked Sendable {
     /// Stops watching and restores the default actions.
     func cancel() {
         for source in sources { source.cancel() }
-        for number in [SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_DFL) }
+        for number in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { signal(number, SIG_DFL) }
     }
 }

@@ -8,44 +8,78 @@ import NIOCore
 import POP3
 import SMTP
 
-/// The Tern server process: opens the store, prepares it on first start,
-/// binds every listener and serves until SIGTERM/SIGINT (or `shutdown()`),
-/// then shuts down gracefully.
+/// The Tern server process: binds every listener (mail and HTTP) first —
+/// as root, before it becomes `[server] user` — then opens the store,
+/// prepares it on first start, and serves until SIGTERM/SIGINT (or
+/// `shutdown()`), then shuts down gracefully. SIGHUP reloads the
+/// configuration file (`TernServer+Reload.swift`), SIGUSR1 reopens the log file.
 public final class TernServer: Sendable {
-    public let configuration: TernConfiguration
-    private let logger: Logger
-    private let state = LockedBox(RunState())
+    /// The file the configuration came from, read again on SIGHUP; nil:
+    /// the configuration was given in code (SIGHUP then only re-reads the
+    /// certificate files and reopens the log file).
+    public let configurationPath: String?
+    let logger: Logger
+    let notifier: SystemdNotifier
+    let state: LockedBox<RunState>
 
-    private struct RunState {
+    struct RunState {
+        /// The configuration in force (a reload changes what can change without a restart).
+        var configuration: TernConfiguration
         var listeners: ListenerSet?
         var http: HTTPServer?
+        var tls: TLSContextProvider?
+        var store: (any MailStore)?
+        var outbound: OutboundRunner?
+        var wakeup: OutboundWakeup?
         var httpPorts: [Int] = []
         var shutdownRequested = false
         var boundPorts: [Int]?
         var portWaiters: [CheckedContinuation<[Int], Never>] = []
     }
 
-    public init(configuration: TernConfiguration, logger: Logger) {
-        self.configuration = configuration
+    public init(configuration: TernConfiguration, configurationPath: String? = nil, logger: Logger,
+                notifier: SystemdNotifier = SystemdNotifier()) {
+        self.configurationPath = configurationPath
         self.logger = logger
+        self.notifier = notifier
+        self.state = LockedBox(RunState(configuration: configuration))
     }
 
+    /// The configuration in force: the one given at start, changed by reloads.
+    public var configuration: TernConfiguration { state.withLock { $0.configuration } }
+
     /// Serves until SIGTERM or SIGINT; returns after a graceful shutdown.
-    public func run() async throws {
+    /// Started as root with `[server] user`, it binds every listener, creates
+    /// a missing data directory for that user, becomes that user, and only
+    /// then opens the store, so every file it makes belongs to the user.
+    /// `prepared` is that first part done beforehand (see `PrivilegedStart`).
+    public func run(prepared: PrivilegedStart? = nil) async throws {
         let watcher = SignalWatcher()
         defer { watcher.cancel() }
-        let store = try SQLiteMailStore(directory: configuration.dataDirectory, logger: logger, removeOrphanFiles: true)
-        try await run(store: store, signals: watcher.signals)
+        let start = try prepared ?? PrivilegedStart.perform(configuration, logger: logger)
+        let configuration = self.configuration
+        let store: SQLiteMailStore
+        do {
+            if let problem = DataDirectoryAccess.problem(directory: configuration.dataDirectory, for: .current) {
+                throw ServerError.dataDirectory(problem)
+            }
+            store = try SQLiteMailStore(directory: configuration.dataDirectory, logger: logger, removeOrphanFiles: true)
+        } catch {
+            start.sockets.closeUnused()
+            throw error
+        }
+        try await run(store: store, sockets: start.sockets, signals: watcher.signals)
     }
 
     /// Begins a graceful shutdown, as SIGTERM does.
     public func shutdown() {
-        let listeners = state.withLock { state -> ListenerSet? in
+        let (listeners, http, grace) = state.withLock { state -> (ListenerSet?, HTTPServer?, Int) in
             state.shutdownRequested = true
-            return state.listeners
+            return (state.listeners, state.http, state.configuration.limits.shutdownGraceSeconds)
         }
-        state.withLock { $0.http }?.close()
-        listeners?.beginShutdown(grace: .seconds(Int64(max(0, configuration.limits.shutdownGraceSeconds))))
+        notifier.stopping()
+        http?.close()
+        listeners?.beginShutdown(grace: .seconds(Int64(max(0, grace))))
     }
 
     /// The bound port of each listener that was started, in configuration
@@ -64,23 +98,39 @@ public final class TernServer: Sendable {
     /// The bound ports of the HTTP listeners that are listening (after `listeningPorts()`).
     public func httpListeningPorts() -> [Int] { state.withLock { $0.httpPorts } }
 
-    /// The body of `run()`, with the store and signal stream given (tests pass their own).
+    /// The body of `run()`, with the store and signal stream given (tests
+    /// pass their own); binds the listeners first.
     func run(store: any MailStore, signals: AsyncStream<ServerSignal>) async throws {
-        let wakeup = OutboundWakeup()
+        let sockets: ListeningSockets
         do {
-            if let created = try await StoreSetup.prepare(store: store, configuration: configuration, logger: logger) {
-                // Unbuffered, so it shows at once even when stdout is a file or pipe.
-                let notice = "Created account \(created.address) with password \(created.password)"
-                    + " — change it with `tern account passwd \(created.address)`\n"
-                FileHandle.standardOutput.write(Data(notice.utf8))
-            }
+            sockets = try ListeningSockets.bind(configuration)
+        } catch {
+            releasePortWaiters()
+            try? await store.close()
+            throw error
+        }
+        try await run(store: store, sockets: sockets, signals: signals)
+    }
+
+    /// Serves on listeners bound beforehand. Nothing visible happens before
+    /// every listener is bound: the first account and its password, the
+    /// generated certificate and "listening" come after.
+    private func run(store: any MailStore, sockets: ListeningSockets,
+                     signals: AsyncStream<ServerSignal>) async throws {
+        let wakeup = OutboundWakeup()
+        let configuration = self.configuration
+        do {
             let tls = try TLSContextProvider.forConfiguration(configuration, logger: logger)
             let authenticator = Authenticator(store: store, logger: logger,
                                               throttle: LoginThrottle(configuration: configuration.authentication.throttle),
                                               observer: MetricsAuthenticationObserver())
-            let listeners = ListenerSet(listeners: makeListeners(store: store, wakeup: wakeup, authenticator: authenticator),
-                                        tls: tls, limits: configuration.limits, logger: logger)
+            let listeners = ListenerSet(
+                listeners: makeListeners(store: store, wakeup: wakeup, sockets: sockets.mail, authenticator: authenticator),
+                tls: tls, limits: configuration.limits, logger: logger)
             let bound = try await listeners.bind()
+            // The admin control socket (`tern who`, `kick`, `throttle`): bound
+            // before any first-start side effect, so a second server on the
+            // same data directory stops here.
             let control = ControlServer(path: ControlCoding.socketPath(dataDirectory: configuration.dataDirectory),
                                         logger: logger) { [service = ControlService(listeners: listeners,
                                                                                     throttle: authenticator.throttle)] in
@@ -90,6 +140,7 @@ public final class TernServer: Sendable {
                 try await control.bind()
             } catch {
                 for listener in bound { try? await listener.channel.channel.close() }
+                sockets.closeUnused()
                 throw error
             }
             defer { control.close() }
@@ -98,18 +149,32 @@ public final class TernServer: Sendable {
             ServerMetrics.bootstrap()
             let http = HTTPServer(
                 listeners: configuration.http.listeners, tls: tls, maxConnections: configuration.limits.maxConnections,
-                logger: logger,
-                router: HTTPRouter(configuration: configuration, store: store, logger: logger) { [state] in
-                    state.withLock { $0.listeners != nil && !$0.shutdownRequested }
-                })
-            let httpPorts = await http.bind().map(\.port)
+                logger: logger, router: makeRouter(configuration, store: store))
+            let httpPorts: [Int]
+            do {
+                httpPorts = try await http.bind(sockets: sockets.http).map(\.port)
+            } catch {
+                for listener in bound { try? await listener.channel.channel.close() }
+                throw error
+            }
+            if let created = try await StoreSetup.prepare(store: store, configuration: configuration, logger: logger) {
+                // Unbuffered, so it shows at once even when stdout is a file or pipe.
+                let notice = "Created account \(created.address) with password \(created.password)"
+                    + " — change it with `tern account passwd \(created.address)`\n"
+                FileHandle.standardOutput.write(Data(notice.utf8))
+            }
             for listener in bound {
                 let configuration = listener.listener.configuration
                 logger.notice("\(configuration.protocolName.rawValue) listening on \(configuration.address):\(listener.port) (\(Self.describe(configuration.tls)))")
             }
+            let outbound = OutboundRunner()
             let alreadyStopping = state.withLock { state -> Bool in
                 state.listeners = listeners
                 state.http = http
+                state.tls = tls
+                state.store = store
+                state.outbound = outbound
+                state.wakeup = wakeup
                 state.httpPorts = httpPorts
                 state.boundPorts = bound.map(\.port)
                 for waiter in state.portWaiters { waiter.resume(returning: bound.map(\.port)) }
@@ -117,18 +182,15 @@ public final class TernServer: Sendable {
                 return state.shutdownRequested
             }
             if alreadyStopping { shutdown() }
-            let signalTask = Task { [logger] in
+            let signalTask = Task {
                 for await signal in signals {
                     switch signal {
                     case .reload:
-                        do {
-                            try tls.reload()
-                            logger.notice("reloaded TLS certificate", metadata: ["certificate": "\(tls.certificatePath)"])
-                        } catch {
-                            logger.error("TLS reload failed; keeping the previous certificate", metadata: ["error": "\(error)"])
-                        }
+                        await self.reload()
+                    case .reopenLogs:
+                        self.reopenLogFile()
                     case .terminate(let number):
-                        logger.notice("signal \(number): shutting down")
+                        self.logger.notice("signal \(number): shutting down")
                         self.shutdown()
                         return
                     }
@@ -137,23 +199,47 @@ public final class TernServer: Sendable {
             defer { signalTask.cancel() }
             let httpTask = Task { await http.serve() }
             defer { http.close() }
-            let outboundTask = Task {
-                await OutboundDelivery(configuration: configuration, store: store, logger: logger, wakeup: wakeup).run()
+            outbound.restart(with: OutboundDelivery(configuration: configuration, store: store, logger: logger,
+                                                    wakeup: wakeup))
+            notifier.ready(status: "listening on \(bound.count) mail and \(httpPorts.count) HTTP ports")
+            do {
+                try await listeners.serve()
+            } catch {
+                await outbound.stop()
+                throw error
             }
-            defer { outboundTask.cancel() }
-            try await listeners.serve()
             http.close()
-            outboundTask.cancel()
-            await outboundTask.value
+            await outbound.stop()
             await httpTask.value
         } catch {
+            sockets.closeUnused()
             releasePortWaiters()
+            forgetRunningParts()
             try? await store.close()
             throw error
         }
         releasePortWaiters()
+        forgetRunningParts()
         try await store.close()
         logger.notice("stopped")
+    }
+
+    /// Drops the references to the listeners (whose session factories refer
+    /// to this server) once they are closed.
+    private func forgetRunningParts() {
+        state.withLock { state in
+            state.listeners = nil
+            state.http = nil
+            state.outbound = nil
+            state.store = nil
+        }
+    }
+
+    /// The HTTP endpoints' documents and policy for `configuration`.
+    func makeRouter(_ configuration: TernConfiguration, store: any MailStore) -> HTTPRouter {
+        HTTPRouter(configuration: configuration, store: store, logger: logger) { [state] in
+            state.withLock { $0.listeners != nil && !$0.shutdownRequested }
+        }
     }
 
     private func releasePortWaiters() {
@@ -165,44 +251,51 @@ public final class TernServer: Sendable {
         for waiter in waiters { waiter.resume(returning: []) }
     }
 
-    /// One `ListenerSet.Listener` per configured listener whose protocol is
-    /// implemented; the others are logged and skipped.
-    private func makeListeners(store: any MailStore, wakeup: OutboundWakeup,
+    /// One `ListenerSet.Listener` per configured listener, on the sockets
+    /// bound for them (in the same order). Each session is made with the
+    /// configuration in force when it starts, so a reload applies to new
+    /// sessions while open ones keep theirs. `authenticator` (with its login
+    /// throttle) is shared by every listener.
+    private func makeListeners(store: any MailStore, wakeup: OutboundWakeup, sockets: [ListeningSocket],
                                authenticator: Authenticator) -> [ListenerSet.Listener] {
         let locks = MaildropLocks()
         let inFlight = InFlightMessageBytes(limitPerAddress: configuration.limits.maxUnauthenticatedInFlightPerAddress)
         let outboundQueue = StoreOutboundQueue(store: store, wakeup: wakeup)
         var result: [ListenerSet.Listener] = []
-        for listener in configuration.listeners {
+        for (index, listener) in configuration.listeners.enumerated() {
+            let lineProtocol: LineProtocol
             switch listener.protocolName {
             case .pop3:
-                let pop3 = POP3Configuration(
-                    hostName: configuration.hostName,
-                    deletePolicy: POP3DeletePolicy(configValue: configuration.pop3.onDelete) ?? .delete,
-                    allowCleartextAuthentication: configuration.authentication.allowCleartext,
-                    offersSTLS: listener.tls == .starttls)
-                result.append(ListenerSet.Listener(
-                    configuration: listener,
-                    lineProtocol: .pop3(store: store, authenticator: authenticator, locks: locks, configuration: pop3)))
+                lineProtocol = .pop3(store: store, authenticator: authenticator, locks: locks,
+                                     currentConfiguration: { self.pop3Configuration(for: listener) })
             case .smtp, .submission:
-                result.append(ListenerSet.Listener(
-                    configuration: listener,
-                    lineProtocol: .smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
-                                        configuration: smtpConfiguration(for: listener, inFlight: inFlight))))
+                lineProtocol = .smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
+                                     currentConfiguration: { self.smtpConfiguration(for: listener, inFlight: inFlight) })
             case .imap:
-                result.append(ListenerSet.Listener(
-                    configuration: listener,
-                    lineProtocol: .imap(store: store, authenticator: authenticator,
-                                        configuration: imapConfiguration(for: listener))))
+                lineProtocol = .imap(store: store, authenticator: authenticator,
+                                     currentConfiguration: { self.imapConfiguration(for: listener) })
             }
+            result.append(ListenerSet.Listener(configuration: listener, lineProtocol: lineProtocol,
+                                               socket: index < sockets.count ? sockets[index] : nil))
         }
         return result
+    }
+
+    /// The POP3 policy of a pop3 listener.
+    func pop3Configuration(for listener: ListenerConfiguration) -> POP3Configuration {
+        let configuration = self.configuration
+        return POP3Configuration(
+            hostName: configuration.hostName,
+            deletePolicy: POP3DeletePolicy(configValue: configuration.pop3.onDelete) ?? .delete,
+            allowCleartextAuthentication: configuration.authentication.allowCleartext,
+            offersSTLS: listener.tls == .starttls)
     }
 
     /// The SMTP policy of an smtp (MX) or submission listener; `inFlight`
     /// is shared by every SMTP listener.
     func smtpConfiguration(for listener: ListenerConfiguration,
                            inFlight: InFlightMessageBytes? = nil) -> SMTPConfiguration {
+        let configuration = self.configuration
         let smtp = configuration.smtp
         return SMTPConfiguration(
             hostName: configuration.hostName,
@@ -224,9 +317,10 @@ public final class TernServer: Sendable {
     /// The IMAP policy of an imap listener: STARTTLS on a cleartext listener,
     /// APPENDLIMIT (RFC 7889) from `limits.max_message_size`.
     func imapConfiguration(for listener: ListenerConfiguration) -> IMAPSessionConfiguration {
+        let configuration = self.configuration
         let maxMessageSize = configuration.limits.maxMessageSize
         let defaults = IMAPParserLimits()
-        return IMAPSessionConfiguration(
+        var imap = IMAPSessionConfiguration(
             hostName: configuration.hostName,
             offersSTARTTLS: listener.tls == .starttls,
             allowCleartextAuthentication: configuration.authentication.allowCleartext,
@@ -235,6 +329,9 @@ public final class TernServer: Sendable {
                 // One message may fill a whole command (APPEND); MULTIAPPEND may take more.
                 maxCommandSize: max(defaults.maxCommandSize, maxMessageSize + defaults.maxLineLength),
                 maxDepth: defaults.maxDepth))
+        // IMAP ID (RFC 2971) names the version `tern version` prints.
+        imap.serverVersion = TernVersion.string
+        return imap
     }
 
     private static func describe(_ mode: TLSMode) -> String {

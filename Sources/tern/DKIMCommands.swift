@@ -81,8 +81,7 @@ struct DKIMCommand: ParsableCommand {
 
 /// The key store in the data directory chosen by --config / --data-dir.
 private func keyStore(_ options: StoreOptions) throws -> DKIMKeyStore {
-    let directory = try options.dataDirectory ?? options.configuration().dataDirectory
-    return DKIMKeyStore(dataDirectory: directory)
+    DKIMKeyStore(dataDirectory: try options.accessibleDataDirectory().directory)
 }
 
 /// Runs `body`, reporting DKIM errors as one-line command errors.

@@ -9,9 +9,12 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         Without --config the local defaults are used: listeners on 127.0.0.1 \
         (IMAP 1143, IMAPS 1993, POP3 1110, POP3S 1995, SMTP 2525, submission \
-        2587 and 2465), data in ./tern-data, a self-signed certificate generated \
-        there. When the store has no account, one is created and its password \
-        printed once. SIGHUP reloads the certificate.
+        2587 and 2465, HTTP 8080 and HTTPS 8443), data in ./tern-data, a \
+        self-signed certificate generated there. When the store has no \
+        account, one is created and its password printed once. Started as \
+        root with [server] user, it binds its ports and then becomes that \
+        user. SIGHUP reloads the configuration file, SIGUSR1 reopens the log \
+        file.
         """
     )
 
@@ -19,10 +22,35 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let configuration = try loadConfiguration(path: config)
-        LoggingSetup.bootstrap(settings: configuration.logging)
+        // Bound and switched user already (TernEntry), or now.
+        let prepared = PrivilegedStart.takePrepared()
+        let configuration = try prepared?.configuration ?? loadConfiguration(path: config)
+        try Self.bootstrapLogging(configuration)
         let logger = Logger(label: "tern")
-        try await TernServer(configuration: configuration, logger: logger).run()
+        do {
+            try await TernServer(configuration: configuration, configurationPath: config, logger: logger)
+                .run(prepared: prepared)
+        } catch {
+            Self.logStartFailure(error)
+            throw CommandError("\(error)")
+        }
+    }
+
+    /// `[logging]` from the configuration. A log file root opens is given
+    /// to the user the server will become.
+    static func bootstrapLogging(_ configuration: TernConfiguration) throws {
+        let serviceUser = SystemUser.current.isRoot
+            ? configuration.server.user.flatMap { SystemUser.named($0, group: configuration.server.group) } : nil
+        do {
+            try LoggingSetup.bootstrap(settings: configuration.logging, fileOwner: serviceUser)
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+
+    /// Standard error shows a failed start as "Error: …"; a log file gets it too.
+    static func logStartFailure(_ error: any Error) {
+        if LoggingSetup.filePath != nil { Logger(label: "tern").critical("\(error)") }
     }
 }
 

@@ -18,14 +18,27 @@ struct StoreOptions: ParsableArguments {
         try loadConfiguration(path: config)
     }
 
-    /// Opens the store, runs `body`, and closes the store whatever happens.
-    /// With `addingLocalDomains`, first adds the configured `local_domains`
-    /// the store lacks, as `tern serve` does at start: commands that need a
-    /// local domain (account add, alias add, ...) work before the first start.
-    func withStore<T>(addingLocalDomains: Bool = false,
-                      _ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
+    /// The data directory and the configuration, once this process may use
+    /// the directory: as root on a directory another user owns, the process
+    /// has become that user (`StoreAccess`); as a user who cannot use it,
+    /// this throws saying who can. For every command that writes there.
+    func accessibleDataDirectory() throws -> (directory: String, configuration: TernConfiguration) {
         let configuration = try configuration()
         let directory = dataDirectory ?? configuration.dataDirectory
+        try StoreAccess.prepare(directory: directory, configuration: configuration)
+        return (directory, configuration)
+    }
+
+    /// Opens the store, runs `body`, and closes the store whatever happens.
+    /// As root, on a data directory another user owns, it runs as that user
+    /// (`StoreAccess`); as a user who cannot use the directory, it fails
+    /// saying who can. With `addingLocalDomains`, first adds the configured
+    /// `local_domains` the store lacks, as `tern serve` does at start:
+    /// commands that need a local domain (account add, alias add, ...) work
+    /// before the first start.
+    func withStore<T>(addingLocalDomains: Bool = false,
+                      _ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
+        let (directory, configuration) = try accessibleDataDirectory()
         var logger = Logger(label: "tern.admin")
         logger.logLevel = .warning
         let store: SQLiteMailStore

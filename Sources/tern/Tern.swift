@@ -3,7 +3,6 @@ import Foundation
 import Server
 
 /// `tern`: the mail server and its administration commands.
-@main
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",

@@ -47,6 +47,9 @@ final class SMTPDeliveryTests: TernEndToEndTestCase {
         max_errors = 10
         allow_bare_line_endings = false
 
+        [http]
+        listener = []
+
         [outbound]
         first_retry_seconds = 3600
 

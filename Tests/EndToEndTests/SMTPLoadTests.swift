@@ -51,6 +51,9 @@ final class SMTPLoadTests: TernEndToEndTestCase {
         level = "warning"
         format = "text"
 
+        [http]
+        listener = []
+
         """
         try Data(toml.utf8).write(to: configURL)
         try ternOK(["domain", "add", domain])

@@ -19,7 +19,7 @@ final class HTTPServerTests: HTTPTestCase {
                                         .init(address: "127.0.0.1", port: 0, tls: true)],
                             tls: tls, maxConnections: 50, logger: Logger(label: "test"),
                             router: router(standardConfiguration()))
-        let bound = await server.bind()
+        let bound = try await server.bind()
         XCTAssertEqual(bound.count, 2)
         plainPort = bound[0].port
         tlsPort = bound[1].port

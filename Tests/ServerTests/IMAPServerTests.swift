@@ -41,6 +41,8 @@ final class IMAPServerTests: XCTestCase {
     private func start(maxPerAddress: Int = 50) async throws -> Running {
         var configuration = TernConfiguration.localDefaults
         configuration.dataDirectory = directory
+        // No HTTP: the default ports may be taken, which would stop the start.
+        configuration.http.listeners = []
         configuration.limits.maxConnectionsPerAddress = maxPerAddress
         configuration.listeners = [
             .init(protocolName: .imap, address: "127.0.0.1", port: 0, tls: .starttls),

@@ -40,6 +40,8 @@ final class SMTPServerTests: XCTestCase {
         var configuration = TernConfiguration.localDefaults
         configuration.dataDirectory = directory
         configuration.localDomains = ["localhost", "example.org"]
+        // No HTTP: the default ports may be taken, which would stop the start.
+        configuration.http.listeners = []
         configuration.limits.maxConnectionsPerAddress = maxPerAddress
         configuration.listeners = [
             .init(protocolName: .smtp, address: "127.0.0.1", port: 0, tls: .starttls),

@@ -27,6 +27,7 @@ final class TernServerTests: XCTestCase {
             .init(protocolName: .pop3, address: "127.0.0.1", port: 0, tls: .implicit),
             .init(protocolName: .imap, address: "127.0.0.1", port: 0, tls: .starttls),
         ]
+        configuration.http.listeners = [.init(address: "127.0.0.1", port: 0, tls: false)]
         return configuration
     }
 

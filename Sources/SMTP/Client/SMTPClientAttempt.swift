@@ -71,7 +71,8 @@ struct SMTPClientAttempt: Sendable {
             let socketAddress = try SocketAddress(ipAddress: address.description, port: host.port)
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(timeouts.connect)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                // TCP level (`.socketOption` would set SO_DEBUG, root only).
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(to: socketAddress) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)

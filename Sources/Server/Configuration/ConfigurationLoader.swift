@@ -43,7 +43,7 @@ struct ConfigurationReader {
 
     static let topLevelKeys: Set<String> = [
         "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "smtp",
-        "logging", "http", "outbound",
+        "logging", "http", "outbound", "server",
     ]
 
     mutating func read(_ root: TOMLTable) throws -> TernConfiguration {
@@ -104,6 +104,9 @@ struct ConfigurationReader {
         }
         if let outbound = try table(root, "outbound") {
             configuration.outbound = try readOutbound(outbound, defaults: configuration.outbound)
+        }
+        if let server = try table(root, "server") {
+            configuration.server = try readServer(server)
         }
         return configuration
     }
@@ -215,7 +218,7 @@ struct ConfigurationReader {
 
     private func readLogging(_ table: TOMLTable, defaults: LoggingSettings) throws -> LoggingSettings {
         var logging = defaults
-        try checkKeys(table, allowed: ["level", "format"], path: "logging")
+        try checkKeys(table, allowed: ["level", "format", "file"], path: "logging")
         if let level = try string(table, "level", path: "logging") {
             guard Logger.Level(rawValue: level) != nil else {
                 let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
@@ -228,6 +231,10 @@ struct ConfigurationReader {
                 throw error("bad value for \"logging.format\": \"\(format)\" (expected text or json)", "logging.format")
             }
             logging.format = value
+        }
+        if let file = try string(table, "file", path: "logging") {
+            guard !file.isEmpty else { throw error("bad value for \"logging.file\": empty path", "logging.file") }
+            logging.file = resolve(file)
         }
         return logging
     }

@@ -49,6 +49,11 @@ public enum ConfigurationRenderer {
         lines.append("[logging]")
         lines.append("level = \(quoted(configuration.logging.level))")
         lines.append("format = \(quoted(configuration.logging.format.rawValue))")
+        if let file = configuration.logging.file {
+            lines.append("file = \(quoted(file))")
+        } else {
+            lines.append("# no file: standard error (the journal under systemd)")
+        }
         let http = configuration.http
         lines.append("")
         lines.append("[http]")
@@ -64,6 +69,7 @@ public enum ConfigurationRenderer {
             lines.append("tls = \(quoted(listener.tls ? "implicit" : "none"))")
         }
         lines += outboundLines(configuration.outbound)
+        lines += serverLines(configuration.server)
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -153,6 +159,18 @@ public enum ConfigurationRenderer {
         for domain in outbound.tlsPolicy.keys.sorted() {
             lines.append("\(quoted(domain)) = \(quoted(outbound.tlsPolicy[domain]!))")
         }
+        return lines
+    }
+
+    /// `[server]`: the user (and group) `tern serve` drops to when started as root.
+    static func serverLines(_ server: ServerSettings) -> [String] {
+        var lines = ["", "[server]"]
+        if let user = server.user {
+            lines.append("user = \(quoted(user))")
+        } else {
+            lines.append("# no user: tern serve keeps the user it was started as")
+        }
+        if let group = server.group { lines.append("group = \(quoted(group))") }
         return lines
     }
 

@@ -21,11 +21,13 @@ public struct TernConfiguration: Sendable, Equatable {
     public var http: HTTPSettings
     /// The `[outbound]` table: delivery of mail for other domains.
     public var outbound: OutboundSettings
+    /// The `[server]` table: the user `tern serve` runs as.
+    public var server: ServerSettings
 
     public init(hostName: String, localDomains: [String], dataDirectory: String, listeners: [ListenerConfiguration],
                 tls: TLSFiles, limits: Limits, authentication: AuthenticationSettings, pop3: POP3Settings,
                 smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings, http: HTTPSettings = HTTPSettings(),
-                outbound: OutboundSettings = OutboundSettings()) {
+                outbound: OutboundSettings = OutboundSettings(), server: ServerSettings = ServerSettings()) {
         self.hostName = hostName
         self.localDomains = localDomains
         self.dataDirectory = dataDirectory
@@ -38,6 +40,7 @@ public struct TernConfiguration: Sendable, Equatable {
         self.logging = logging
         self.http = http
         self.outbound = outbound
+        self.server = server
     }
 }
 
@@ -186,9 +189,13 @@ public struct LoggingSettings: Sendable, Equatable {
     /// trace, debug, info, notice, warning, error, critical
     public var level: String
     public var format: Format
-    public init(level: String, format: Format) {
+    /// The log file lines are appended to (reopened on SIGHUP and SIGUSR1,
+    /// for logrotate); nil: standard error (the journal under systemd).
+    public var file: String?
+    public init(level: String, format: Format, file: String? = nil) {
         self.level = level
         self.format = format
+        self.file = file
     }
 }
 

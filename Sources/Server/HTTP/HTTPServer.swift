@@ -7,8 +7,9 @@ import NIOSSL
 /// The HTTP and HTTPS listeners (SwiftNIO's HTTP/1.1 codec). One request per
 /// connection (`Connection: close`); the head is bounded by the codec
 /// (malformed or oversized heads get 400 from `HTTPServerProtocolErrorHandler`),
-/// the body by `maxBodySize` (413). A listener that cannot bind is logged and
-/// skipped: HTTP is a side service and never keeps mail from being served.
+/// the body by `maxBodySize` (413). A listener that cannot bind stops the
+/// start like a mail listener: health checks and autoconfig would be missing
+/// without anyone noticing.
 final class HTTPServer: Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
@@ -22,7 +23,7 @@ final class HTTPServer: Sendable {
     static let idleTimeout = TimeAmount.seconds(30)
 
     private let listeners: [HTTPListenerConfiguration]
-    private let router: HTTPRouter
+    private let router: LockedBox<HTTPRouter>
     private let tls: TLSContextProvider?
     private let maxConnections: Int
     private let group: any EventLoopGroup
@@ -34,26 +35,36 @@ final class HTTPServer: Sendable {
     init(listeners: [HTTPListenerConfiguration], tls: TLSContextProvider?, maxConnections: Int, logger: Logger,
          group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, router: HTTPRouter) {
         self.listeners = listeners
-        self.router = router
+        self.router = LockedBox(router)
         self.tls = tls
         self.maxConnections = maxConnections
         self.group = group
         self.logger = logger
     }
 
-    /// Binds what it can; returns the listeners that are listening.
+    /// Binds every listener, or none: on the first failure the others are
+    /// closed and `ServerError.bindFailed` names the address and port.
+    /// `sockets`, when given, are the listeners bound beforehand, in order.
     @discardableResult
-    func bind() async -> [Bound] {
+    func bind(sockets: [ListeningSocket]? = nil) async throws -> [Bound] {
         var done: [Bound] = []
-        for listener in listeners {
+        for (index, listener) in listeners.enumerated() {
             do {
-                done.append(try await bind(listener))
+                done.append(try await bind(listener, socket: sockets?[index]))
             } catch {
-                logger.error("cannot listen for http on \(listener.address):\(listener.port): \(error)")
+                for bound in done { try? await bound.channel.channel.close() }
+                throw error as? ServerError ?? ServerError.bindFailed(
+                    protocolName: listener.tls ? "https" : "http", address: listener.address, port: listener.port,
+                    reason: SocketErrorText.describe(error, port: listener.port))
             }
         }
         bound.withLock { $0 = done }
         return done
+    }
+
+    /// New requests are answered by `router` (a configuration reload).
+    func replaceRouter(_ router: HTTPRouter) {
+        self.router.withLock { $0 = router }
     }
 
     /// Serves until `close()`.
@@ -73,27 +84,32 @@ final class HTTPServer: Sendable {
         for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 
-    private func bind(_ listener: HTTPListenerConfiguration) async throws -> Bound {
+    private func bind(_ listener: HTTPListenerConfiguration, socket: ListeningSocket?) async throws -> Bound {
         let context = listener.tls ? tls?.current : nil
         if listener.tls, context == nil {
             throw ServerError.noTLSContext(listener: "https \(listener.address):\(listener.port)")
         }
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: listener.address, port: listener.port) { [tls] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if listener.tls, let tls {
-                        // The current context, so a SIGHUP reload applies to new connections.
-                        try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
-                    }
-                    try pipeline.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
-                    try pipeline.addHandler(CloseOnIdleHandler())
-                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try Connection(wrappingChannelSynchronously: channel)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { [tls] channel in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                if listener.tls, let tls {
+                    // The current context, so a SIGHUP reload applies to new connections.
+                    try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
                 }
+                try pipeline.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
+                try pipeline.addHandler(CloseOnIdleHandler())
+                try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                return try Connection(wrappingChannelSynchronously: channel)
             }
+        }
+        let channel = if let descriptor = socket?.take() {
+            try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+        } else {
+            try await bootstrap.bind(host: listener.address, port: listener.port, childChannelInitializer: initializer)
+        }
         let port = channel.channel.localAddress?.port ?? listener.port
         logger.notice("\(listener.tls ? "https" : "http") listening on \(listener.address):\(port)")
         return Bound(listener: listener, channel: channel, port: port)
@@ -154,6 +170,7 @@ final class HTTPServer: Sendable {
                         let response: HTTPResponse
                         if let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers,
                                                      body: body, remoteAddress: remote) {
+                            let router = self.router.withLock { $0 }
                             response = await router.respond(to: request)
                         } else {
                             response = .plain(.badRequest)

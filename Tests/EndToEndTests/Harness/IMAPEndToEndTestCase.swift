@@ -46,6 +46,9 @@ class IMAPEndToEndTestCase: TernEndToEndTestCase {
         level = "info"
         format = "text"
 
+        [http]
+        listener = []
+
         """
         try Data(toml.utf8).write(to: configURL)
         try ternOK(["domain", "add", domain], file: file, line: line)

@@ -84,6 +84,9 @@ class TernEndToEndTestCase: XCTestCase {
         level = "info"
         format = "text"
 
+        [http]
+        listener = []
+
         """
         try Data(toml.utf8).write(to: configURL)
     }
