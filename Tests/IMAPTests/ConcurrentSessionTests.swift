@@ -58,10 +58,16 @@ final class ConcurrentSessionTests: IMAPSessionTestCase {
             XCTAssertTrue(flags == [.flagged] || flags == [.answered], "round \(round): \(String(describing: flags))")
             XCTAssertEqual(stored.first?.contains("FLAGS (\\Flagged)") == true, flags == [.flagged],
                            "the winner's flags are the stored ones")
-            // The loser learns the winner's change on its next command.
+            // The loser learns the winner's flags (RFC 7162 §3.1.3: the
+            // client fetches them or is told): in the STORE's own response
+            // here, or at the latest on its next command.
+            let loserAnswer = answerA.contains("MODIFIED") ? answerA : answerB
             let loser = answerA.contains("MODIFIED") ? first : second
             let sync = await loser.send("N NOOP\r\n")
-            XCTAssertTrue(sync.contains("* \(number) FETCH (FLAGS ("), sync)
+            let winnerFlags = flags == [.flagged] ? "\\Flagged" : "\\Answered"
+            XCTAssertTrue((loserAnswer + sync).contains("* \(number) FETCH (UID \(record.uid) FLAGS (\(winnerFlags))")
+                          || (loserAnswer + sync).contains("* \(number) FETCH (FLAGS (\(winnerFlags))"),
+                          "\(loserAnswer)\n\(sync)")
         }
     }
 
