@@ -130,6 +130,24 @@ public protocol MailStore: Sendable {
     /// distinct mailbox, in the order given. `mailboxNotFound` if any is
     /// missing (then nothing is stored).
     func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord]
+    /// `deliverMessage` with the body in a spool file (`makeSpoolFile`): the
+    /// spool is finished (flushed, fsynced) and becomes the one blob every
+    /// copy shares without being copied (`BlobStore.put`); the same
+    /// guarantees otherwise (one transaction, all or none, durable before
+    /// it returns). The spool stays the caller's; closing it afterwards does
+    /// not touch the stored message. `messageTooLarge` over the store's bound.
+    func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
+        -> [MessageRecord]
+    /// Up to `length` octets of the stored body from `offset` (fewer at its
+    /// end, none past it), reading only those octets from the blob (IMAP
+    /// `BODY[]<partial>`, a header, POP3 TOP). `messageNotFound` for a UID
+    /// that does not exist.
+    func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8]
+    /// A new, empty spool file for an incoming message, on the blobs' file
+    /// system, bounded by `maximumSize` and the store's own bound (the
+    /// smaller). Removed when closed unless a store call adopted it; the
+    /// store's start-up sweep removes any left by a crash.
+    func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile
     /// Changes flags and keywords of the given UIDs in one transaction.
     /// With `unchangedSince` (CONDSTORE, RFC 7162 §3.1.3), a message whose
     /// MODSEQ is greater than it at the time of the transaction is left
@@ -177,6 +195,10 @@ public protocol MailStore: Sendable {
     /// A repeated recipient is stored once. Throws `QueueError.noRecipients`,
     /// `.invalidEnvelope` (CR/LF/NUL, empty address) or `MailStoreError.messageTooLarge`.
     func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage
+    /// `enqueueOutbound` with the body in a finished-or-not spool file,
+    /// adopted as the queued message's blob without a copy;
+    /// `draft.body` is not used. Same errors and guarantees.
+    func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage
     /// Every queued message, oldest first.
     func queuedMessages() async throws -> [QueuedMessage]
     func queuedMessage(id: String) async throws -> QueuedMessage?

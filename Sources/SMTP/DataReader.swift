@@ -1,5 +1,8 @@
 // Reads a DATA message (RFC 5321 §4.1.1.4, §4.5.2) byte by byte, with the
 // terminator recognised only as CRLF "." CRLF; see SMTPInputDecoder.swift.
+// The content it has produced and nobody has taken yet is `body`: the
+// session takes it after every read (`take()`) and writes it to the
+// message's spool file, so only one network read's worth is ever held.
 
 struct DataReader: Sendable {
     /// Where the reader is within the current line.
@@ -31,6 +34,15 @@ struct DataReader: Sendable {
         self.maximumLineLength = maximumLineLength
         self.normalizeBareLineEndings = normalizeBareLineEndings
     }
+
+    /// The content produced since the last call, given away.
+    mutating func take() -> [UInt8] {
+        defer { body.removeAll(keepingCapacity: true) }
+        return body
+    }
+
+    /// True once the message is refused (its content is dropped as it comes).
+    var isRejected: Bool { rejection != nil }
 
     /// Consumes `input` up to and including the terminator; returns the
     /// finished message (or its rejection) and the number of octets consumed.

@@ -11,11 +11,23 @@ struct LocalDelivery: Sendable {
     let store: any MailStore
     let logger: Logger
 
-    /// Delivers `body` to the INBOX of each account (each once). RFC 5321
+    /// Delivers the spooled message to the INBOX of each account (each
+    /// once), all sharing the one blob adopted from the spool. RFC 5321
     /// §4.2.5, §6.1: if it throws, no recipient got the message, so the
     /// client may be told it failed.
+    func deliver(_ spool: SpoolFile, to accounts: [Account], internalDate: Date) async throws -> [MessageRecord] {
+        guard !accounts.isEmpty else { return [] }
+        return try await store.deliverMessage(spooled: spool, internalDate: internalDate, to: inboxes(of: accounts))
+    }
+
+    /// `deliver` of a small message made here (a DSN), given whole.
     func deliver(_ body: [UInt8], to accounts: [Account], internalDate: Date) async throws -> [MessageRecord] {
         guard !accounts.isEmpty else { return [] }
+        return try await store.deliverMessage(NewMessage(body: body, internalDate: internalDate),
+                                              to: inboxes(of: accounts))
+    }
+
+    private func inboxes(of accounts: [Account]) async throws -> [MailboxID] {
         var inboxes: [MailboxID] = []
         for account in accounts {
             guard let inbox = try await store.mailbox(accountID: account.id, name: "INBOX") else {
@@ -23,7 +35,7 @@ struct LocalDelivery: Sendable {
             }
             inboxes.append(inbox.id)
         }
-        return try await store.deliverMessage(NewMessage(body: body, internalDate: internalDate), to: inboxes)
+        return inboxes
     }
 
     /// Takes back a committed delivery when what had to go with it (the

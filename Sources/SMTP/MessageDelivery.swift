@@ -50,73 +50,119 @@ struct MessageDelivery: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    /// Stores the message for every local account in one store transaction
-    /// (all or none), then queues the rest; if queueing fails the local
-    /// copies are removed again and the error is rethrown (nothing was
-    /// delivered). `received(recipient)` is the Received: field for a copy
-    /// for that recipient (nil: for several).
-    func deliver(_ envelope: Envelope, body: [UInt8],
-                 received: (String?) -> [UInt8]) async throws -> Outcome {
-        let returnPath = Array(ReceivedHeader.returnPath(envelope.sender).utf8)
+    /// Where the copies of a message go, worked out from its envelope
+    /// before its data arrives (the spool starts with the right prefix).
+    struct Plan: Sendable {
         var accounts: [Account] = []
         /// Per account: the recipient address that reached it.
         var accountRecipients: [String] = []
         var relayed: [OutboundRecipient] = []
+
+        /// The recipient a shared local copy's Received: names: only when
+        /// every account was reached through the same one (RFC 5321 §4.4
+        /// "for"; §7.6: a shared copy must not reveal the other recipients).
+        var localRecipient: String? { Set(accountRecipients).count == 1 ? accountRecipients.first : nil }
+        /// The same for the queued copy.
+        var relayedRecipient: String? { relayed.count == 1 ? relayed[0].address : nil }
+    }
+
+    static func plan(_ envelope: Envelope) -> Plan {
+        var plan = Plan()
         for recipient in envelope.recipients {
             let address = recipient.address.description
             switch recipient.destination {
             case .local(let reached, let forwards):
                 // One copy per account, even when several recipients reach it.
-                for account in reached where !accounts.contains(where: { $0.id == account.id }) {
-                    accounts.append(account)
-                    accountRecipients.append(address)
+                for account in reached where !plan.accounts.contains(where: { $0.id == account.id }) {
+                    plan.accounts.append(account)
+                    plan.accountRecipients.append(address)
                 }
                 // RFC 3461 §4.2: an alias's forwards carry the address the client gave.
                 let original = recipient.originalRecipient
                     ?? OriginalRecipient(addressType: envelope.dsn.smtpUTF8 ? "utf-8" : "rfc822", address: address)
-                for forward in forwards where !relayed.contains(where: { $0.address == forward }) {
-                    relayed.append(OutboundRecipient(address: forward, notify: recipient.notify,
-                                                     originalRecipient: original))
+                for forward in forwards where !plan.relayed.contains(where: { $0.address == forward }) {
+                    plan.relayed.append(OutboundRecipient(address: forward, notify: recipient.notify,
+                                                          originalRecipient: original))
                 }
             case .relay:
-                if !relayed.contains(where: { $0.address == address }) {
-                    relayed.append(OutboundRecipient(address: address, notify: recipient.notify,
-                                                     originalRecipient: recipient.originalRecipient))
+                if !plan.relayed.contains(where: { $0.address == address }) {
+                    plan.relayed.append(OutboundRecipient(address: address, notify: recipient.notify,
+                                                          originalRecipient: recipient.originalRecipient))
                 }
             }
         }
+        return plan
+    }
 
-        // One body for every account: the Received: field names the
-        // recipient only when every account was reached through the same
-        // one (RFC 5321 §4.4 "for"; §7.6: a shared copy must not reveal the
-        // other recipients).
+    /// What the spool file holds before the message content: with local
+    /// accounts, the local copy's Return-Path and Received: (RFC 5321
+    /// §4.4), else the queued copy's Received:.
+    static func spoolPrefix(_ envelope: Envelope, _ plan: Plan, received: (String?) -> [UInt8]) -> [UInt8] {
+        if plan.accounts.isEmpty { return received(plan.relayedRecipient) }
+        return Array(ReceivedHeader.returnPath(envelope.sender).utf8) + received(plan.localRecipient)
+    }
+
+    /// `deliver` of a message given whole (`tern sendmail`): spooled first,
+    /// then the one delivery path.
+    func deliver(_ envelope: Envelope, body: [UInt8],
+                 received: (String?) -> [UInt8]) async throws -> Outcome {
+        let plan = Self.plan(envelope)
+        let prefix = Self.spoolPrefix(envelope, plan, received: received)
+        let spool = try store.makeSpoolFile(maximumSize: nil)
+        defer { spool.abort() }
+        try spool.write(prefix)
+        try spool.write(body)
+        return try await deliver(envelope, plan, spool: spool, prefixLength: prefix.count,
+                                 header: Array(body.prefix(IncomingMessage.headerBlockLimit)), received: received)
+    }
+
+    /// Stores the spooled message for every local account in one store
+    /// transaction (all or none, one shared blob adopted from the spool),
+    /// then queues the rest; if queueing fails the local copies are removed
+    /// again and the error is rethrown (nothing was delivered). The spool
+    /// holds `spoolPrefix` then the content; `header` is the content's
+    /// header block (for the log's Message-ID). `received(recipient)` is the
+    /// Received: field for a copy for that recipient (nil: for several).
+    /// The spool stays the caller's.
+    func deliver(_ envelope: Envelope, _ plan: Plan, spool: SpoolFile, prefixLength: Int, header: [UInt8],
+                 received: (String?) -> [UInt8]) async throws -> Outcome {
+        let accounts = plan.accounts
+        let relayed = plan.relayed
+        let contentSize = spool.size - prefixLength
         let delivery = LocalDelivery(store: store, logger: logger)
-        let forRecipient = Set(accountRecipients).count == 1 ? accountRecipients.first : nil
-        let localBody = accounts.isEmpty ? [] : returnPath + received(forRecipient) + body
-        let stored = try await delivery.deliver(localBody, to: accounts, internalDate: envelope.date)
+        let stored = try await delivery.deliver(spool, to: accounts, internalDate: envelope.date)
         var queueID: String?
         if !relayed.isEmpty, let outboundQueue {
             do {
+                let queued: SpoolFile
+                if accounts.isEmpty {
+                    queued = spool
+                } else {
+                    // The queued copy has its own Received: and no Return-Path: a second spool.
+                    queued = try store.makeSpoolFile(maximumSize: nil)
+                    try queued.write(received(plan.relayedRecipient))
+                    try Self.copy(spool, from: prefixLength, to: queued)
+                }
+                defer { if queued !== spool { queued.abort() } }
                 queueID = try await outboundQueue.enqueue(
                     sender: envelope.sender.mailbox?.description, recipients: relayed, dsn: envelope.dsn,
-                    authenticatedUser: envelope.authenticatedUser,
-                    body: received(relayed.count == 1 ? relayed[0].address : nil) + body)
+                    authenticatedUser: envelope.authenticatedUser, spooled: queued)
             } catch {
                 await delivery.rollBack(stored)
                 throw error
             }
         }
 
-        let messageID = DeliveryLogLine.messageID(in: body)
+        let messageID = DeliveryLogLine.messageID(in: header)
         let delay = now().timeIntervalSince(envelope.date)
         func line(to: String, originalTo: String?, relay: String, status: DeliveryLogLine.Status,
                   detail: String) -> DeliveryLogLine {
             DeliveryLogLine(id: envelope.id, from: envelope.sender.mailbox?.description ?? "", to: to,
                             originalTo: originalTo?.lowercased() == to.lowercased() ? nil : originalTo,
-                            messageID: messageID, size: body.count, relay: relay, delay: delay, dsn: "2.0.0",
+                            messageID: messageID, size: contentSize, relay: relay, delay: delay, dsn: "2.0.0",
                             status: status, detail: detail)
         }
-        for (account, recipient) in zip(accounts, accountRecipients) {
+        for (account, recipient) in zip(accounts, plan.accountRecipients) {
             line(to: account.address, originalTo: recipient, relay: "local", status: .sent,
                  detail: "delivered to INBOX").log(to: logger)
         }
@@ -127,5 +173,17 @@ struct MessageDelivery: Sendable {
             }
         }
         return Outcome(localCopies: accounts.count, relayedRecipients: relayed.count, queueID: queueID)
+    }
+
+    /// Copies `source` from `offset` to its end into `target`, one buffer at a time.
+    static func copy(_ source: SpoolFile, from offset: Int, to target: SpoolFile) throws {
+        try source.finish()
+        var position = offset
+        while position < source.size {
+            let piece = try source.read(offset: position, count: SpoolFile.bufferSize)
+            guard !piece.isEmpty else { break }
+            try target.write(piece)
+            position += piece.count
+        }
     }
 }

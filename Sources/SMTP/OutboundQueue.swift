@@ -1,6 +1,7 @@
 // Where accepted mail for non-local recipients goes: the outbound queue.
 // The store-backed queue and its delivery runner come with the outbound
 // issue; the session only needs `enqueue`.
+import MailStore
 
 /// One recipient of a queued message, with its RFC 3461 DSN parameters.
 public struct OutboundRecipient: Sendable, Hashable {
@@ -40,4 +41,8 @@ public protocol OutboundQueue: Sendable {
     /// (its mail is DKIM-signed on the way out), nil for relayed mail.
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
                  authenticatedUser: String?, body: [UInt8]) async throws -> String
+    /// `enqueue` with the body in a spool file (the store adopts it as the
+    /// queued message's blob without a copy; the spool stays the caller's).
+    func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                 authenticatedUser: String?, spooled: SpoolFile) async throws -> String
 }

@@ -20,11 +20,14 @@ public enum SMTPInputEvent: Sendable, Equatable {
     case line([UInt8])
     /// A command line over the bound; its bytes were dropped through its LF.
     case lineTooLong
-    /// A complete DATA message: unstuffed, CRLF line ends, without the final ".".
+    /// A complete DATA message: unstuffed, CRLF line ends, without the final
+    /// "." — the octets not yet taken with `takeMessageBytes()` (all of it
+    /// when nobody took any).
     case message([UInt8])
     /// DATA ended (at CRLF.CRLF) but the message was refused; nothing was kept.
     case messageRejected(SMTPDataRejection)
-    /// A complete BDAT chunk (empty when it was read with `keep: false`).
+    /// A complete BDAT chunk (empty when it was read with `keep: false`):
+    /// the octets not yet taken with `takeMessageBytes()`.
     case chunk([UInt8], last: Bool)
 }
 
@@ -85,14 +88,41 @@ public struct SMTPInputDecoder: Sendable {
         return true
     }
 
-    /// Octets of message data held for the message or chunk being read: a
-    /// DATA message's kept content, or a kept BDAT chunk's full declared size.
+    /// Octets of message data held for the message or chunk being read and
+    /// not taken yet: a DATA message's kept content, or what remains of a
+    /// kept BDAT chunk's declared size.
     public var heldMessageBytes: Int {
         switch mode {
         case .commands: 0
         case .data(let reader): reader.body.count
         case .chunk(let reader): reader.keep ? reader.bytes.count + reader.remaining : 0
         }
+    }
+
+    /// Gives away the message content decoded so far and not taken yet
+    /// (the session writes it to the spool file after every read), so
+    /// the decoder never holds more than one read's worth.
+    public mutating func takeMessageBytes() -> [UInt8] {
+        switch mode {
+        case .commands:
+            return []
+        case .data(var reader):
+            mode = .commands
+            let bytes = reader.take()
+            mode = .data(reader)
+            return bytes
+        case .chunk(var reader):
+            mode = .commands
+            let bytes = reader.take()
+            mode = .chunk(reader)
+            return bytes
+        }
+    }
+
+    /// True while reading a DATA message that is already refused.
+    public var isDroppingMessage: Bool {
+        if case .data(let reader) = mode { return reader.isRejected }
+        return false
     }
 
     /// Stops keeping the DATA message or BDAT chunk being read (its
@@ -246,7 +276,13 @@ struct ChunkReader: Sendable {
         self.remaining = remaining
         self.last = last
         self.keep = keep
-        if keep { bytes.reserveCapacity(min(remaining, 1 << 20)) }
+        if keep { bytes.reserveCapacity(min(remaining, 1 << 16)) }
+    }
+
+    /// The chunk's octets read since the last call, given away.
+    mutating func take() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
     }
 
     /// Keeps nothing more, and forgets what was kept.

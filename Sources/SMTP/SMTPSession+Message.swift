@@ -16,22 +16,30 @@ extension SMTPSession {
         guard let current = transaction else { return fail(.badSequence, 5, 5, 1, "Send MAIL first") }
         // RFC 5321 §3.3: DATA without an accepted recipient gets 503 or 554.
         guard !current.recipients.isEmpty else { return fail(.transactionFailed, 5, 5, 1, "No valid recipients") }
-        guard current.chunks == nil else { return fail(.badSequence, 5, 5, 1, "DATA not allowed after BDAT") }
+        guard !current.isChunked else { return fail(.badSequence, 5, 5, 1, "DATA not allowed after BDAT") }
         // RFC 3030 §3: BINARYMIME only with BDAT.
         guard current.parameters.body != .binaryMIME else {
             return fail(.badSequence, 5, 5, 1, "BODY=BINARYMIME requires BDAT")
+        }
+        do {
+            transaction?.incoming = try beginMessage(current)
+        } catch {
+            logger.error("cannot create a spool file", metadata: ["error": "\(error)"])
+            return reply(.localError, 4, 3, 0, "Local error in processing, try again later")
         }
         decoder.beginData(maximumSize: messageSizeLimit, maximumLineLength: configuration.maxTextLineLength,
                           normalizeBareLineEndings: configuration.allowBareLineEndings)
         return SMTPOutput(bytes: SMTPReply(.startMailInput, nil, "End data with <CR><LF>.<CR><LF>").encoded())
     }
 
-    func finishData(_ body: [UInt8]) async -> SMTPOutput {
-        await deliver(body)
+    /// The DATA message ended; `tail` is its content not spooled yet.
+    func finishData(_ tail: [UInt8]) async -> SMTPOutput {
+        if let failure = writeToSpool(tail) { return rejectData(failure) }
+        return await deliver()
     }
 
     /// DATA ended at CRLF.CRLF but the message can't be taken; the
-    /// transaction ends (RFC 5321 §4.1.1.4).
+    /// transaction (and its spool file) ends (RFC 5321 §4.1.1.4).
     func rejectData(_ reason: SMTPDataRejection) -> SMTPOutput {
         transaction = nil
         logger.info("message refused", metadata: ["reason": "\(reason)"])
@@ -54,20 +62,31 @@ extension SMTPSession {
 
     /// RFC 3030 §2: the chunk is read whatever happens, then answered.
     func bdat(size: Int, last: Bool) -> SMTPOutput {
-        let plan: PendingChunk
+        var plan: PendingChunk
         if let current = transaction {
+            let received = current.incoming?.contentSize ?? 0
             if current.recipients.isEmpty {
                 plan = .refuse(SMTPReply(.transactionFailed, 5, 5, 1, "No valid recipients"), endsTransaction: false)
-            } else if (current.chunks?.count ?? 0) + size > messageSizeLimit {
+            } else if received + size > messageSizeLimit {
                 plan = .refuse(SMTPReply(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size"),
                                endsTransaction: true)
-            } else if !reserveInFlight(total: (current.chunks?.count ?? 0) + size) {
+            } else if !reserveInFlight(total: received + size) {
                 // RFC 3030 §2: a 4xx to a chunk fails the transaction; the chunk is still read (and dropped).
                 logger.notice("message data in flight from this address over its bound, refusing the chunk")
                 plan = .refuse(SMTPReply(.insufficientStorage, 4, 3, 1, "Insufficient system storage, try again later"),
                                endsTransaction: true)
             } else {
                 plan = .accept
+                transaction?.isChunked = true
+                if current.incoming == nil {
+                    do {
+                        transaction?.incoming = try beginMessage(current)
+                    } catch {
+                        logger.error("cannot create a spool file", metadata: ["error": "\(error)"])
+                        plan = .refuse(SMTPReply(.localError, 4, 3, 0, "Local error in processing, try again later"),
+                                       endsTransaction: true)
+                    }
+                }
             }
         } else {
             plan = .refuse(SMTPReply(.badSequence, 5, 5, 1, "Send MAIL first"), endsTransaction: false)
@@ -81,7 +100,8 @@ extension SMTPSession {
         return SMTPOutput(bytes: [])
     }
 
-    func finishChunk(_ bytes: [UInt8], last: Bool) async -> SMTPOutput {
+    /// A BDAT chunk was read; `tail` is its content not spooled yet.
+    func finishChunk(_ tail: [UInt8], last: Bool) async -> SMTPOutput {
         guard let plan = pendingChunk else { return SMTPOutput(bytes: []) }
         pendingChunk = nil
         switch plan {
@@ -90,37 +110,35 @@ extension SMTPSession {
             return fail(reply)
         case .accept:
             guard transaction != nil else { return fail(.badSequence, 5, 5, 1, "Send MAIL first") }
-            if transaction?.chunks == nil { transaction?.chunks = [] }
-            transaction?.chunks?.append(contentsOf: bytes)
-            if last {
-                return await deliver(transaction?.chunks ?? [])
+            if let failure = writeToSpool(tail) {
+                transaction = nil
+                if failure == .tooLarge {
+                    return fail(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size")
+                }
+                return reply(.insufficientStorage, 4, 3, 1, "Insufficient system storage, try again later")
             }
-            return reply(.ok, 2, 0, 0, "\(bytes.count) octets received")
+            if last { return await deliver() }
+            return reply(.ok, 2, 0, 0, "\(transaction?.incoming?.contentSize ?? 0) octets received")
         }
     }
 
-    // MARK: Delivery
+    // MARK: The spool
 
-    /// Delivers the message of the current transaction and ends it.
-    func deliver(_ body: [UInt8]) async -> SMTPOutput {
-        guard let current = transaction else { return fail(.badSequence, 5, 5, 1, "Send MAIL first") }
-        transaction = nil
-        // RFC 5321 §6.3: a message that has passed this many hops is in a loop.
-        if MessageHeader.parse(body).fields(named: "Received").count >= Self.maxReceivedFields {
-            logger.notice("mail loop: too many Received fields")
-            return fail(.transactionFailed, 5, 4, 6, "Too many hops, mail loop detected")
-        }
+    /// The envelope and copy plan of the transaction, fixed when its data
+    /// starts, and a spool file beginning with the first copy's trace fields.
+    func beginMessage(_ current: Transaction) throws -> IncomingMessage {
         let id = makeID()
         let date = now()
         let protocolName = ReceivedHeader.protocolName(extended: hello?.isExtended ?? false,
                                                        utf8: current.parameters.smtpUTF8, tls: connection.isTLS,
                                                        authenticated: authenticatedAccount != nil)
-        func received(for recipient: String?) -> [UInt8] {
-            Array(ReceivedHeader(heloName: hello?.name ?? "unknown", remoteAddress: connection.remoteAddress,
-                                 hostName: configuration.hostName, protocolName: protocolName,
-                                 tlsDescription: connection.isTLS ? (connection.tlsDescription ?? "TLS") : nil,
-                                 authenticatedUser: authenticatedAccount?.address, id: id, recipient: recipient,
-                                 date: date).field.utf8)
+        let trace = (helo: hello?.name ?? "unknown", remote: connection.remoteAddress, host: configuration.hostName,
+                     tls: connection.isTLS ? (connection.tlsDescription ?? "TLS") : nil,
+                     user: authenticatedAccount?.address)
+        let received: (String?) -> [UInt8] = { recipient in
+            Array(ReceivedHeader(heloName: trace.helo, remoteAddress: trace.remote, hostName: trace.host,
+                                 protocolName: protocolName, tlsDescription: trace.tls, authenticatedUser: trace.user,
+                                 id: id, recipient: recipient, date: date).field.utf8)
         }
         let envelope = MessageDelivery.Envelope(
             id: id, sender: current.sender,
@@ -133,18 +151,73 @@ extension SMTPSession {
                                           destination: $0.destination)
             },
             date: date)
+        let plan = MessageDelivery.plan(envelope)
+        let spool = try store.makeSpoolFile(maximumSize: nil)
+        return try IncomingMessage(spool: spool, envelope: envelope, plan: plan, received: received,
+                                   prefix: MessageDelivery.spoolPrefix(envelope, plan, received: received))
+    }
+
+    /// Moves the content the decoder has produced to the spool file; a
+    /// message the decoder refused loses its spool file at once.
+    func spoolMessageBytes() {
+        guard decoder.isReadingMessage else { return }
+        if decoder.isDroppingMessage {
+            _ = decoder.takeMessageBytes()
+            if transaction?.incoming != nil { transaction?.incoming = nil }
+            return
+        }
+        let bytes = decoder.takeMessageBytes()
+        if let failure = writeToSpool(bytes) { decoder.dropMessage(failure) }
+    }
+
+    /// Writes content to the transaction's spool; on a failure the spool
+    /// file is removed and the reason returned (over the store's bound:
+    /// `tooLarge`; a write error: `insufficientStorage`).
+    func writeToSpool(_ bytes: [UInt8]) -> SMTPDataRejection? {
+        if let failure = transaction?.spoolFailure { return failure }
+        guard let incoming = transaction?.incoming else { return bytes.isEmpty ? nil : .insufficientStorage }
+        do {
+            try incoming.write(bytes)
+            return nil
+        } catch {
+            let reason: SMTPDataRejection
+            if case MailStoreError.messageTooLarge = error { reason = .tooLarge } else { reason = .insufficientStorage }
+            logger.error("cannot spool the message", metadata: ["error": "\(error)"])
+            transaction?.incoming = nil
+            transaction?.spoolFailure = reason
+            return reason
+        }
+    }
+
+    // MARK: Delivery
+
+    /// Delivers the spooled message of the current transaction and ends it
+    /// (its spool file goes; the store has adopted it if it was taken).
+    func deliver() async -> SMTPOutput {
+        guard let current = transaction, let incoming = current.incoming else {
+            transaction = nil
+            return fail(.badSequence, 5, 5, 1, "Send MAIL first")
+        }
+        defer { transaction = nil }
+        // RFC 5321 §6.3: a message that has passed this many hops is in a loop.
+        if MessageHeader.parse(incoming.header).fields(named: "Received").count >= Self.maxReceivedFields {
+            logger.notice("mail loop: too many Received fields")
+            return fail(.transactionFailed, 5, 4, 6, "Too many hops, mail loop detected")
+        }
+        let envelope = incoming.envelope
         let outcome: MessageDelivery.Outcome
         do {
             outcome = try await MessageDelivery(store: store, outboundQueue: outboundQueue, logger: logger, now: now)
-                .deliver(envelope, body: body, received: received)
+                .deliver(envelope, incoming.plan, spool: incoming.spool, prefixLength: incoming.prefixLength,
+                         header: incoming.header, received: incoming.received)
         } catch MailStoreError.messageTooLarge {
             return fail(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size")
         } catch {
-            logger.error("delivery failed, nothing delivered", metadata: ["id": "\(id)", "error": "\(error)"])
+            logger.error("delivery failed, nothing delivered", metadata: ["id": "\(envelope.id)", "error": "\(error)"])
             return reply(.localError, 4, 3, 0, "Local error in processing, try again later")
         }
         configuration.messageObserver?.messageAccepted(localCopies: outcome.localCopies,
                                                        relayedRecipients: outcome.relayedRecipients)
-        return reply(.ok, 2, 0, 0, "OK id=\(id)")
+        return reply(.ok, 2, 0, 0, "OK id=\(envelope.id)")
     }
 }

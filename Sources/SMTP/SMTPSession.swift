@@ -44,8 +44,13 @@ public final class SMTPSession {
         var sender: ReversePath
         var parameters: MailParameters
         var recipients: [AcceptedRecipient] = []
-        /// The BDAT chunks received so far (RFC 3030); nil until the first BDAT.
-        var chunks: [UInt8]?
+        /// True after the first BDAT (RFC 3030): DATA is refused then.
+        var isChunked = false
+        /// The message being received, spooled to a file; nil until DATA
+        /// or the first accepted BDAT, and again once it is refused.
+        var incoming: IncomingMessage?
+        /// Why the spool refused the message's data, when it did.
+        var spoolFailure: SMTPDataRejection?
     }
 
     /// The reply owed once a BDAT chunk has been read (RFC 3030 §2: the
@@ -68,7 +73,14 @@ public final class SMTPSession {
     var decoder = SMTPInputDecoder()
     var hello: Greeting?
     var authenticatedAccount: Account?
-    var transaction: Transaction?
+    /// Replacing or ending the transaction removes its spool file (RFC 5321
+    /// §3.8: nothing unacknowledged is kept), whatever ended it: RSET, a new
+    /// MAIL, a refusal, a dropped connection.
+    var transaction: Transaction? {
+        didSet {
+            if let old = oldValue?.incoming, old !== transaction?.incoming { old.abort() }
+        }
+    }
     var saslExchange: SASLServerExchange?
     var pendingChunk: PendingChunk?
     var errorCount = 0
@@ -138,6 +150,7 @@ public final class SMTPSession {
                     + Double(elapsed.components.attoseconds) / 1e18)
             }
             output += result.bytes
+            spoolMessageBytes()
             switch result.action {
             case .none:
                 continue
@@ -150,6 +163,7 @@ public final class SMTPSession {
                 return SMTPOutput(bytes: output, action: .close)
             }
         }
+        spoolMessageBytes()
         return SMTPOutput(bytes: output, action: closed ? .close : .none)
     }
 
@@ -310,10 +324,11 @@ public final class SMTPSession {
         return min(unauthenticated, configuration.maxMessageSize)
     }
 
-    /// Octets of message data this session holds: the DATA message or kept
-    /// BDAT chunk being read, and the chunks already received.
+    /// Octets of message data this session holds, in memory or spooled:
+    /// the DATA message or kept BDAT chunk being read, and the chunks
+    /// already received (the bound is on disk and memory together).
     var heldMessageBytes: Int {
-        closed ? 0 : decoder.heldMessageBytes + (transaction?.chunks?.count ?? 0)
+        closed ? 0 : decoder.heldMessageBytes + (transaction?.incoming?.contentSize ?? 0)
     }
 
     /// Brings this session's count in the in-flight bound up to date after
@@ -331,6 +346,7 @@ public final class SMTPSession {
         logger.notice("message data in flight from this address over its bound, dropping the message",
                       metadata: ["held": "\(inFlight.held(address: address))", "limit": "\(inFlight.limitPerAddress)"])
         decoder.dropMessage(.insufficientStorage)
+        spoolMessageBytes()
         let kept = heldMessageBytes
         _ = inFlight.update(address: address, from: inFlightHeld, to: kept)
         inFlightHeld = kept

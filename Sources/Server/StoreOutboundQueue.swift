@@ -21,7 +21,25 @@ public struct StoreOutboundQueue: OutboundQueue {
 
     public func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
                  authenticatedUser: String?, body: [UInt8]) async throws -> String {
-        let draft = OutboundMessageDraft(
+        let queued = try await store.enqueueOutbound(Self.draft(sender: sender, recipients: recipients, dsn: dsn,
+                                                                authenticatedUser: authenticatedUser, body: body))
+        wakeup?.wake()
+        return queued.id
+    }
+
+    public func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                        authenticatedUser: String?, spooled: SpoolFile) async throws -> String {
+        let queued = try await store.enqueueOutbound(
+            Self.draft(sender: sender, recipients: recipients, dsn: dsn, authenticatedUser: authenticatedUser,
+                       body: []),
+            spooled: spooled)
+        wakeup?.wake()
+        return queued.id
+    }
+
+    static func draft(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                      authenticatedUser: String?, body: [UInt8]) -> OutboundMessageDraft {
+        OutboundMessageDraft(
             sender: sender ?? "",
             recipients: recipients.map(Self.recipient),
             ret: dsn.ret.map(Self.returnContent),
@@ -30,9 +48,6 @@ public struct StoreOutboundQueue: OutboundQueue {
             smtpUTF8: dsn.smtpUTF8,
             bodyType: dsn.body.map(Self.bodyType) ?? .sevenBit,
             body: body)
-        let queued = try await store.enqueueOutbound(draft)
-        wakeup?.wake()
-        return queued.id
     }
 
     static func recipient(_ recipient: OutboundRecipient) -> OutboundMessageDraft.Recipient {

@@ -1,17 +1,10 @@
-import Crypto
+import MailStore
 
 /// The content hash the store keeps for each message (`MessageRecord.contentHash`):
-/// lower-case hex SHA-256 of the stored bytes. Imports compute it over the
+/// the store's own `ContentHash`. Imports compute it over the
 /// CRLF-normalised message to find what is already there.
 enum MessageContentHash {
     static func of(_ bytes: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        ContentHash.of(bytes)
     }
 }

@@ -145,6 +145,19 @@ public final class FaultInjectingMailStore: MailStore {
     public func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
         try write("deliverMessage"); return try await base.deliverMessage(message, to: mailboxIDs)
     }
+    public func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
+        -> [MessageRecord] {
+        try write("deliverMessage")
+        return try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)
+    }
+    public func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws
+        -> [UInt8] {
+        try read("messageBody")
+        return try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
+    }
+    public func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile {
+        try base.makeSpoolFile(maximumSize: maximumSize)
+    }
     public func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
         try read("messages"); return try await base.messages(mailboxID: mailboxID)
     }
@@ -188,6 +201,10 @@ public final class FaultInjectingMailStore: MailStore {
 
     public func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage {
         try write("enqueueOutbound"); return try await base.enqueueOutbound(draft)
+    }
+    public func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws
+        -> QueuedMessage {
+        try write("enqueueOutbound"); return try await base.enqueueOutbound(draft, spooled: spool)
     }
     public func queuedMessages() async throws -> [QueuedMessage] {
         try read("queuedMessages"); return try await base.queuedMessages()

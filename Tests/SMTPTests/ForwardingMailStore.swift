@@ -61,6 +61,14 @@ extension ForwardingMailStore {
     func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
         try await base.deliverMessage(message, to: mailboxIDs)
     }
+    func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
+        -> [MessageRecord] {
+        try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)
+    }
+    func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8] {
+        try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
+    }
+    func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile { try base.makeSpoolFile(maximumSize: maximumSize) }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
                      keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {
         try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
@@ -92,6 +100,9 @@ extension ForwardingMailStore {
 
     func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage {
         try await base.enqueueOutbound(draft)
+    }
+    func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage {
+        try await base.enqueueOutbound(draft, spooled: spool)
     }
     func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
     func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }

@@ -1,4 +1,5 @@
 import Foundation
+import MailStore
 import Synchronization
 @testable import SMTP
 
@@ -20,6 +21,14 @@ final class InMemoryOutboundQueue: OutboundQueue {
 
     /// Makes the next enqueue throw.
     func failNextEnqueue() { state.withLock { $0.failNext = true } }
+
+    func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                 authenticatedUser: String?, spooled: SpoolFile) async throws -> String {
+        try spooled.finish()
+        let body = try spooled.read(offset: 0, count: spooled.size)
+        return try await enqueue(sender: sender, recipients: recipients, dsn: dsn,
+                                 authenticatedUser: authenticatedUser, body: body)
+    }
 
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
                  authenticatedUser: String?, body: [UInt8]) async throws -> String {

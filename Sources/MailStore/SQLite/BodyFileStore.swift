@@ -76,17 +76,7 @@ struct BodyFileStore: Sendable {
         let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, Self.filePermissions)
         guard fd >= 0 else { throw Self.posixError("open", tempPath) }
         do {
-            try bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw Self.posixError("write", tempPath)
-                    }
-                    offset += written
-                }
-            }
+            try bytes.withUnsafeBytes { try Self.writeAll(fd: fd, $0, path: tempPath) }
             guard fsync(fd) == 0 else { throw Self.posixError("fsync", tempPath) }
             guard close(fd) == 0 else {
                 throw Self.posixError("close", tempPath)
@@ -110,14 +100,97 @@ struct BodyFileStore: Sendable {
         return fileName
     }
 
+    /// Makes a finished spool file a body file under a new name without
+    /// copying: a hard link (same file system, the spool is already
+    /// fsynced), then an fsync of the directory. The spool keeps its own
+    /// name until it is closed.
+    func adopt(_ spool: SpoolFile) throws -> String {
+        guard spool.isFinished else { throw MailStoreError.storageFailure("spool file not finished") }
+        let fileName = Self.newFileName()
+        let directory = subdirectory(for: fileName)
+        let finalPath = try path(for: fileName)
+        try makeSubdirectory(directory)
+        guard link(spool.path, finalPath) == 0 else { throw Self.posixError("link", finalPath) }
+        do {
+            try Self.fsyncPath(directory)
+        } catch {
+            unlink(finalPath)
+            throw error
+        }
+        return fileName
+    }
+
+    private func makeSubdirectory(_ directory: String) throws {
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
+            try Self.fsyncPath(root)
+        }
+    }
+
+    /// Up to `count` octets of the body at `offset` (fewer at its end),
+    /// read with pread(2): only those bytes are read.
+    func read(_ fileName: String, offset: Int, count: Int) throws -> [UInt8] {
+        let path = try path(for: fileName)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.posixError("open", path) }
+        defer { close(fd) }
+        return try Self.pread(fd: fd, path: path, offset: offset, count: count)
+    }
+
+    /// The size of a body file in octets.
+    func size(_ fileName: String) throws -> Int {
+        let path = try path(for: fileName)
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw Self.posixError("stat", path) }
+        return Int(info.st_size)
+    }
+
+    static func writeAll(fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw posixError("write", path)
+            }
+            offset += written
+        }
+    }
+
+    static func pread(fd: Int32, path: String, offset: Int, count: Int) throws -> [UInt8] {
+        guard offset >= 0, count >= 0 else { throw MailStoreError.storageFailure("invalid range") }
+        var result = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        try result.withUnsafeMutableBytes { raw in
+            while filled < count {
+                let got = Glibc.pread(fd, raw.baseAddress! + filled, count - filled, off_t(offset + filled))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw posixError("pread", path)
+                }
+                if got == 0 { break }
+                filled += got
+            }
+        }
+        result.removeLast(count - filled)
+        return result
+    }
+
     /// Makes a durable copy of an existing body under a new name.
     func copy(_ fileName: String) throws -> String {
         try writeDurably(read(fileName))
     }
 
+    /// The whole body, read straight into one array (no intermediate copy).
     func read(_ fileName: String) throws -> [UInt8] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path(for: fileName)))
-        return [UInt8](data)
+        let path = try path(for: fileName)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.posixError("open", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.posixError("fstat", path) }
+        return try Self.pread(fd: fd, path: path, offset: 0, count: Int(info.st_size))
     }
 
     func exists(_ fileName: String) -> Bool {

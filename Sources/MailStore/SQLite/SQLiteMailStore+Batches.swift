@@ -46,6 +46,53 @@ extension SQLiteMailStore {
         try checkSize(message.body.count)
         let prepared = try Self.prepare(message)
         let fileNames = try await writeBodies([message.body])
+        return try await commitDelivery(message, prepared, size: message.body.count, fileName: fileNames[0],
+                                        to: targets)
+    }
+
+    /// `deliverMessage` with the body in a spool file: the spool is
+    /// finished (fsynced) and adopted as the one blob of every copy
+    /// without copying; the structure is parsed from the stored file.
+    public func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
+        -> [MessageRecord] {
+        try checkOpen()
+        var seen = Set<MailboxID>()
+        let targets = mailboxIDs.filter { seen.insert($0).inserted }
+        guard !targets.isEmpty else { return [] }
+        try checkSize(spool.size)
+        let fileName = try await putSpool(spool)
+        let message = NewMessage(body: [], internalDate: internalDate)
+        let prepared: (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String)
+        do {
+            // The one whole-body pass left: the MIME parser works on bytes in memory.
+            let body = try await blobs.get(fileName)
+            prepared = try Self.prepare(body: body, internalDate: internalDate, hash: spool.contentHash)
+        } catch {
+            await discardUncommittedBodies([fileName])
+            throw error
+        }
+        return try await commitDelivery(message, prepared, size: spool.size, fileName: fileName, to: targets)
+    }
+
+    /// Makes the spool a durable blob; errors become `MailStoreError`s.
+    func putSpool(_ spool: SpoolFile) async throws -> String {
+        do {
+            return try await blobs.put(spool)
+        } catch let error as MailStoreError {
+            throw error
+        } catch {
+            throw MailStoreError.storageFailure("cannot store spooled body: \(error)")
+        }
+    }
+
+    /// The one transaction of a delivery whose body file is durable; on
+    /// failure the file is removed.
+    private func commitDelivery(_ message: NewMessage,
+                                _ prepared: (parsed: ParsedMessage, structure: [UInt8], internalDate: Date,
+                                             hash: String),
+                                size: Int, fileName: String, to targets: [MailboxID]) async throws
+        -> [MessageRecord] {
+        let fileNames = [fileName]
         let records: [MessageRecord]
         do {
             records = try await write { db in
@@ -53,8 +100,8 @@ extension SQLiteMailStore {
                 records.reserveCapacity(targets.count)
                 for mailboxID in targets {
                     var mailbox = try Self.fetchMailbox(db, id: mailboxID)
-                    records.append(try Self.insertNew(db, message, prepared, size: message.body.count,
-                                                      bodyFile: fileNames[0], into: &mailbox))
+                    records.append(try Self.insertNew(db, message, prepared, size: size,
+                                                      bodyFile: fileName, into: &mailbox))
                     try Self.saveHighestModSeq(db, mailbox)
                 }
                 return records

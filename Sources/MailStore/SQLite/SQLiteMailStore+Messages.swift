@@ -49,6 +49,29 @@ extension SQLiteMailStore {
         }
     }
 
+    public func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws
+        -> [UInt8] {
+        let fileName = try await read { db in
+            try String.fetchOne(db, sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?",
+                                arguments: [mailboxID, Int64(uid)])
+        }
+        guard let fileName else { throw MailStoreError.messageNotFound(uid) }
+        do {
+            return try await blobs.get(fileName, offset: offset, length: length)
+        } catch {
+            if try await message(mailboxID: mailboxID, uid: uid) == nil {
+                throw MailStoreError.messageNotFound(uid)
+            }
+            throw MailStoreError.storageFailure("cannot read body of UID \(uid): \(error)")
+        }
+    }
+
+    public func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile {
+        try checkOpen()
+        let bound = [maximumSize, maximumMessageSize].compactMap { $0 }.min()
+        return try SpoolFile(directory: spoolDirectory, maximumSize: bound)
+    }
+
     /// One transaction: the rows are read with a few `uid IN (…)` queries;
     /// a row whose MODSEQ is over `unchangedSince` is refused (RFC 7162
     /// §3.1.3: compared with the stored MODSEQ, inside the transaction that
@@ -179,15 +202,21 @@ extension SQLiteMailStore {
     /// INTERNALDATE, RFC 9051 §2.3.3) and the content hash.
     static func prepare(_ message: NewMessage) throws
         -> (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String) {
-        let parsed = ParsedMessage.parse(message.body)
+        try prepare(body: message.body, internalDate: message.internalDate, hash: nil)
+    }
+
+    /// `prepare` of a body whose hash may be known already (a spool's).
+    static func prepare(body: [UInt8], internalDate date: Date, hash known: String?) throws
+        -> (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String) {
+        let parsed = ParsedMessage.parse(body)
         let structure: [UInt8]
         do {
             structure = try [UInt8](JSONEncoder().encode(parsed))
         } catch {
             throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
         }
-        let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
-        let hash = SHA256.hash(data: message.body).map { String(format: "%02x", $0) }.joined()
+        let internalDate = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        let hash = known ?? ContentHash.of(body)
         return (parsed, structure, internalDate, hash)
     }
 

@@ -20,6 +20,27 @@ extension SQLiteMailStore {
         // 1. The body, durable.
         let fileName = try await FileIO.run { try bodies.writeDurably(body) }
         // 2. Only then the metadata transaction.
+        return try await commitQueued(draft, recipients, size: body.count, fileName: fileName)
+    }
+
+    /// `enqueueOutbound` with the body in a spool file, adopted as the
+    /// queued message's blob (no copy); `draft.body` is not used.
+    public func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws
+        -> QueuedMessage {
+        try checkOpen()
+        var seen = Set<String>()
+        let recipients = draft.recipients.filter { seen.insert($0.address).inserted }
+        guard !recipients.isEmpty else { throw QueueError.noRecipients }
+        try Self.validateEnvelope(draft, recipients)
+        try checkSize(spool.size)
+        let fileName = try await putSpool(spool)
+        return try await commitQueued(draft, recipients, size: spool.size, fileName: fileName)
+    }
+
+    /// The metadata transaction of a queued message whose body file is
+    /// durable; on failure the file is removed.
+    private func commitQueued(_ draft: OutboundMessageDraft, _ recipients: [OutboundMessageDraft.Recipient],
+                              size: Int, fileName: String) async throws -> QueuedMessage {
         let now = Self.queueTime(Date())
         let message: QueuedMessage
         do {
@@ -31,7 +52,7 @@ extension SQLiteMailStore {
                                                   authenticated_user, smtp_utf8, body_type)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [
-                        id, draft.sender, now.timeIntervalSince1970, body.count, fileName, draft.ret?.rawValue,
+                        id, draft.sender, now.timeIntervalSince1970, size, fileName, draft.ret?.rawValue,
                         draft.envelopeID, draft.authenticatedUser, draft.smtpUTF8, draft.bodyType.rawValue,
                     ])
                 var queued: [QueuedRecipient] = []
@@ -49,7 +70,7 @@ extension SQLiteMailStore {
                                                   originalRecipient: recipient.originalRecipient,
                                                   notify: recipient.notify, nextAttemptAt: now))
                 }
-                return QueuedMessage(id: id, sender: draft.sender, createdAt: now, size: body.count, ret: draft.ret,
+                return QueuedMessage(id: id, sender: draft.sender, createdAt: now, size: size, ret: draft.ret,
                                      envelopeID: draft.envelopeID, authenticatedUser: draft.authenticatedUser,
                                      smtpUTF8: draft.smtpUTF8, bodyType: draft.bodyType, recipients: queued)
             }
