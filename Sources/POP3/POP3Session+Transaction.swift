@@ -44,7 +44,7 @@ extension POP3Session {
         }
     }
 
-    /// RETR (`lines` nil) and TOP. Neither changes flags (RFC 1939 leaves that
+    /// RETR (`lines` nil) and TOP (ranged reads, `POP3RangedTop`). Neither changes flags (RFC 1939 leaves that
     /// to the server; Tern leaves \Seen to the delete policy).
     func retrieve(_ number: Int, lines: Int?) async -> POP3Output {
         guard let maildrop else { return fail(nil, "no maildrop") }
@@ -55,6 +55,11 @@ extension POP3Session {
         }
         let stored: [UInt8]
         do {
+            if let lines {
+                let top = try await POP3RangedTop.text(store: store, mailboxID: maildrop.mailbox.id, uid: entry.uid,
+                                                       lines: lines)
+                return POP3Output(.message("top of message follows", top))
+            }
             stored = try await store.messageBody(mailboxID: maildrop.mailbox.id, uid: entry.uid)
         } catch MailStoreError.messageNotFound {
             // Removed meanwhile by another protocol (IMAP) or an admin command.
@@ -64,16 +69,13 @@ extension POP3Session {
             return fail(.systemTemporary, "cannot read message \(number)")
         }
         let message = POP3MessageText.wireForm(stored)
-        guard let lines else {
-            // The size announced here is what follows; it differs from LIST's
-            // stored size only for a stored body that is not CRLF text.
-            if message.count != entry.size {
-                logger.debug("stored size differs from sent size",
-                             metadata: ["uid": "\(entry.uid)", "stored": "\(entry.size)", "sent": "\(message.count)"])
-            }
-            return POP3Output(.message("\(message.count) octets", message))
+        // The size announced here is what follows; it differs from LIST's
+        // stored size only for a stored body that is not CRLF text.
+        if message.count != entry.size {
+            logger.debug("stored size differs from sent size",
+                         metadata: ["uid": "\(entry.uid)", "stored": "\(entry.size)", "sent": "\(message.count)"])
         }
-        return POP3Output(.message("top of message follows", POP3MessageText.top(message, lines: lines)))
+        return POP3Output(.message("\(message.count) octets", message))
     }
 
     func dele(_ number: Int) -> POP3Output {
