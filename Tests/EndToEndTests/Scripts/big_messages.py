@@ -4,6 +4,7 @@
 send:   N concurrent smtplib connections, one message of SIZE octets each,
         every message with a token in its Subject; writes "token sha256 size"
         per accepted message to --log.
+partial: starts a message and sends only part of its DATA, then waits.
 verify: logs in over POP3 as each account, RETRs every message, finds its
         token and checks that the stored message ends with exactly the bytes
         sent (SHA-256 of that part equal) and that what comes before them is
@@ -67,6 +68,33 @@ def send(args):
     return 0 if not errors else 1
 
 
+def partial(args):
+    """Starts a message and stops in the middle of its DATA, then waits (to be killed)."""
+    import socket
+    import time
+    sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
+    reader = sock.makefile("rb")
+
+    def reply():
+        while True:
+            line = reader.readline()
+            if not line or line[3:4] != b"-":
+                return line
+
+    reply()
+    for command in [b"EHLO client.example", b"MAIL FROM:<sender@client.example>",
+                    b"RCPT TO:<" + args.recipient.encode() + b">", b"DATA"]:
+        sock.sendall(command + b"\r\n")
+        answer = reply()
+        if not answer[:1] in (b"2", b"3"):
+            print(f"refused: {command!r} -> {answer!r}")
+            return 1
+    sock.sendall(make_message("partial", args.size))
+    print("sent part of the DATA", flush=True)
+    time.sleep(600)
+    return 0
+
+
 def verify(args):
     expected = {}
     with open(args.log) as log:
@@ -121,13 +149,17 @@ def main():
     s.add_argument("--size", type=int, default=30_000_000)
     s.add_argument("--prefix", default="big")
     s.add_argument("--log", required=True)
+    p = sub.add_parser("partial")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--recipient", required=True)
+    p.add_argument("--size", type=int, default=2_000_000)
     v = sub.add_parser("verify")
     v.add_argument("--pop3-port", type=int, required=True)
     v.add_argument("--accounts", required=True)
     v.add_argument("--password", required=True)
     v.add_argument("--log", required=True)
     args = parser.parse_args()
-    return send(args) if args.command == "send" else verify(args)
+    return {"send": send, "partial": partial, "verify": verify}[args.command](args)
 
 
 if __name__ == "__main__":
