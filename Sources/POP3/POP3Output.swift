@@ -14,9 +14,12 @@ public struct POP3Output: Sendable {
     /// The bytes to send, CRLF-terminated lines, dot-stuffed multi-line responses.
     public var bytes: [UInt8]
     public var action: POP3Action
-    public init(bytes: [UInt8], action: POP3Action = .none) {
+    /// What follows `bytes` (a streamed RETR): send its pieces until it ends.
+    public var stream: POP3BodyStream?
+    public init(bytes: [UInt8], action: POP3Action = .none, stream: POP3BodyStream? = nil) {
         self.bytes = bytes
         self.action = action
+        self.stream = stream
     }
 
     init(_ response: POP3Response, action: POP3Action = .none) {

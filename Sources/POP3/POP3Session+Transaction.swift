@@ -44,7 +44,8 @@ extension POP3Session {
         }
     }
 
-    /// RETR (`lines` nil) and TOP (ranged reads, `POP3RangedTop`). Neither changes flags (RFC 1939 leaves that
+    /// RETR (`lines` nil; a message over one piece streams, `POP3BodyStream`)
+    /// and TOP (ranged reads, `POP3RangedTop`). Neither changes flags (RFC 1939 leaves that
     /// to the server; Tern leaves \Seen to the delete policy).
     func retrieve(_ number: Int, lines: Int?) async -> POP3Output {
         guard let maildrop else { return fail(nil, "no maildrop") }
@@ -59,6 +60,12 @@ extension POP3Session {
                 let top = try await POP3RangedTop.text(store: store, mailboxID: maildrop.mailbox.id, uid: entry.uid,
                                                        lines: lines)
                 return POP3Output(.message("top of message follows", top))
+            }
+            if entry.size > POP3BodyStream.pieceSize {
+                // Streamed from the blob, one piece at a time (announced with the stored size).
+                _ = try await store.messageBody(mailboxID: maildrop.mailbox.id, uid: entry.uid, offset: 0, length: 0)
+                return POP3Output(bytes: POP3Response.ok("\(entry.size) octets").encoded(),
+                                  stream: POP3BodyStream(store: store, mailboxID: maildrop.mailbox.id, uid: entry.uid))
             }
             stored = try await store.messageBody(mailboxID: maildrop.mailbox.id, uid: entry.uid)
         } catch MailStoreError.messageNotFound {

@@ -229,15 +229,34 @@ struct Connection {
         }
     }
 
+    /// Sends the pieces of a streamed output (POP3 RETR) as they come; a
+    /// piece that cannot be read ends the connection (false): the response
+    /// has begun and cannot be taken back.
+    private func sendStream(_ output: SessionOutput) async throws -> Bool {
+        guard let stream = output.stream else { return true }
+        while true {
+            let piece: [UInt8]?
+            do {
+                piece = try await stream()
+            } catch {
+                logger.error("cannot read the rest of a streamed response, closing", metadata: ["error": "\(error)"])
+                return false
+            }
+            guard let piece else { return true }
+            try await send(piece)
+        }
+    }
+
     /// Sends the output and carries out its action; false when the connection must end.
     private func perform(_ output: SessionOutput, info: ConnectionInfo, state: inout TLSState,
                          framer: inout LineFramer?) async throws -> Bool {
         switch output.action {
         case .none:
             try await send(output.bytes)
-            return true
+            return try await sendStream(output)
         case .close:
             try await send(output.bytes)
+            _ = try await sendStream(output)
             return false
         case .startTLS:
             guard let tls, state == .ready, !info.isTLS else {

@@ -16,9 +16,13 @@ enum SessionAction: Sendable, Equatable {
 struct SessionOutput: Sendable {
     var bytes: [UInt8]
     var action: SessionAction
-    init(bytes: [UInt8], action: SessionAction = .none) {
+    /// Pieces that follow `bytes` (POP3 RETR streamed from the blob): the
+    /// connection sends each as it comes, until nil.
+    var stream: (@Sendable () async throws -> [UInt8]?)?
+    init(bytes: [UInt8], action: SessionAction = .none, stream: (@Sendable () async throws -> [UInt8]?)? = nil) {
         self.bytes = bytes
         self.action = action
+        self.stream = stream
     }
 }
 

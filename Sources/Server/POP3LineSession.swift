@@ -42,7 +42,8 @@ final class POP3LineSession: LineSession {
         case .startTLS: action = .startTLS
         case .close: action = .close
         }
-        return SessionOutput(bytes: output.bytes, action: action)
+        guard let stream = output.stream else { return SessionOutput(bytes: output.bytes, action: action) }
+        return SessionOutput(bytes: output.bytes, action: action, stream: { try await stream.next() })
     }
 }
 
