@@ -12,7 +12,7 @@ import Darwin
 /// The file lives in the store's `spool/` directory, on the same file
 /// system as the body files, so the store adopts it with a hard link
 /// (`BlobStore.put(_:)`) instead of copying. Bytes go through a fixed
-/// buffer of `bufferSize`; the SHA-256 content hash (`ContentHash`) and the
+/// buffer of `bufferSize`; the SHA-256 content hash (`MessageContentHash`) and the
 /// size are computed while writing; more than `maximumSize` octets throw
 /// `MailStoreError.messageTooLarge` and remove the file. `finish()` flushes
 /// and fsyncs. The file is removed by `abort()` or when the object goes
@@ -33,7 +33,7 @@ public final class SpoolFile: @unchecked Sendable {
     public private(set) var size = 0
     private var fd: Int32
     private var buffer: [UInt8] = []
-    private var hasher = ContentHash.Hasher()
+    private var hasher = MessageContentHash.Hasher()
     private var digest: String?
     private var removed = false
 

@@ -33,7 +33,7 @@ final class SpoolTests: StoreTestCase {
         }
         try spool.write(bytes[index...])
         XCTAssertEqual(spool.size, bytes.count)
-        XCTAssertEqual(try spool.finish(), ContentHash.of(bytes))
+        XCTAssertEqual(try spool.finish(), MessageContentHash.of(bytes))
         XCTAssertEqual(try spool.read(offset: 0, count: bytes.count + 10), bytes)
         XCTAssertEqual(spoolFiles().count, 1)
     }
@@ -81,7 +81,7 @@ final class SpoolTests: StoreTestCase {
         XCTAssertEqual(bodyFileNames().count, 1, "one blob for both copies")
         for record in records {
             XCTAssertEqual(record.size, bytes.count)
-            XCTAssertEqual(record.contentHash, ContentHash.of(bytes))
+            XCTAssertEqual(record.contentHash, MessageContentHash.of(bytes))
             XCTAssertEqual(record.messageID, "big@x")
             let stored = try await store.messageBody(mailboxID: record.mailboxID, uid: record.uid)
             XCTAssertEqual(stored, bytes)

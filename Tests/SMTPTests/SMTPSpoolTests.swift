@@ -64,7 +64,7 @@ final class SMTPSpoolTests: SMTPSessionTestCase {
         XCTAssertEqual(spoolFiles(), [], "adopted, and the spool's name is gone")
         let box = try await sqlite.mailbox(accountID: alice.id, name: "INBOX")!
         let record = try await sqlite.messages(mailboxID: box.id)[0]
-        XCTAssertEqual(record.contentHash, ContentHash.of(stored))
+        XCTAssertEqual(record.contentHash, MessageContentHash.of(stored))
         XCTAssertEqual(record.messageID, "big@client.example")
     }
 

@@ -66,12 +66,6 @@ extension SQLiteMailStore {
         }
     }
 
-    public func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile {
-        try checkOpen()
-        let bound = [maximumSize, maximumMessageSize].compactMap { $0 }.min()
-        return try SpoolFile(directory: spoolDirectory, maximumSize: bound)
-    }
-
     /// One transaction: the rows are read with a few `uid IN (…)` queries;
     /// a row whose MODSEQ is over `unchangedSince` is refused (RFC 7162
     /// §3.1.3: compared with the stored MODSEQ, inside the transaction that
@@ -216,7 +210,7 @@ extension SQLiteMailStore {
             throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
         }
         let internalDate = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
-        let hash = known ?? ContentHash.of(body)
+        let hash = known ?? MessageContentHash.of(body)
         return (parsed, structure, internalDate, hash)
     }
 

@@ -27,10 +27,6 @@ public final class SQLiteMailStore: MailStore {
     let logger: Logger
     let pool: DatabasePool
     let bodies: BodyFileStore
-    /// The body files behind the `BlobStore` protocol.
-    public let blobs: FileBlobStore
-    /// `<dir>/spool`: incoming messages being written (`SpoolFile`).
-    public var spoolDirectory: String { directory + "/spool" }
     let notifier: ChangeNotifier
     private let closed = Mutex(false)
 
@@ -60,7 +56,6 @@ public final class SQLiteMailStore: MailStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
             bodies = try BodyFileStore(root: directory + "/messages")
-            blobs = FileBlobStore(files: bodies)
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(Self.busyTimeout)
@@ -86,6 +81,7 @@ public final class SQLiteMailStore: MailStore {
         notifier = ChangeNotifier(pool: pool, logger: logger)
         if removeOrphanFiles {
             try self.removeOrphanFiles()
+            removeAbandonedSpoolFiles()
         }
     }
 
@@ -192,23 +188,9 @@ public final class SQLiteMailStore: MailStore {
         }
         bodies.remove(unreferenced)
         removed += unreferenced.count
-        removed += removeAbandonedSpoolFiles()
         logger.info("removed orphan message files", metadata: [
             "count": "\(removed)", "directory": "\(bodies.root)",
         ])
-        return removed
-    }
-
-    /// Removes every spool file no process holds open (its writer finished,
-    /// crashed or was killed): unlike body files there is no grace period,
-    /// since a live writer holds its file's lock. Returns how many.
-    func removeAbandonedSpoolFiles() -> Int {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory) else { return 0 }
-        var removed = 0
-        for name in names where name.hasSuffix(SpoolFile.suffix) {
-            let path = spoolDirectory + "/" + name
-            if SpoolFile.isAbandoned(path), unlink(path) == 0 { removed += 1 }
-        }
         return removed
     }
 }

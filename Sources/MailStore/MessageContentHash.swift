@@ -4,7 +4,7 @@ import Crypto
 /// lower-case hex SHA-256 of the exact stored octets. The one definition:
 /// the store, the spool (`SpoolFile`, hashed while written) and the admin
 /// commands all use it.
-public enum ContentHash {
+public enum MessageContentHash {
     /// The hash of `bytes`.
     public static func of(_ bytes: [UInt8]) -> String {
         var hasher = Hasher()
