@@ -154,4 +154,29 @@ final class SMTPSpoolTests: SMTPSessionTestCase {
         session.connectionClosed()
         XCTAssertEqual(spoolFiles(), [])
     }
+
+    /// The 452 4.3.1 bound counts the octets spooled to disk: a session's
+    /// spooled DATA holds its address's room, and a message dropped past the
+    /// bound loses its spool file at once.
+    func testInFlightBoundCountsSpooledOctets() async throws {
+        let inFlight = InFlightMessageBytes(limitPerAddress: 60_000)
+        var mx = configuration(maxMessageSize: 1_000_000)
+        mx.inFlight = inFlight
+        let first = await greetedSession(mx)
+        let second = await greetedSession(mx)
+        for session in [first, second] {
+            _ = await send(session, "MAIL FROM:<x@client.example>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+        }
+        XCTAssertEqual(spoolFiles().count, 2, "each DATA has its spool file")
+        _ = await sendInPieces(first, content(40_000))
+        XCTAssertGreaterThanOrEqual(inFlight.held(address: Self.remote.remoteAddress), 40_000, "spooled octets count")
+        _ = await sendInPieces(second, content(40_000))
+        XCTAssertEqual(spoolFiles().count, 1, "the message dropped past the bound has no spool file")
+        let refused = await send(second, ".\r\n")
+        XCTAssertEqual(codes(refused), ["452 4.3.1"])
+        let accepted = await send(first, ".\r\n")
+        XCTAssertEqual(codes(accepted), ["250 2.0.0"])
+        XCTAssertEqual(inFlight.held(address: Self.remote.remoteAddress), 0)
+        XCTAssertEqual(spoolFiles(), [])
+    }
 }
