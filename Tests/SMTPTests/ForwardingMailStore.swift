@@ -11,6 +11,7 @@ extension ForwardingMailStore {
     func addDomain(_ name: String) async throws { try await base.addDomain(name) }
     func removeDomain(_ name: String) async throws { try await base.removeDomain(name) }
     func domains() async throws -> [MailDomain] { try await base.domains() }
+    func domainExists(_ name: String) async throws -> Bool { try await base.domainExists(name) }
     func createAccount(address: String, passwordHash: String) async throws -> Account {
         try await base.createAccount(address: address, passwordHash: passwordHash)
     }
@@ -30,11 +31,16 @@ extension ForwardingMailStore {
     func addAlias(_ alias: Alias) async throws { try await base.addAlias(alias) }
     func removeAlias(source: String) async throws { try await base.removeAlias(source: source) }
     func aliases() async throws -> [Alias] { try await base.aliases() }
+    func alias(source: String) async throws -> Alias? { try await base.alias(source: source) }
     func mailboxes(accountID: AccountID) async throws -> [Mailbox] { try await base.mailboxes(accountID: accountID) }
     func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
         try await base.mailbox(accountID: accountID, name: name)
     }
     func mailbox(id: MailboxID) async throws -> Mailbox? { try await base.mailbox(id: id) }
+    func mailboxStatus(id: MailboxID) async throws -> MailboxStatus { try await base.mailboxStatus(id: id) }
+    func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
+        try await base.mailboxStatuses(accountID: accountID)
+    }
     func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }
@@ -49,6 +55,15 @@ extension ForwardingMailStore {
         try await base.appendMessage(mailboxID: mailboxID, message)
     }
     func messages(mailboxID: MailboxID) async throws -> [MessageRecord] { try await base.messages(mailboxID: mailboxID) }
+    func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
+        try await base.messages(mailboxID: mailboxID, uids: uids)
+    }
+    func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
+        try await base.messageSummaries(mailboxID: mailboxID)
+    }
+    func messageSummaries(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSummary] {
+        try await base.messageSummaries(mailboxID: mailboxID, uids: uids)
+    }
     func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
         try await base.message(mailboxID: mailboxID, uid: uid)
     }
@@ -85,6 +100,7 @@ extension ForwardingMailStore {
         try await base.enqueueOutbound(draft)
     }
     func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
+    func pendingRecipientCount() async throws -> Int { try await base.pendingRecipientCount() }
     func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }
     func queuedMessageBody(id: String) async throws -> [UInt8] { try await base.queuedMessageBody(id: id) }
     func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {

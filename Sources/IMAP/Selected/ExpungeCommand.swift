@@ -49,11 +49,12 @@ extension SelectedMailboxCommands {
     /// `limit` when given; returns the UIDs removed.
     static func expungeDeleted(in selected: SelectedMailbox, limit: Set<MessageUID>?,
                                store: any MailStore) async throws -> [MessageUID] {
-        let records: [MessageRecord]
+        // Summaries (flags), never the records with their structures.
+        let records: [MessageSummary]
         if let limit {
-            records = try await SelectedMailbox.records(Array(limit), in: selected.mailbox.id, store: store)
+            records = try await SelectedMailbox.summaries(Array(limit), in: selected.mailbox.id, store: store)
         } else {
-            records = try await store.messages(mailboxID: selected.mailbox.id)
+            records = try await store.messageSummaries(mailboxID: selected.mailbox.id)
         }
         let deleted = records.filter { $0.flags.contains(.deleted) }.map(\.uid)
         guard !deleted.isEmpty else { return [] }

@@ -34,8 +34,8 @@ extension SelectedMailboxCommands {
         do {
             if let unchangedSince {
                 // RFC 7162 §3.1.3: compare with the stored MODSEQ, not the view's copy.
-                let current = try await SelectedMailbox.records(candidates.map(\.uid), in: selected.mailbox.id,
-                                                                store: context.store)
+                let current = try await SelectedMailbox.summaries(candidates.map(\.uid), in: selected.mailbox.id,
+                                                                  store: context.store)
                 let modSeqs = Dictionary(current.map { ($0.uid, $0.modSeq) }, uniquingKeysWith: max)
                 modified = candidates.filter { message in
                     modSeqs[message.uid].map { UInt64(max($0, 0)) > unchangedSince } ?? false
@@ -56,7 +56,7 @@ extension SelectedMailboxCommands {
         var untagged: [UntaggedResponse] = []
         for candidate in candidates {
             guard let message = selected.message(uid: candidate.uid) else { continue }
-            let record = message.record
+            let record = message
             var items: [FetchItem] = []
             if !action.silent { items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords))) }
             if !action.silent || (condStore && changedUIDs.contains(record.uid)) {

@@ -29,8 +29,8 @@ extension SQLiteMailStore {
                 let record = MessageRecord(
                     mailboxID: mailboxID, uid: uid, modSeq: mailbox.highestModSeq + 1, flags: message.flags,
                     keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
-                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: structure)
-                try Self.insertMessage(db, record, bodyFile: fileName)
+                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed)
+                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName)
                 try db.execute(sql: "UPDATE mailbox SET uid_next = ?, highest_modseq = ? WHERE id = ?",
                                arguments: [Int64(uid) + 1, record.modSeq, mailboxID])
                 try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: uid, kind: .added)
@@ -50,7 +50,8 @@ extension SQLiteMailStore {
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? ORDER BY uid")
             // Decoded straight from the cursor: no intermediate copy of the rows.
-            return try Array(Row.fetchCursor(statement, arguments: [mailboxID]).map(Rows.message))
+            let decoder = JSONDecoder()
+            return try Array(Row.fetchCursor(statement, arguments: [mailboxID]).map { Rows.message($0, decoder: decoder) })
         }
     }
 
@@ -58,7 +59,9 @@ extension SQLiteMailStore {
         try await read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?")
-            return try Row.fetchOne(statement, arguments: [mailboxID, Int64(uid)]).map(Rows.message)
+            return try Row.fetchOne(statement, arguments: [mailboxID, Int64(uid)]).map {
+                Rows.message($0, decoder: JSONDecoder())
+            }
         }
     }
 
@@ -88,12 +91,17 @@ extension SQLiteMailStore {
                             flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord] {
         let changed = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
-            let records = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
-                                                    columns: Rows.messageColumns, Rows.message)
+            let decoder = JSONDecoder()
+            // Structures are decoded only for the records that change (those returned).
+            let rows = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
+                                                 columns: Rows.messageColumns) { row -> (MessageRecord, Data) in
+                (Rows.messageWithoutStructure(row), row[8])
+            }
             var changed: [MessageRecord] = []
             // A bulk STORE gives most messages the same keyword list: encode each list once.
             var encodedKeywords: [[String]: String] = [:]
-            for var record in records {
+            for (row, structure) in rows {
+                var record = row
                 let (newFlags, newKeywords) = Self.apply(operation, flags: flags, keywords: keywords,
                                                          to: record.flags, record.keywords)
                 if newFlags == record.flags && newKeywords == record.keywords { continue }
@@ -101,6 +109,7 @@ extension SQLiteMailStore {
                 record.flags = newFlags
                 record.keywords = newKeywords
                 record.modSeq = mailbox.highestModSeq
+                record.parsedStructure = try? decoder.decode(ParsedMessage.self, from: structure)
                 let encoded = encodedKeywords[newKeywords] ?? Rows.encodeStrings(newKeywords)
                 encodedKeywords[newKeywords] = encoded
                 try Self.saveFlags(db, record, encodedKeywords: encoded)
@@ -169,14 +178,14 @@ extension SQLiteMailStore {
     // MARK: Helpers
 
     /// What storing a message needs besides its bytes: the structure parsed
-    /// once (as JSON), the internal date in whole seconds (IMAP's
+    /// once (and its stored form, JSON), the internal date in whole seconds (IMAP's
     /// INTERNALDATE, RFC 9051 §2.3.3) and the content hash.
     static func prepare(_ message: NewMessage) throws
-        -> (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String) {
+        -> (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String) {
         let parsed = ParsedMessage.parse(message.body)
-        let structure: [UInt8]
+        let structure: Data
         do {
-            structure = try [UInt8](JSONEncoder().encode(parsed))
+            structure = try JSONEncoder().encode(parsed)
         } catch {
             throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
         }
