@@ -13,12 +13,13 @@
 #     seen, one in 10 with "quarterly" in its Subject) and the same messages as a
 #     Maildir for Dovecot;
 #  2. `tern import mbox` into bench@bench.test's INBOX (timed);
-#  3. large_mailbox_client.py measure: best and median of RUNS (after a warm-up
-#     round) of STATUS, SELECT, FETCH 1:* (UID FLAGS), UID SEARCH UNSEEN,
-#     SEARCH HEADER Subject quarterly, FETCH BODY.PEEK[HEADER.FIELDS (From
-#     Subject Date)] of the last 500;
-#  4. large_mailbox_client.py hold: the server's resident memory (RSS; PSS for
-#     Dovecot's process tree) with SESSIONS sessions holding INBOX selected;
+#  3. large_mailbox_client.py hold, on the freshly started server: its resident
+#     memory (RSS and PSS of its process tree: Dovecot forks one process per
+#     session) before and with SESSIONS sessions holding INBOX selected;
+#  4. large_mailbox_client.py measure: best and median of RUNS (after a warm-up
+#     round, in which Dovecot builds its index) of STATUS, SELECT, FETCH 1:*
+#     (UID FLAGS), UID SEARCH UNSEEN, SEARCH HEADER Subject quarterly, FETCH
+#     BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500;
 #  5. with --with-dovecot: a private Dovecot (start-dovecot.sh, LOGIN_MODE=performance,
 #     its own PEERS directory and ports) with the Maildir as test1's INBOX, steps 3
 #     and 4 against it, and the Tern/Dovecot ratio of each time.
@@ -69,6 +70,9 @@ tls = "none"
 [authentication]
 allow_cleartext = true
 
+[http]
+listener = []
+
 [logging]
 level = "warning"
 format = "text"
@@ -87,7 +91,7 @@ echo "bench@bench.test:{SHA512-CRYPT}$HASH" > "$WORK/users.passwd"
 timeout 120 "$TERN" account import-passwd "$WORK/users.passwd" --config "$CONFIG" >/dev/null
 echo "== tern import mbox"
 start=$(date +%s.%N)
-timeout 7200 "$TERN" import mbox "$WORK/bench.mbox" --account bench@bench.test --config "$CONFIG" >"$WORK/import.log"
+timeout 7200 "$TERN" import mbox "$WORK/bench.mbox" --account bench@bench.test --config "$CONFIG" >"$WORK/import.log" 2>&1
 end=$(date +%s.%N)
 python3 -c "print('SUMMARY label=tern-import messages=$MESSAGES seconds=%.1f messages_per_s=%.0f' % ($end - $start, $MESSAGES / ($end - $start)))" \
   | tee "$WORK/tern-import.out"
@@ -100,12 +104,12 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 
-echo "== Tern: timings"
-timeout 3600 python3 "$CLIENT" measure --port "$IMAP" --user bench@bench.test --password "$PASS" \
-  --runs "$RUNS" --label tern | tee "$WORK/tern-measure.out"
 echo "== Tern: $SESSIONS sessions holding INBOX selected"
 timeout 1800 python3 "$CLIENT" hold --port "$IMAP" --user bench@bench.test --password "$PASS" \
   --sessions "$SESSIONS" --pid "$SERVER_PID" --label tern-hold | tee "$WORK/tern-hold.out"
+echo "== Tern: timings"
+timeout 3600 python3 "$CLIENT" measure --port "$IMAP" --user bench@bench.test --password "$PASS" \
+  --runs "$RUNS" --label tern | tee "$WORK/tern-measure.out"
 
 kill -TERM "$SERVER_PID"; for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 kill -KILL "$SERVER_PID" 2>/dev/null || true
@@ -124,12 +128,12 @@ if [ "$WITH_DOVECOT" = 1 ]; then
   mv "$WORK/maildir" "$PEERS/mail/test1/Maildir"
   chown -R peermail:peermail "$PEERS/mail"
   DOVECOT_PID=$(cat "$PEERS/dovecot/run/master.pid")
-  echo "== Dovecot: timings"
-  timeout 3600 python3 "$CLIENT" measure --port "$DIMAP" --user test1 --password pass \
-    --runs "$RUNS" --label dovecot | tee "$WORK/dovecot-measure.out"
   echo "== Dovecot: $SESSIONS sessions holding INBOX selected"
   timeout 1800 python3 "$CLIENT" hold --port "$DIMAP" --user test1 --password pass \
     --sessions "$SESSIONS" --pid "$DOVECOT_PID" --label dovecot-hold | tee "$WORK/dovecot-hold.out"
+  echo "== Dovecot: timings"
+  timeout 3600 python3 "$CLIENT" measure --port "$DIMAP" --user test1 --password pass \
+    --runs "$RUNS" --label dovecot | tee "$WORK/dovecot-measure.out"
   echo "== ratios Tern / Dovecot (best of $RUNS)"
   for step in status select fetch_flags search_unseen search_header_subject fetch_headers_last_500; do
     t=$(summary_field "$WORK/tern-measure.out" "${step}_best"); d=$(summary_field "$WORK/dovecot-measure.out" "${step}_best")
