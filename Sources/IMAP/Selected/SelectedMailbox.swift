@@ -75,7 +75,9 @@ public final class SelectedMailbox {
     /// is then no later than the summaries): changes in between show up
     /// again in the change log and are recognised as already known.
     public init(mailbox: Mailbox, messages: [MessageSummary], isReadOnly: Bool) {
-        let sorted = messages.sorted { $0.uid < $1.uid }
+        // The store returns them in UID order: copy (and sort) only if not.
+        let inOrder = zip(messages, messages.dropFirst()).allSatisfy { $0.uid < $1.uid }
+        let sorted = inOrder ? messages : messages.sorted { $0.uid < $1.uid }
         var mailbox = mailbox
         if let last = sorted.last, last.uid >= mailbox.uidNext { mailbox.uidNext = last.uid &+ 1 }
         self.mailbox = mailbox

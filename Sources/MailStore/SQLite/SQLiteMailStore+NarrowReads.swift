@@ -30,10 +30,19 @@ extension SQLiteMailStore {
 
     public func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
         try await read { db in
-            _ = try Self.fetchMailbox(db, id: mailboxID)
+            // The counter sizes the array once: no regrowth (and no garbage
+            // left to the allocator) for a large mailbox.
+            guard let count = try Int.fetchOne(db, sql: "SELECT message_count FROM mailbox WHERE id = ?",
+                                               arguments: [mailboxID]) else {
+                throw MailStoreError.mailboxNotFound(String(mailboxID))
+            }
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Rows.summaryColumns) FROM message WHERE mailbox_id = ? ORDER BY uid")
-            return try Array(Row.fetchCursor(statement, arguments: [mailboxID]).map(Rows.summary))
+            var summaries: [MessageSummary] = []
+            summaries.reserveCapacity(max(count, 0))
+            let cursor = try Row.fetchCursor(statement, arguments: [mailboxID])
+            while let row = try cursor.next() { summaries.append(Rows.summary(row)) }
+            return summaries
         }
     }
 
