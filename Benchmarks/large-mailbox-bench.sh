@@ -3,6 +3,9 @@
 # with --with-dovecot, the same messages in Dovecot, measured side by side.
 #
 # usage: Benchmarks/large-mailbox-bench.sh [--with-dovecot] [--messages 100000] [--runs 3] [--sessions 10]
+#                                          [--reuse]
+#   --reuse                 WORK holds a previous run's data (given WORK=DIR): skip making
+#                           and importing the messages and measure again (a new binary)
 #   env TERN=path/to/tern   binary to measure (default: a release build,
 #                           `swift build -c release --product tern --scratch-path .build-release`)
 #       PEER_SCRIPTS=DIR    where start-dovecot.sh / stop-dovecot.sh are (default /work/shared/peers)
@@ -29,13 +32,15 @@ MESSAGES=100000
 RUNS=3
 SESSIONS=10
 WITH_DOVECOT=0
+REUSE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-dovecot) WITH_DOVECOT=1 ;;
     --messages) MESSAGES=$2; shift ;;
     --runs) RUNS=$2; shift ;;
     --sessions) SESSIONS=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --reuse) REUSE=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -79,22 +84,28 @@ format = "text"
 TOML
 
 PASS=bench-password-1
+if [ "$REUSE" = 1 ]; then
+  [ -d "$WORK/data" ] || { echo "--reuse needs WORK=DIR of a previous run" >&2; exit 2; }
+  # The previous run's data directory and, for Dovecot, its Maildir stay.
+fi
 DOVECOT_MAILDIR=""
 if [ "$WITH_DOVECOT" = 1 ]; then DOVECOT_MAILDIR="--maildir $WORK/maildir"; fi
-echo "== making $MESSAGES messages"
-# shellcheck disable=SC2086
-timeout 1800 python3 "$CLIENT" make --count "$MESSAGES" --mbox "$WORK/bench.mbox" $DOVECOT_MAILDIR
+if [ "$REUSE" = 0 ]; then
+  echo "== making $MESSAGES messages"
+  # shellcheck disable=SC2086
+  timeout 1800 python3 "$CLIENT" make --count "$MESSAGES" --mbox "$WORK/bench.mbox" $DOVECOT_MAILDIR
 
-timeout 60 "$TERN" domain add bench.test --config "$CONFIG" >/dev/null 2>&1
-HASH=$(openssl passwd -6 "$PASS")
-echo "bench@bench.test:{SHA512-CRYPT}$HASH" > "$WORK/users.passwd"
-timeout 120 "$TERN" account import-passwd "$WORK/users.passwd" --config "$CONFIG" >/dev/null
-echo "== tern import mbox"
-start=$(date +%s.%N)
-timeout 7200 "$TERN" import mbox "$WORK/bench.mbox" --account bench@bench.test --config "$CONFIG" >"$WORK/import.log" 2>&1
-end=$(date +%s.%N)
-python3 -c "print('SUMMARY label=tern-import messages=$MESSAGES seconds=%.1f messages_per_s=%.0f' % ($end - $start, $MESSAGES / ($end - $start)))" \
-  | tee "$WORK/tern-import.out"
+  timeout 60 "$TERN" domain add bench.test --config "$CONFIG" >/dev/null 2>&1
+  HASH=$(openssl passwd -6 "$PASS")
+  echo "bench@bench.test:{SHA512-CRYPT}$HASH" > "$WORK/users.passwd"
+  timeout 120 "$TERN" account import-passwd "$WORK/users.passwd" --config "$CONFIG" >/dev/null
+  echo "== tern import mbox"
+  start=$(date +%s.%N)
+  timeout 7200 "$TERN" import mbox "$WORK/bench.mbox" --account bench@bench.test --config "$CONFIG" >"$WORK/import.log" 2>&1
+  end=$(date +%s.%N)
+  python3 -c "print('SUMMARY label=tern-import messages=$MESSAGES seconds=%.1f messages_per_s=%.0f' % ($end - $start, $MESSAGES / ($end - $start)))" \
+    | tee "$WORK/tern-import.out"
+fi
 
 "$TERN" serve --config "$CONFIG" >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
@@ -125,7 +136,7 @@ if [ "$WITH_DOVECOT" = 1 ]; then
     || { cat "$WORK/dovecot-start.log" >&2; exit 1; }
   stop_dovecot() { timeout 60 bash "$PEER_SCRIPTS/stop-dovecot.sh" >/dev/null 2>&1 || true; }
   trap 'stop_dovecot; cleanup' EXIT
-  mv "$WORK/maildir" "$PEERS/mail/test1/Maildir"
+  [ "$REUSE" = 1 ] || mv "$WORK/maildir" "$PEERS/mail/test1/Maildir"
   chown -R peermail:peermail "$PEERS/mail"
   DOVECOT_PID=$(cat "$PEERS/dovecot/run/master.pid")
   echo "== Dovecot: $SESSIONS sessions holding INBOX selected"

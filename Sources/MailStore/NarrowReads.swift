@@ -32,6 +32,25 @@ public struct MailboxStatus: Sendable, Hashable {
     }
 }
 
+/// What SEARCH on addresses, subjects, dates and sizes needs of one message:
+/// the stored ENVELOPE without the MIME tree (`MailStore.messageEnvelopes`).
+public struct MessageEnvelope: Sendable, Equatable {
+    public var uid: MessageUID
+    public var size: Int
+    /// INTERNALDATE, whole seconds.
+    public var internalDate: Date
+    /// nil when the stored structure cannot be read (the reader may then
+    /// read the full record or the body).
+    public var envelope: Envelope?
+
+    public init(uid: MessageUID, size: Int, internalDate: Date, envelope: Envelope?) {
+        self.uid = uid
+        self.size = size
+        self.internalDate = internalDate
+        self.envelope = envelope
+    }
+}
+
 /// What a session's view of a mailbox needs of one message: no structure,
 /// no content hash, no body file. An IMAP selected view or a POP3 maildrop
 /// is built from these; the full `MessageRecord` is read only for the

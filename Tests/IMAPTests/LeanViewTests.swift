@@ -89,18 +89,27 @@ final class LeanViewTests: IMAPSessionTestCase {
         let header = await send(session, "h SEARCH HEADER Subject quarterly\r\n")
         XCTAssertEqual(header, expected)
         XCTAssertEqual(counting.counts.bodies, 0, "the stored envelope answers HEADER Subject")
-        XCTAssertEqual(counting.counts.recordsByUID, Self.count)
-        XCTAssertEqual(counting.counts.wholeMailboxRecords, 0)
+        XCTAssertEqual(counting.counts.envelopesByUID, Self.count)
+        XCTAssertEqual(counting.counts.recordsByUID + counting.counts.wholeMailboxRecords, 0,
+                       "envelopes only, no MIME trees")
 
         counting.reset()
         let both = await send(session, "b SEARCH SEEN SUBJECT quarterly\r\n")
         XCTAssertEqual(both, expected.replacingOccurrences(of: "h OK", with: "b OK"))
-        XCTAssertEqual(counting.counts.recordsByUID, Self.count / 2, "records of the seen messages only")
+        XCTAssertEqual(counting.counts.envelopesByUID, Self.count / 2, "envelopes of the seen messages only")
 
         counting.reset()
         let body = await send(session, "x SEARCH UNSEEN BODY \"Body 1\"\r\n")
         XCTAssertTrue(body.hasPrefix("* SEARCH 1 11 13 "), String(body.prefix(80)))
         XCTAssertEqual(counting.counts.bodies, Self.count / 2, "bodies of the unseen messages only")
+        XCTAssertEqual(counting.counts.recordsByUID, Self.count / 2)
+        XCTAssertEqual(counting.counts.envelopesByUID, 0, "BODY needs the MIME tree: no envelope round first")
+
+        counting.reset()
+        let larger = await send(session, "l SEARCH LARGER 10 SINCE 1-Jan-2000 NOT FROM nobody\r\n")
+        XCTAssertTrue(larger.hasPrefix("* SEARCH 1 2 3 "), String(larger.prefix(80)))
+        XCTAssertEqual(counting.counts.envelopesByUID, Self.count)
+        XCTAssertEqual(counting.counts.recordsByUID + counting.counts.bodies, 0)
     }
 
     func testSyncAndExpungeReadSummariesOnly() async throws {

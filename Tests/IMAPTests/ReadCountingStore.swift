@@ -16,6 +16,8 @@ final class ReadCountingStore: MailStore {
         /// `message(mailboxID:uid:)` calls.
         var singleRecords = 0
         var bodies = 0
+        /// UIDs asked for with `messageEnvelopes(mailboxID:uids:)`.
+        var envelopesByUID = 0
         /// `messageSummaries(mailboxID:)` calls.
         var wholeMailboxSummaries = 0
         /// UIDs asked for with `messageSummaries(mailboxID:uids:)`.
@@ -92,6 +94,10 @@ final class ReadCountingStore: MailStore {
     func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         count { $0.recordsByUID += uids.count }
         return try await base.messages(mailboxID: mailboxID, uids: uids)
+    }
+    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
+        count { $0.envelopesByUID += uids.count }
+        return try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids)
     }
     func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
         count { $0.wholeMailboxSummaries += 1 }

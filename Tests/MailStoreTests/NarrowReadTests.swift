@@ -76,6 +76,35 @@ final class NarrowReadTests: StoreTestCase {
         XCTAssertEqual(records.first, single)
     }
 
+    func testEnvelopesWithoutTheMIMETree() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        let first = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one", id: "a@b")))
+        let second = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("two")))
+        let envelopes = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [2, 1, 1, 5])
+        XCTAssertEqual(envelopes, [
+            MessageEnvelope(uid: 1, size: first.size, internalDate: first.internalDate,
+                            envelope: first.parsedStructure?.envelope),
+            MessageEnvelope(uid: 2, size: second.size, internalDate: second.internalDate,
+                            envelope: second.parsedStructure?.envelope),
+        ])
+        XCTAssertEqual(envelopes.first?.envelope?.subject, "one")
+        XCTAssertEqual(envelopes.first?.envelope?.from.first?.mailbox, "bob")
+        // A structure that is not JSON gives no envelope, not an error.
+        try await store.write { db in
+            try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff7b' WHERE uid = 1")
+        }
+        let damaged = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1, 2])
+        XCTAssertEqual(damaged.map(\.uid), [1, 2])
+        XCTAssertNil(damaged.first?.envelope)
+        XCTAssertEqual(damaged.last?.envelope?.subject, "two")
+        do {
+            _ = try await store.messageEnvelopes(mailboxID: 999, uids: [1])
+            XCTFail("an unknown mailbox was read")
+        } catch let error as MailStoreError {
+            XCTAssertEqual(error, .mailboxNotFound("999"))
+        }
+    }
+
     /// Lists longer than one `uid IN (…)` chunk are read in several.
     func testLongUIDListsAreChunked() async throws {
         let (store, _, inbox) = try await storeWithInbox()

@@ -4,11 +4,17 @@ import MailStore
 
 /// One message as SEARCH looks at it, filled in as far as the keys need:
 /// first only what the selected view holds (UID, flags, keywords, MODSEQ),
-/// then the stored record (size, dates, the structure parsed at delivery)
-/// read per batch, and last the raw message. What is costly is computed
+/// then its stored envelope, size and date, then the full record (the
+/// structure parsed at delivery, with the MIME tree) read per batch, and
+/// last the raw message. What is costly is computed
 /// once, on first use, and shared by every key.
 final class SearchCandidate {
     let message: SelectedMessage
+
+    /// The stored envelope, size and date, set when a key needs them.
+    var envelopeRecord: MessageEnvelope? {
+        didSet { folded = [:] }
+    }
 
     /// The stored record, set by the evaluator when a key needs it; nil
     /// until then.
@@ -59,13 +65,25 @@ final class SearchCandidate {
         return result
     }
 
+    /// The ENVELOPE data: from the envelope read alone, else from the
+    /// structure; nil while neither is read (or readable).
+    var envelope: Envelope? {
+        envelopeRecord?.envelope ?? parsed?.envelope
+    }
+
+    /// RFC822.SIZE, once the envelope or the record is read.
+    var size: Int? { envelopeRecord?.size ?? record?.size }
+
+    /// INTERNALDATE, once the envelope or the record is read.
+    var internalDate: Date? { envelopeRecord?.internalDate ?? record?.internalDate }
+
     private var folded: [String: [UInt8]] = [:]
 
     /// A piece of envelope text, lower-cased, computed once per name; nil
-    /// while the structure is not read.
+    /// while the envelope is not read.
     func foldedEnvelope(_ name: String, _ make: (Envelope) -> String) -> [UInt8]? {
         if let cached = folded[name] { return cached }
-        guard let envelope = parsed?.envelope else { return nil }
+        guard let envelope else { return nil }
         let value = SearchText.folded(make(envelope))
         folded[name] = value
         return value

@@ -58,6 +58,19 @@ struct SearchEvaluator {
     /// mod-sequence of the matches (RFC 7162 §3.1.5).
     var usesModSeq: Bool { Self.contains(key) { if case .modSeq = $0 { return true } else { return false } } }
 
+    /// True when some key needs the MIME tree or the raw message (BODY,
+    /// TEXT, HEADER on a field the envelope does not keep): SEARCH then
+    /// reads full records rather than envelopes.
+    var needsMIMETree: Bool {
+        Self.contains(key) { key in
+            switch key {
+            case .body, .text: return true
+            case .header(let field, _): return Self.envelopeField(field) == nil
+            default: return false
+            }
+        }
+    }
+
     /// True when some key needs the raw message.
     var needsBody: Bool {
         Self.contains(key) { key in
@@ -94,7 +107,6 @@ struct SearchEvaluator {
 
     private func evaluate(_ key: SearchKey, _ message: SearchCandidate) -> Bool? {
         let flags = message.message.flags
-        let record = message.record
         switch key {
         case .all: return true
         case .answered: return flags.contains(.answered)
@@ -134,7 +146,7 @@ struct SearchEvaluator {
                 // The stored envelope keeps this field's raw value (RFC 9051
                 // §7.5.2): no body is read. A message has at most one of
                 // these fields (RFC 5322 §3.6), the envelope holds the first.
-                guard let envelope = message.parsed?.envelope else { return nil }
+                guard let envelope = message.envelope else { return nil }
                 guard let raw = stored(envelope) else { return false }
                 return SearchText.contains(SearchText.folded(EncodedWords.decode(raw)), needle)
             }
@@ -148,14 +160,14 @@ struct SearchEvaluator {
             guard let header = message.foldedHeader, let body = message.foldedBody else { return nil }
             let needle = SearchText.needle(value)
             return SearchText.contains(header, needle) || SearchText.contains(body, needle)
-        case .before(let date): return record.map { SearchDates.matches(SearchDates.internalDay($0), .before, date) }
-        case .on(let date): return record.map { SearchDates.matches(SearchDates.internalDay($0), .on, date) }
-        case .since(let date): return record.map { SearchDates.matches(SearchDates.internalDay($0), .since, date) }
+        case .before(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .before, date) }
+        case .on(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .on, date) }
+        case .since(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .since, date) }
         case .sentBefore(let date): return sent(message, .before, date)
         case .sentOn(let date): return sent(message, .on, date)
         case .sentSince(let date): return sent(message, .since, date)
-        case .larger(let size): return record.map { UInt64(max($0.size, 0)) > size }
-        case .smaller(let size): return record.map { UInt64(max($0.size, 0)) < size }
+        case .larger(let size): return message.size.map { UInt64(max($0, 0)) > size }
+        case .smaller(let size): return message.size.map { UInt64(max($0, 0)) < size }
         case .uid(let set):
             return SequenceSetMembership(set, largest: largestUID, savedResult: Array(savedResult))
                 .contains(message.uid)
@@ -176,7 +188,7 @@ struct SearchEvaluator {
     }
 
     private func sent(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool? {
-        guard let envelope = message.parsed?.envelope else { return nil }
+        guard let envelope = message.envelope else { return nil }
         guard let day = SearchDates.sentDay(envelope) else { return false }
         return SearchDates.matches(day, comparison, date)
     }

@@ -78,12 +78,13 @@ extension SearchEvaluator {
 
     /// Calls `body` with each message that matches, in order. Per batch of
     /// `batchSize` messages: the keys are first tried on what the view
-    /// holds (flags, keywords, UID, MODSEQ); the stored records (with
-    /// structure) are read, in one call, only for the messages still
-    /// undecided; a body only for a message whose answer still depends on
-    /// it, and it is dropped again once that message is decided, so at most
-    /// one body is in memory. A message expunged meanwhile (record or body
-    /// gone) matches nothing.
+    /// holds (flags, keywords, UID, MODSEQ); for the messages still
+    /// undecided the stored envelopes, sizes and dates are read in one call
+    /// (unless a key needs the MIME tree anyway), then for those still
+    /// undecided the full records (with the structure) in one call; a body
+    /// only for a message whose answer still depends on it, and it is
+    /// dropped again once that message is decided, so at most one body is
+    /// in memory. A message expunged meanwhile matches nothing.
     func forEachMatch(in messages: [SelectedMessage], mailboxID: MailboxID, store: any MailStore,
                       _ body: (SearchCandidate) -> Void) async throws {
         var start = 0
@@ -92,7 +93,21 @@ extension SearchEvaluator {
             start += Self.batchSize
             let candidates = batch.map { SearchCandidate(message: $0) }
             var answers = candidates.map { matches($0) }
-            let undecided = answers.indices.filter { answers[$0] == nil }
+            var undecided = answers.indices.filter { answers[$0] == nil }
+            if !undecided.isEmpty && !needsMIMETree {
+                let envelopes = try await store.messageEnvelopes(mailboxID: mailboxID,
+                                                                 uids: undecided.map { candidates[$0].uid })
+                let byUID = Dictionary(envelopes.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+                for index in undecided {
+                    guard let envelope = byUID[candidates[index].uid] else {
+                        answers[index] = false
+                        continue
+                    }
+                    candidates[index].envelopeRecord = envelope
+                    answers[index] = matches(candidates[index])
+                }
+                undecided = undecided.filter { answers[$0] == nil }
+            }
             if !undecided.isEmpty {
                 let records = try await store.messages(mailboxID: mailboxID, uids: undecided.map { candidates[$0].uid })
                 let byUID = Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })

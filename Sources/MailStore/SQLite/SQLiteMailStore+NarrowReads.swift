@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MailCore
 
 /// Reads that look at no more than a command needs: counters instead of
 /// message scans, summaries instead of full records, full records only for
@@ -60,6 +61,27 @@ extension SQLiteMailStore {
             let decoder = JSONDecoder()
             return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: Rows.messageColumns) {
                 Rows.message($0, decoder: decoder)
+            }
+        }
+    }
+
+    /// SQLite extracts the envelope from the stored JSON (a malformed one
+    /// gives NULL, not an error), so only that small object is decoded.
+    public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
+        try await read { db in
+            _ = try Self.fetchMailbox(db, id: mailboxID)
+            let decoder = JSONDecoder()
+            let columns = """
+                uid, size, internal_date, CASE WHEN json_valid(CAST(parsed_structure AS TEXT))
+                    THEN json_extract(CAST(parsed_structure AS TEXT), '$.envelope') END
+                """
+            return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: columns) { row in
+                let uid: Int64 = row[0]
+                let internalDate: TimeInterval = row[2]
+                let json: String? = row[3]
+                return MessageEnvelope(uid: MessageUID(truncatingIfNeeded: uid), size: row[1],
+                                       internalDate: Date(timeIntervalSince1970: internalDate),
+                                       envelope: json.flatMap { try? decoder.decode(Envelope.self, from: Data($0.utf8)) })
             }
         }
     }
