@@ -98,8 +98,6 @@ public protocol MailStore: Sendable {
     func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void>
 
     // MARK: Outbound queue
-    // Stores that do not implement these get the defaults of
-    // `MailStore+QueueDefaults.swift`, which fail with `storageFailure`.
 
     /// Stores a message for outbound delivery durably (body fsynced, then one
     /// transaction with the message and one row per recipient, each due now).
@@ -152,6 +150,28 @@ public protocol MailStore: Sendable {
     /// returns their ids. Finished messages are not removed automatically:
     /// the runner first enqueues the DSNs they need (RFC 3464), then calls this.
     func removeFinishedQueuedMessages() async throws -> [String]
+
+    // MARK: Backup and repair
+
+    /// Writes a consistent copy of the store into `directory`, which must
+    /// be missing or empty (else `MailStoreError.storageFailure`), while
+    /// other callers and processes keep using the store. Guarantees: every
+    /// message (and queued message) whose transaction committed before the
+    /// call began is in the copy with its body; every body the copy's rows
+    /// reference is in `directory`; the copy opens as a store of this
+    /// backend (`StoreFactory.restore` puts it back). Writers may wait while
+    /// the metadata is copied, never longer than the store's busy timeout
+    /// plus that copy. Nothing in the live store changes.
+    func backup(to directory: String) async throws -> StoreBackupSummary
+
+    /// Looks for each `StoreDamageKind` and returns what it found (an
+    /// empty report: a sound store). With `repair`, mends each finding
+    /// that can be mended, as the kind's documentation says, and marks it
+    /// `repaired`; each repair that changes rows is one transaction that
+    /// re-reads what it changes (check-then-act inside the transaction), so
+    /// the check is safe while the server runs. A second check after a
+    /// repair reports only what could not be mended.
+    func check(repair: Bool) async throws -> StoreCheckReport
 
     /// Flushes and closes the store; later calls fail.
     func close() async throws

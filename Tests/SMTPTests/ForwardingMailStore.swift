@@ -2,7 +2,9 @@ import Foundation
 import MailCore
 import MailStore
 
-/// A store that passes every call (but the newer queue ones) to `base`.
+/// A store that passes every call to `base`; a test double overrides the
+/// calls it changes. Every `MailStore` method is here: the protocol has no
+/// default implementations.
 protocol ForwardingMailStore: MailStore {
     var base: any MailStore { get }
 }
@@ -44,6 +46,16 @@ extension ForwardingMailStore {
     }
     func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws {
         try await base.setSubscribed(mailboxID: mailboxID, subscribed)
+    }
+    func subscriptions(accountID: AccountID) async throws -> [String] {
+        try await base.subscriptions(accountID: accountID)
+    }
+    func subscribe(accountID: AccountID, name: String) async throws {
+        try await base.subscribe(accountID: accountID, name: name)
+    }
+    @discardableResult
+    func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
+        try await base.unsubscribe(accountID: accountID, name: name)
     }
     func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
         try await base.appendMessage(mailboxID: mailboxID, message)
@@ -90,6 +102,12 @@ extension ForwardingMailStore {
     func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {
         try await base.dueRecipients(now: now, limit: limit)
     }
+    func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
+        try await base.claimRecipients(queueID: queueID, addresses: addresses, now: now)
+    }
+    func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
+        try await base.updateRecipients(queueID: queueID, updates)
+    }
     func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                          nextAttemptAt: Date?) async throws {
         try await base.updateRecipient(queueID: queueID, address: address, state: state, lastError: lastError,
@@ -99,5 +117,7 @@ extension ForwardingMailStore {
     func requeueInterruptedDeliveries() async throws -> Int { try await base.requeueInterruptedDeliveries() }
     func deleteQueuedMessage(id: String) async throws { try await base.deleteQueuedMessage(id: id) }
     func removeFinishedQueuedMessages() async throws -> [String] { try await base.removeFinishedQueuedMessages() }
+    func backup(to directory: String) async throws -> StoreBackupSummary { try await base.backup(to: directory) }
+    func check(repair: Bool) async throws -> StoreCheckReport { try await base.check(repair: repair) }
     func close() async throws { try await base.close() }
 }

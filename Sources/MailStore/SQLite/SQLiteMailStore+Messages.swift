@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import MailCore
@@ -181,7 +180,7 @@ extension SQLiteMailStore {
             throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
         }
         let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
-        let hash = SHA256.hash(data: message.body).map { String(format: "%02x", $0) }.joined()
+        let hash = MessageContentHash.of(message.body)
         return (parsed, structure, internalDate, hash)
     }
 
