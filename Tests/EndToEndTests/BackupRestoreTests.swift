@@ -27,9 +27,9 @@ final class BackupRestoreTests: LocalMailEndToEndTestCase {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
         let deadline = Date().addingTimeInterval(120)
-        while acknowledged().count < 20 && sender.isRunning && Date() < deadline { usleep(20_000) }
+        while acknowledged().count < 50 && sender.isRunning && Date() < deadline { usleep(20_000) }
         let before = acknowledged()
-        XCTAssertGreaterThanOrEqual(before.count, 20, "mail flows before the backup: \(sender.result.transcript)")
+        XCTAssertGreaterThanOrEqual(before.count, 50, "mail flows before the backup: \(sender.result.transcript)")
 
         let backup = workDir.appendingPathComponent("backup")
         let backedUp = try ternOK(["backup", backup.path])
@@ -57,7 +57,10 @@ final class BackupRestoreTests: LocalMailEndToEndTestCase {
             .map(String.init))
         let missing = before.filter { !subjects.contains($0) }
         XCTAssertEqual(missing, [], "every message acknowledged before the backup is restored")
-        XCTAssertGreaterThanOrEqual(subjects.filter { $0.hasPrefix("backup-load-") }.count, before.count)
+        let restoredCount = subjects.filter { $0.hasPrefix("backup-load-") }.count
+        XCTAssertGreaterThanOrEqual(restoredCount, before.count)
+        print("backup e2e: \(before.count) of \(messageCount) messages acknowledged before the backup began, "
+            + "\(restoredCount) in the restored store; \(backedUp.stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
 
         let check = try tern(["store", "check", "--data-dir", restoredDirectory])
         XCTAssertEqual(check.status, 0, check.transcript)
