@@ -104,6 +104,30 @@ final class StoreCheckTests: StoreTestCase {
         }
     }
 
+    /// A repair beside a writer (the server while `tern store check
+    /// --repair` runs) finds nothing and takes nothing: bodies between
+    /// fsync and commit are young, rows are read inside the transaction.
+    func testRepairBesideConcurrentAppendsTakesNothing() async throws {
+        let (store, inbox) = try await populatedStore()
+        let writer = try openStore()
+        let appender = Task {
+            var uids: [MessageUID] = []
+            for index in 0..<60 {
+                let record = try await writer.appendMessage(mailboxID: inbox.id,
+                                                            NewMessage(body: sampleMessage("beside \(index)")))
+                uids.append(record.uid)
+            }
+            return uids
+        }
+        var reports: [StoreCheckReport] = []
+        for _ in 0..<5 { reports.append(try await store.check(repair: true)) }
+        let appended = try await appender.value
+        XCTAssertEqual(reports.flatMap(\.findings), [])
+        let messages = try await store.messages(mailboxID: inbox.id)
+        XCTAssertEqual(messages.count, 3 + appended.count)
+        for uid in appended { _ = try await store.messageBody(mailboxID: inbox.id, uid: uid) }
+    }
+
     func testMessageWithoutBodyIsExpungedVisibly() async throws {
         let store = try await checkFindsAndRepairs(.missingMessageBody)
         let found = try await store.mailbox(accountID: 1, name: "INBOX")
