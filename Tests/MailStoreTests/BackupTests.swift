@@ -93,6 +93,42 @@ final class BackupTests: StoreTestCase {
         try await restored.close()
     }
 
+    /// On the same file system the backup's bodies are hard links; on
+    /// another (tmpfs /dev/shm, when it is one) they are copies.
+    func testBackupLinksOnOneFileSystemAndCopiesAcross() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one")))
+        let linked = newDirectory("linked")
+        _ = try await store.backup(to: linked)
+        let linkedFile = try XCTUnwrap(BodyFileStore(existingRoot: linked + "/messages").allFiles().first)
+        XCTAssertEqual(try linkCount(linkedFile.path), 2, "a hard link to the live body")
+
+        var shm = stat()
+        var temporary = stat()
+        guard stat("/dev/shm", &shm) == 0, stat(NSTemporaryDirectory(), &temporary) == 0,
+              shm.st_dev != temporary.st_dev, access("/dev/shm", W_OK) == 0 else {
+            throw XCTSkip("no second writable file system at /dev/shm")
+        }
+        let copied = "/dev/shm/tern-backup-" + UUID().uuidString
+        extraDirectories.append(copied)
+        _ = try await store.backup(to: copied)
+        let copiedFile = try XCTUnwrap(BodyFileStore(existingRoot: copied + "/messages").allFiles().first)
+        XCTAssertEqual(try linkCount(copiedFile.path), 1, "a copy")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: copiedFile.path)), Data(sampleMessage("one")))
+        let restoredDirectory = newDirectory("restored")
+        _ = try StoreFactory.restore(StoreSettings(), backup: copied, into: restoredDirectory, replacingExisting: false)
+        let restored = try open(restoredDirectory)
+        let body = try await restored.messageBody(mailboxID: inbox.id, uid: 1)
+        XCTAssertEqual(body, sampleMessage("one"))
+        try await restored.close()
+    }
+
+    private func linkCount(_ path: String) throws -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw MailStoreError.storageFailure("stat \(path)") }
+        return Int(info.st_nlink)
+    }
+
     func testBackupRefusesANonEmptyDirectory() async throws {
         let (store, _, _) = try await storeWithInbox()
         let backup = newDirectory("backup")
