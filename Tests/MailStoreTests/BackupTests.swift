@@ -72,7 +72,7 @@ final class BackupTests: StoreTestCase {
     }
 
     func testBackupCopiesQueueAndLeavesOutUnreferencedFiles() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("kept")))
         let gone = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("gone")))
         _ = try await store.expunge(mailboxID: inbox.id, uids: [gone.uid])
@@ -96,7 +96,7 @@ final class BackupTests: StoreTestCase {
     /// On the same file system the backup's bodies are hard links; on
     /// another (tmpfs /dev/shm, when it is one) they are copies.
     func testBackupLinksOnOneFileSystemAndCopiesAcross() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one")))
         let linked = newDirectory("linked")
         _ = try await store.backup(to: linked)

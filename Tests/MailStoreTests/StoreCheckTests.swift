@@ -10,7 +10,7 @@ import XCTest
 final class StoreCheckTests: StoreTestCase {
     /// A store with three INBOX messages and one queued message.
     private func populatedStore() async throws -> (SQLiteMailStore, Mailbox) {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         for index in 1...3 {
             _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("m\(index)")))
         }
@@ -51,7 +51,7 @@ final class StoreCheckTests: StoreTestCase {
                     try again.close()
                 }
             }
-            return try openStore()
+            return try openSQLiteStore()
         case .danglingRow:
             try await store.pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")

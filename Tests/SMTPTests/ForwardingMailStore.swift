@@ -67,13 +67,22 @@ extension ForwardingMailStore {
     func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
         try await base.messageBody(mailboxID: mailboxID, uid: uid)
     }
+    func appendMessages(mailboxID: MailboxID, _ messages: [NewMessage]) async throws -> [MessageRecord] {
+        try await base.appendMessages(mailboxID: mailboxID, messages)
+    }
+    func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
+        try await base.deliverMessage(message, to: mailboxIDs)
+    }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
-                     keywords: [String]) async throws -> [MessageRecord] {
+                     keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {
         try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
-                                   keywords: keywords)
+                                   keywords: keywords, unchangedSince: unchangedSince)
     }
     func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
         try await base.expunge(mailboxID: mailboxID, uids: uids)
+    }
+    func expungeDeleted(mailboxID: MailboxID, uids: [MessageUID]?) async throws -> [MessageUID] {
+        try await base.expungeDeleted(mailboxID: mailboxID, uids: uids)
     }
     func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
         -> [(MessageUID, MessageUID)] {

@@ -215,9 +215,9 @@ struct BodyFileStore: Sendable {
         guard fsync(fd) == 0 else { throw posixError("fsync", path) }
     }
 
+    /// A failed call on `path`, temporary or not by errno (`MailStoreError.posix`).
     static func posixError(_ call: String, _ path: String) -> MailStoreError {
-        let code = errno
-        return .storageFailure("\(call) \(path): \(String(cString: strerror(code)))")
+        .posix("\(call) \(path)", errno: errno)
     }
 }
 

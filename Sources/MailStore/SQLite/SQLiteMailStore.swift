@@ -134,8 +134,26 @@ public final class SQLiteMailStore: MailStore {
             throw error
         } catch let error as CancellationError {
             throw error
+        } catch let error as DatabaseError {
+            throw classify(error)
         } catch {
             throw MailStoreError.storageFailure("\(error)")
+        }
+    }
+
+    /// The contract's class of a database error: a busy or locked database
+    /// (another writer held the lock past `busyTimeout`), a full disk, an
+    /// I/O error or a file that cannot be opened now may pass, so they are
+    /// `temporarilyUnavailable`; anything else (a constraint, a corrupt
+    /// file, a misuse) is a `storageFailure`. Either way SQLite rolled the
+    /// transaction back.
+    static func classify(_ error: DatabaseError) -> MailStoreError {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_CANTOPEN, .SQLITE_NOMEM,
+             .SQLITE_PROTOCOL, .SQLITE_INTERRUPT:
+            return .temporarilyUnavailable("\(error)")
+        default:
+            return .storageFailure("\(error)")
         }
     }
 
