@@ -102,14 +102,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test doubles shared by the tests of every module that uses a store
+        // (the fault-injecting store).
+        .target(name: "MailStoreTestSupport", dependencies: ["MailStore", "MailCore"],
+                path: "Tests/MailStoreTestSupport"),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore", "MailCore"]),
-        .testTarget(name: "POP3Tests", dependencies: ["POP3", "Accounts", "MailStore", "MailCore"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", "MailStoreTestSupport"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore", "MailCore", "MailStoreTestSupport"]),
+        .testTarget(name: "POP3Tests", dependencies: ["POP3", "Accounts", "MailStore", "MailCore",
+                                                      "MailStoreTestSupport"]),
         .testTarget(
             name: "IMAPTests",
             dependencies: [
-                "IMAP", "MailCore", "MailStore", "Accounts",
+                "IMAP", "MailCore", "MailStore", "Accounts", "MailStoreTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -117,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "SMTPTests",
             dependencies: [
-                "SMTP", "Accounts", "MailStore", "MailCore",
+                "SMTP", "Accounts", "MailStore", "MailCore", "MailStoreTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

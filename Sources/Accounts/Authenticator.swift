@@ -11,6 +11,12 @@ public enum AuthenticationResult: Sendable, Equatable {
     case invalidCredentials
     /// Too many failures from this address or for this account; try again later.
     case temporarilyLocked
+    /// The store could not be asked (`MailStoreError`, temporary or not):
+    /// the server's fault, not the client's. The protocol answers with its
+    /// temporary error (IMAP `NO [UNAVAILABLE]`, POP3 `-ERR [SYS/TEMP]`,
+    /// SMTP `454 4.7.0`), never "wrong password", and the attempt does not
+    /// count as a failed login in the `LoginThrottle`.
+    case temporarilyUnavailable
 }
 
 /// Verifies credentials against the store, with throttling and logging
@@ -86,9 +92,10 @@ public final class Authenticator: Sendable {
             do {
                 account = try await store.account(address: name)
             } catch {
-                // Not the client's fault: don't count it as a failed guess.
-                log.error("authentication failed: account lookup error: \(error)")
-                return .invalidCredentials
+                // Not the client's fault: neither a wrong password nor a
+                // failed guess for the throttle.
+                log.error("authentication not possible: account lookup error: \(error)")
+                return .temporarilyUnavailable
             }
         }
 

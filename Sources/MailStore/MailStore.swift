@@ -4,10 +4,58 @@ import MailCore
 /// The only way protocol sessions and admin commands reach stored data.
 ///
 /// The embedded implementation is `SQLiteMailStore` (GRDB + body files); a
-/// PostgreSQL one comes later, so nothing outside this module may assume SQLite.
+/// PostgreSQL one comes later, so nothing outside this module may assume
+/// SQLite. Every implementation keeps this contract, and the conformance
+/// tests (Tests/MailStoreTests, run through a store factory) check it,
+/// including with two store instances on the same data ("two nodes").
 ///
-/// Durability rule: a write method returns only after its data is durable
-/// (body file fsynced before the metadata transaction commits).
+/// **Transactions.** Every write method is one transaction: it happens
+/// entirely or not at all, and a check it makes (a MODSEQ for
+/// UNCHANGEDSINCE, a `\Deleted` flag, a recipient's state) is made inside
+/// that transaction, so no other writer can change the answer between the
+/// check and the act. In particular `updateFlags(…unchangedSince:)`,
+/// `expungeDeleted`, `appendMessages` (MULTIAPPEND), `deliverMessage`
+/// (several accounts), `moveMessages` and `claimRecipients` are each one
+/// transaction.
+///
+/// **Ordering.** Per mailbox, UIDs and MODSEQs are assigned in commit
+/// order and become visible in that order: a reader that sees UID n (or
+/// MODSEQ m) also sees every smaller one that will ever exist. UIDs are
+/// never reused; MODSEQs only grow (RFC 9051 §2.3.1.1, RFC 7162 §3.1).
+/// Every change (added, flags, expunged) takes the mailbox's next MODSEQ
+/// and writes its change-log row in the same transaction, so `changes`
+/// returns rows in MODSEQ order and a row is visible exactly when its
+/// change is. Expunges stay as tombstones (QRESYNC's VANISHED needs them).
+///
+/// **Notifications** (`changeNotifications`) are sent only after the
+/// commit, and are wake-ups only: a subscriber reads `changes` for what
+/// changed. A missed wake-up costs latency, never correctness; another
+/// instance on the same data sees the change within a second.
+///
+/// **Durability.** A write method returns only after its data is durable:
+/// body files written and fsynced before the metadata transaction that
+/// references them commits (SQLite `synchronous=FULL`). A failed call
+/// leaves no row; a body file it wrote is removed (or swept at start-up).
+/// Body files are immutable and shared by every copy (COPY, MOVE,
+/// `deliverMessage`).
+///
+/// **Idempotence.** Reads are. So are `setSubscribed`, `subscribe`,
+/// `unsubscribe`, `setAccountDisabled`, `setPasswordHash`,
+/// `updateFlags` with `.add`/`.remove`/`.replace` (a repeat changes
+/// nothing and takes no MODSEQ), `expunge` and `expungeDeleted` (a UID
+/// already gone is skipped), `retryNow`, `removeFinishedQueuedMessages`
+/// and `close`. Not idempotent: `appendMessage(s)`, `deliverMessage`,
+/// `copyMessages`, `moveMessages` (a repeat makes new UIDs or moves
+/// nothing) and `enqueueOutbound`; callers that may repeat them (imports)
+/// check `containsMessage` first.
+///
+/// **Errors** are `MailStoreError` (or `QueueError` for the queue's own
+/// refusals); `MailStoreError.kind` sorts them into the contract's classes:
+/// `notFound` (what the call names does not exist), `conflict` (it exists
+/// already), `invalidRequest` (a name or size over a bound),
+/// `temporarilyUnavailable` (busy, locked, disk full, I/O: try again; each
+/// protocol answers with its temporary error) and `storageFailure`
+/// (permanent). Whatever the error, the call changed nothing.
 public protocol MailStore: Sendable {
     // MARK: Domains
     func addDomain(_ name: String) async throws
@@ -104,18 +152,43 @@ public protocol MailStore: Sendable {
     func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord?
     /// The exact stored bytes of a message.
     func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8]
-    /// Changes flags and keywords of the given UIDs; returns the changed records
-    /// (each with its new MODSEQ). UIDs that no longer exist are skipped.
+    /// Stores several messages in one mailbox in one transaction (MULTIAPPEND,
+    /// RFC 3502 §3): all of them or none. Their UIDs and MODSEQs are
+    /// consecutive, in the order given; returns the records in that order.
+    /// `messageTooLarge` for any over the bound stores nothing.
+    func appendMessages(mailboxID: MailboxID, _ messages: [NewMessage]) async throws -> [MessageRecord]
+    /// Delivers one message to several mailboxes (of one or more accounts)
+    /// in one transaction sharing one body file: every mailbox gets it or
+    /// none does. A mailbox named twice gets one copy. Returns one record per
+    /// distinct mailbox, in the order given. `mailboxNotFound` if any is
+    /// missing (then nothing is stored).
+    func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord]
+    /// Changes flags and keywords of the given UIDs in one transaction.
+    /// With `unchangedSince` (CONDSTORE, RFC 7162 §3.1.3), a message whose
+    /// MODSEQ is greater than it at the time of the transaction is left
+    /// alone and listed in `modified`. Each message whose flags really
+    /// change takes the next MODSEQ (in UID order) and is in `changed`;
+    /// unchanged messages keep their MODSEQ. UIDs that no longer exist are
+    /// skipped (in neither list).
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
-                     flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord]
+                     flags: MessageFlags, keywords: [String], unchangedSince: ModSeq?) async throws
+        -> FlagUpdateResult
     /// Removes the given messages; returns the UIDs actually removed.
     /// Each removal leaves an `expunged` row in the change log.
     func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID]
+    /// Removes, in one transaction, the messages among `uids` (nil: the
+    /// whole mailbox) that carry `\Deleted` at the time of the transaction
+    /// (IMAP EXPUNGE, UID EXPUNGE, CLOSE): one undeleted meanwhile by
+    /// another session stays, one deleted meanwhile goes. Returns the UIDs
+    /// removed, ascending.
+    func expungeDeleted(mailboxID: MailboxID, uids: [MessageUID]?) async throws -> [MessageUID]
     /// Copies messages to another mailbox of the same account; returns
     /// (source UID, new UID) pairs in source order.
     func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
         -> [(MessageUID, MessageUID)]
-    /// Copy then expunge, atomically.
+    /// Copy then expunge in one transaction (RFC 6851 §3.3): another reader
+    /// sees the messages in the source or in the destination, never in
+    /// both or neither. The copies share the source's body files.
     func moveMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
         -> [(MessageUID, MessageUID)]
     /// True when the mailbox already holds a message with this content hash
@@ -131,8 +204,6 @@ public protocol MailStore: Sendable {
     func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void>
 
     // MARK: Outbound queue
-    // Stores that do not implement these get the defaults of
-    // `MailStore+QueueDefaults.swift`, which fail with `storageFailure`.
 
     /// Stores a message for outbound delivery durably (body fsynced, then one
     /// transaction with the message and one row per recipient, each due now).
@@ -190,6 +261,37 @@ public protocol MailStore: Sendable {
     /// the runner first enqueues the DSNs they need (RFC 3464), then calls this.
     func removeFinishedQueuedMessages() async throws -> [String]
 
+    // MARK: Backup and repair
+
+    /// Writes a consistent copy of the store into `directory`, which must
+    /// be missing or empty (else `MailStoreError.storageFailure`), while
+    /// other callers and processes keep using the store. Guarantees: every
+    /// message (and queued message) whose transaction committed before the
+    /// call began is in the copy with its body; every body the copy's rows
+    /// reference is in `directory`; the copy opens as a store of this
+    /// backend (`StoreFactory.restore` puts it back). Writers wait while
+    /// the metadata is copied (one that waits past the store's busy timeout
+    /// fails with a temporary error). Nothing in the live store changes.
+    func backup(to directory: String) async throws -> StoreBackupSummary
+
+    /// Looks for each `StoreDamageKind` and returns what it found (an
+    /// empty report: a sound store). With `repair`, mends each finding
+    /// that can be mended, as the kind's documentation says, and marks it
+    /// `repaired`; each repair that changes rows is one transaction that
+    /// re-reads what it changes (check-then-act inside the transaction), so
+    /// the check is safe while the server runs. A second check after a
+    /// repair reports only what could not be mended.
+    func check(repair: Bool) async throws -> StoreCheckReport
+
     /// Flushes and closes the store; later calls fail.
     func close() async throws
+}
+
+extension MailStore {
+    /// `updateFlags` without a condition: the changed records.
+    public func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
+                            flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord] {
+        try await updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
+                              keywords: keywords, unchangedSince: nil).changed
+    }
 }

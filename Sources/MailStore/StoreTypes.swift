@@ -159,22 +159,17 @@ public struct MailboxChange: Sendable, Hashable {
     }
 }
 
-/// Errors every `MailStore` implementation reports in the same way.
-public enum MailStoreError: Error, Sendable, Equatable {
-    case accountExists(String)
-    case accountNotFound(String)
-    case domainExists(String)
-    case domainNotFound(String)
-    case aliasExists(String)
-    case aliasNotFound(String)
-    case mailboxExists(String)
-    case mailboxNotFound(String)
-    /// INBOX cannot be deleted; a name with empty or `.`/`..` components, control
-    /// characters or over the length bound is refused.
-    case invalidMailboxName(String)
-    case messageNotFound(MessageUID)
-    /// The message is over the configured size bound.
-    case messageTooLarge(Int)
-    /// An I/O or database failure; the operation changed nothing.
-    case storageFailure(String)
+/// What a conditional STORE did (RFC 7162 §3.1.3).
+public struct FlagUpdateResult: Sendable, Equatable {
+    /// The records whose flags or keywords changed, in UID order, each with
+    /// its new MODSEQ.
+    public var changed: [MessageRecord]
+    /// The UIDs left alone because their MODSEQ was greater than
+    /// `unchangedSince` when the transaction ran (the `[MODIFIED …]` set), in
+    /// UID order.
+    public var modified: [MessageUID]
+    public init(changed: [MessageRecord], modified: [MessageUID]) {
+        self.changed = changed
+        self.modified = modified
+    }
 }

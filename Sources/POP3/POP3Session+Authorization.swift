@@ -95,6 +95,11 @@ extension POP3Session {
             // than to ask its user for a new password.
             logger.info("login refused, temporarily locked", metadata: ["user": "\(LoggableText.clean(username))", "method": "\(method)"])
             return fail(.systemTemporary, "too many failed logins, try again later")
+        case .temporarilyUnavailable:
+            // RFC 3206 §4: SYS/TEMP, not AUTH: the store could not be asked.
+            logger.info("login not possible now: store unavailable",
+                        metadata: ["user": "\(LoggableText.clean(username))", "method": "\(method)"])
+            return fail(.systemTemporary, "mail store temporarily unavailable, try again later")
         case .success(let account):
             return await openMaildrop(account, method: method)
         }

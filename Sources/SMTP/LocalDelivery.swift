@@ -1,50 +1,43 @@
-// Local delivery: one copy per account into its INBOX, all or nothing.
-// The store's appendMessage returns only once a copy is durable (body
-// fsynced, metadata committed), so when `deliver` returns every copy is.
+// Local delivery: one message into the INBOX of several accounts, all or
+// nothing, in one store transaction sharing one body file
+// (`MailStore.deliverMessage`): when `deliver` returns every copy is
+// durable, and when it throws no account has the message.
 import Foundation
 import Logging
 import MailCore
 import MailStore
 
 struct LocalDelivery: Sendable {
-    /// One copy for one account.
-    struct Copy: Sendable {
-        var account: Account
-        var body: [UInt8]
-    }
-
     let store: any MailStore
     let logger: Logger
 
-    /// Appends every copy; if one fails, the ones already stored are
-    /// expunged again and the error is rethrown, so no recipient gets a
-    /// message the client will be told failed (RFC 5321 §4.2.5, §6.1).
-    func deliver(_ copies: [Copy], internalDate: Date) async throws -> [(MailboxID, MessageUID)] {
-        var stored: [(MailboxID, MessageUID)] = []
-        do {
-            for copy in copies {
-                guard let inbox = try await store.mailbox(accountID: copy.account.id, name: "INBOX") else {
-                    throw MailStoreError.mailboxNotFound("INBOX of \(copy.account.address)")
-                }
-                let record = try await store.appendMessage(mailboxID: inbox.id,
-                                                           NewMessage(body: copy.body, internalDate: internalDate))
-                stored.append((inbox.id, record.uid))
+    /// Delivers `body` to the INBOX of each account (each once). RFC 5321
+    /// §4.2.5, §6.1: if it throws, no recipient got the message, so the
+    /// client may be told it failed.
+    func deliver(_ body: [UInt8], to accounts: [Account], internalDate: Date) async throws -> [MessageRecord] {
+        guard !accounts.isEmpty else { return [] }
+        var inboxes: [MailboxID] = []
+        for account in accounts {
+            guard let inbox = try await store.mailbox(accountID: account.id, name: "INBOX") else {
+                throw MailStoreError.mailboxNotFound("INBOX of \(account.address)")
             }
-            return stored
-        } catch {
-            await rollBack(stored)
-            throw error
+            inboxes.append(inbox.id)
         }
+        return try await store.deliverMessage(NewMessage(body: body, internalDate: internalDate), to: inboxes)
     }
 
-    /// Removes copies stored before a failure.
-    func rollBack(_ stored: [(MailboxID, MessageUID)]) async {
-        for (mailboxID, uid) in stored {
+    /// Takes back a committed delivery when what had to go with it (the
+    /// outbound queue's part of the same message) failed: the local copies
+    /// and the queue are two stores' calls, so this is the one remaining
+    /// compensation.
+    func rollBack(_ stored: [MessageRecord]) async {
+        for record in stored {
             do {
-                _ = try await store.expunge(mailboxID: mailboxID, uids: [uid])
+                _ = try await store.expunge(mailboxID: record.mailboxID, uids: [record.uid])
             } catch {
-                logger.error("cannot remove a partly delivered copy",
-                             metadata: ["mailbox": "\(mailboxID)", "uid": "\(uid)", "error": "\(error)"])
+                logger.error("cannot remove a delivered copy after the queue failed",
+                             metadata: ["mailbox": "\(record.mailboxID)", "uid": "\(record.uid)",
+                                        "error": "\(error)"])
             }
         }
     }

@@ -1,6 +1,7 @@
 // What happens to an accepted message, the same for an SMTP session and for
-// `tern sendmail`: one copy per local account with Return-Path and
-// Received: (RFC 5321 §4.4), all durable or none (`LocalDelivery`); the
+// `tern sendmail`: one body with Return-Path and Received: (RFC 5321 §4.4)
+// for every local account, stored once and all durable or none
+// (`LocalDelivery`, one store transaction); the
 // relayed recipients and outside alias forwards as one message in the
 // outbound queue; one Postfix-style log line per copy and queued recipient.
 import Foundation
@@ -49,25 +50,26 @@ struct MessageDelivery: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    /// Stores the local copies, then queues the rest; if queueing fails the
+    /// Stores the message for every local account in one store transaction
+    /// (all or none), then queues the rest; if queueing fails the local
     /// copies are removed again and the error is rethrown (nothing was
     /// delivered). `received(recipient)` is the Received: field for a copy
     /// for that recipient (nil: for several).
     func deliver(_ envelope: Envelope, body: [UInt8],
                  received: (String?) -> [UInt8]) async throws -> Outcome {
         let returnPath = Array(ReceivedHeader.returnPath(envelope.sender).utf8)
-        var copies: [LocalDelivery.Copy] = []
-        /// Per copy: the recipient address that reached the account.
-        var copyRecipients: [String] = []
+        var accounts: [Account] = []
+        /// Per account: the recipient address that reached it.
+        var accountRecipients: [String] = []
         var relayed: [OutboundRecipient] = []
         for recipient in envelope.recipients {
             let address = recipient.address.description
             switch recipient.destination {
-            case .local(let accounts, let forwards):
+            case .local(let reached, let forwards):
                 // One copy per account, even when several recipients reach it.
-                for account in accounts where !copies.contains(where: { $0.account.id == account.id }) {
-                    copies.append(LocalDelivery.Copy(account: account, body: returnPath + received(address) + body))
-                    copyRecipients.append(address)
+                for account in reached where !accounts.contains(where: { $0.id == account.id }) {
+                    accounts.append(account)
+                    accountRecipients.append(address)
                 }
                 // RFC 3461 §4.2: an alias's forwards carry the address the client gave.
                 let original = recipient.originalRecipient
@@ -84,8 +86,14 @@ struct MessageDelivery: Sendable {
             }
         }
 
+        // One body for every account: the Received: field names the
+        // recipient only when every account was reached through the same
+        // one (RFC 5321 §4.4 "for"; §7.6: a shared copy must not reveal the
+        // other recipients).
         let delivery = LocalDelivery(store: store, logger: logger)
-        let stored = try await delivery.deliver(copies, internalDate: envelope.date)
+        let forRecipient = Set(accountRecipients).count == 1 ? accountRecipients.first : nil
+        let localBody = accounts.isEmpty ? [] : returnPath + received(forRecipient) + body
+        let stored = try await delivery.deliver(localBody, to: accounts, internalDate: envelope.date)
         var queueID: String?
         if !relayed.isEmpty, let outboundQueue {
             do {
@@ -108,8 +116,8 @@ struct MessageDelivery: Sendable {
                             messageID: messageID, size: body.count, relay: relay, delay: delay, dsn: "2.0.0",
                             status: status, detail: detail)
         }
-        for (copy, recipient) in zip(copies, copyRecipients) {
-            line(to: copy.account.address, originalTo: recipient, relay: "local", status: .sent,
+        for (account, recipient) in zip(accounts, accountRecipients) {
+            line(to: account.address, originalTo: recipient, relay: "local", status: .sent,
                  detail: "delivered to INBOX").log(to: logger)
         }
         if let queueID {
@@ -118,6 +126,6 @@ struct MessageDelivery: Sendable {
                      status: .queued, detail: "queued as \(queueID)").log(to: logger)
             }
         }
-        return Outcome(localCopies: copies.count, relayedRecipients: relayed.count, queueID: queueID)
+        return Outcome(localCopies: accounts.count, relayedRecipients: relayed.count, queueID: queueID)
     }
 }

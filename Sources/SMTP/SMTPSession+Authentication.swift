@@ -81,6 +81,12 @@ extension SMTPSession {
                 return fail(.authenticationFailed, 5, 7, 8, "Authentication credentials invalid")
             case .temporarilyLocked:
                 return fail(.temporaryAuthenticationFailure, 4, 7, 0, "Temporary authentication failure")
+            case .temporarilyUnavailable:
+                // RFC 4954 §6: 454 4.7.0, a temporary server failure.
+                logger.info("authentication not possible now: store unavailable", metadata: ["method": "\(method)"])
+                // Not the client's error: it does not count towards maxErrors.
+                return reply(.temporaryAuthenticationFailure, 4, 7, 0,
+                             "Temporary authentication failure, try again later")
             }
         }
     }

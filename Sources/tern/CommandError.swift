@@ -19,6 +19,9 @@ struct CommandError: Error, CustomStringConvertible {
         case .invalidMailboxName(let name): description = "invalid mailbox name \"\(name)\""
         case .messageNotFound(let uid): description = "no message with UID \(uid)"
         case .messageTooLarge(let size): description = "a message of \(size) octets is over the size limit"
+        case .notFound(let what): description = "not found: \(what)"
+        case .conflict(let reason): description = "conflict: \(reason)"
+        case .temporarilyUnavailable(let reason): description = "store temporarily unavailable (try again): \(reason)"
         case .storageFailure(let reason): description = "storage failure: \(reason)"
         }
     }

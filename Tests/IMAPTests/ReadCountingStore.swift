@@ -87,6 +87,12 @@ final class ReadCountingStore: MailStore {
     func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
         try await base.appendMessage(mailboxID: mailboxID, message)
     }
+    func appendMessages(mailboxID: MailboxID, _ messages: [NewMessage]) async throws -> [MessageRecord] {
+        try await base.appendMessages(mailboxID: mailboxID, messages)
+    }
+    func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
+        try await base.deliverMessage(message, to: mailboxIDs)
+    }
     func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
         count { $0.wholeMailboxRecords += 1 }
         return try await base.messages(mailboxID: mailboxID)
@@ -116,9 +122,12 @@ final class ReadCountingStore: MailStore {
         return try await base.messageBody(mailboxID: mailboxID, uid: uid)
     }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
-                     keywords: [String]) async throws -> [MessageRecord] {
+                     keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {
         try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
-                                   keywords: keywords)
+                                   keywords: keywords, unchangedSince: unchangedSince)
+    }
+    func expungeDeleted(mailboxID: MailboxID, uids: [MessageUID]?) async throws -> [MessageUID] {
+        try await base.expungeDeleted(mailboxID: mailboxID, uids: uids)
     }
     func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
         try await base.expunge(mailboxID: mailboxID, uids: uids)
@@ -161,5 +170,7 @@ final class ReadCountingStore: MailStore {
     func requeueInterruptedDeliveries() async throws -> Int { try await base.requeueInterruptedDeliveries() }
     func deleteQueuedMessage(id: String) async throws { try await base.deleteQueuedMessage(id: id) }
     func removeFinishedQueuedMessages() async throws -> [String] { try await base.removeFinishedQueuedMessages() }
+    func backup(to directory: String) async throws -> StoreBackupSummary { try await base.backup(to: directory) }
+    func check(repair: Bool) async throws -> StoreCheckReport { try await base.check(repair: repair) }
     func close() async throws { try await base.close() }
 }

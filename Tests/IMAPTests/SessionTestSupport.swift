@@ -99,12 +99,13 @@ class IMAPSessionTestCase: XCTestCase {
                                  maxConsecutiveBadCommands: maxBad)
     }
 
+    /// A session on `store` (or `sessionStore`, e.g. a fault-injecting one).
     func makeSession(_ configuration: IMAPSessionConfiguration? = nil,
                      connection: ConnectionInfo = IMAPSessionTestCase.loopback,
-                     logger: Logger? = nil) -> IMAPSession {
+                     logger: Logger? = nil, sessionStore: (any MailStore)? = nil) -> IMAPSession {
         let written = SessionWrites()
         self.written = written
-        return IMAPSession(store: store, authenticator: authenticator,
+        return IMAPSession(store: sessionStore ?? store, authenticator: authenticator,
                            configuration: configuration ?? self.configuration(), connection: connection,
                            logger: logger ?? self.logger, write: { try written.append($0) })
     }

@@ -44,7 +44,7 @@ final class AccountStateTests: StoreTestCase {
             INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'a@x.org', 'h', 0);
             """)
 
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let migrated = try await store.account(id: 1)
         XCTAssertEqual(migrated?.address, "a@x.org")
         XCTAssertEqual(migrated?.isDisabled, false)

@@ -13,7 +13,7 @@ final class BulkChangeTests: StoreTestCase {
     /// A store whose INBOX holds `count` messages (UIDs 1...count).
     private func bulkInbox(count: Int = BulkChangeTests.count, keywords: [String] = [])
         async throws -> (SQLiteMailStore, Account, Mailbox, [MessageRecord]) {
-        let (store, account, inbox) = try await storeWithInbox()
+        let (store, account, inbox) = try await sqliteStoreWithInbox()
         let records = try await store.appendCopies(
             mailboxID: inbox.id, of: NewMessage(body: sampleMessage("bulk"), keywords: keywords), count: count)
         XCTAssertEqual(records.map(\.uid), (1...count).map { MessageUID($0) })

@@ -5,7 +5,7 @@ import XCTest
 
 final class DurabilityTests: StoreTestCase {
     func testDatabaseSettings() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let (synchronous, journal, foreignKeys) = try await store.pool.writeWithoutTransaction { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous"),
              try String.fetchOne(db, sql: "PRAGMA journal_mode"),
@@ -34,21 +34,21 @@ final class DurabilityTests: StoreTestCase {
         XCTAssertFalse(SQLiteMailStore.exists(in: directory + "/empty"))
         try FileManager.default.createDirectory(atPath: directory + "/odd/tern.sqlite", withIntermediateDirectories: true)
         XCTAssertFalse(SQLiteMailStore.exists(in: directory + "/odd"), "a directory named like the database is none")
-        let store = try openStore()
+        let store = try openSQLiteStore()
         XCTAssertTrue(SQLiteMailStore.exists(in: directory))
         try await store.close()
         XCTAssertTrue(SQLiteMailStore.exists(in: directory), "still there once closed")
     }
 
     func testDataSurvivesCloseAndReopen() async throws {
-        let (store, account, inbox) = try await storeWithInbox()
+        let (store, account, inbox) = try await sqliteStoreWithInbox()
         try await store.addDomain("example.org")
         try await store.addAlias(Alias(source: "root@example.org", destinations: ["alice@example.org"]))
         let box = try await store.createMailbox(accountID: account.id, name: "Projects/Tern", specialUse: nil)
         let record = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("persist"), flags: [.flagged]))
         try await store.close()
 
-        let reopened = try openStore()
+        let reopened = try openSQLiteStore()
         let domains = try await reopened.domains().map(\.name)
         XCTAssertEqual(domains, ["example.org"])
         let aliases = try await reopened.aliases()
@@ -64,14 +64,14 @@ final class DurabilityTests: StoreTestCase {
     }
 
     func testUIDsAreNeverReusedAfterExpungeAndReopen() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         for i in 1...3 {
             _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("m\(i)")))
         }
         _ = try await store.expunge(mailboxID: inbox.id, uids: [2, 3])
         try await store.close()
 
-        let reopened = try openStore()
+        let reopened = try openSQLiteStore()
         let next = try await reopened.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("m4")))
         XCTAssertEqual(next.uid, 4)
         _ = try await reopened.expunge(mailboxID: inbox.id, uids: [1, 4])
@@ -88,7 +88,7 @@ final class DurabilityTests: StoreTestCase {
     /// unreferenced file: the start-up sweep removes it once it is older than
     /// the grace period, never a committed body, never a young file.
     func testOrphanFilesRemovedAtStartButCommittedMessagesStay() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         let kept = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("kept")))
         let committedFiles = bodyFileNames()
         XCTAssertEqual(committedFiles.count, 1)
@@ -113,11 +113,11 @@ final class DurabilityTests: StoreTestCase {
         try await store.close()
 
         // Without the option nothing is removed.
-        let plain = try openStore()
+        let plain = try openSQLiteStore()
         XCTAssertEqual(bodyFileNames().count, 4)
         try await plain.close()
 
-        let cleaned = try openStore(removeOrphanFiles: true)
+        let cleaned = try openSQLiteStore(removeOrphanFiles: true)
         let remaining = bodyFileNames()
         XCTAssertEqual(Set(remaining), Set([committedFiles[0], young]))
         XCTAssertFalse(FileManager.default.fileExists(atPath: orphanPath))
@@ -129,7 +129,7 @@ final class DurabilityTests: StoreTestCase {
     }
 
     func testOrphanSweepCountsAndSparesReferencedFiles() async throws {
-        let (store, account, inbox) = try await storeWithInbox()
+        let (store, account, inbox) = try await sqliteStoreWithInbox()
         let archive = try await XCTUnwrapAsync(try await store.mailbox(accountID: account.id, name: "Archive"))
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("a")))
         _ = try await store.copyMessages(from: inbox.id, uids: [1], to: archive.id)
@@ -143,7 +143,7 @@ final class DurabilityTests: StoreTestCase {
     }
 
     func testBodyFileNamesAreRandomAndNotFromUserInput() async throws {
-        let (store, account, _) = try await storeWithInbox()
+        let (store, account, _) = try await sqliteStoreWithInbox()
         let box = try await store.createMailbox(accountID: account.id, name: "evil name", specialUse: nil)
         _ = try await store.appendMessage(mailboxID: box.id, NewMessage(body: sampleMessage("x")))
         let names = bodyFileNames()
@@ -155,8 +155,8 @@ final class DurabilityTests: StoreTestCase {
     }
 
     func testConcurrentAppendsGetDistinctUIDs() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
-        let second = try openStore()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        let second = try openSQLiteStore()
         let uids = try await withThrowingTaskGroup(of: MessageUID.self) { group in
             for i in 0..<20 {
                 let target = i.isMultiple(of: 2) ? store : second

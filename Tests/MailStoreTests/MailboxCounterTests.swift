@@ -28,7 +28,7 @@ final class MailboxCounterTests: StoreTestCase {
     }
 
     func testCountersFollowAppendFlagsAndExpunge() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         let empty = try await store.mailboxStatus(id: inbox.id)
         XCTAssertEqual([empty.messages, empty.unseen, empty.deleted], [0, 0, 0])
         XCTAssertEqual(empty.size, 0)
@@ -66,7 +66,7 @@ final class MailboxCounterTests: StoreTestCase {
     }
 
     func testCountersFollowCopyMoveAndRename() async throws {
-        let (store, alice, inbox) = try await storeWithInbox()
+        let (store, alice, inbox) = try await sqliteStoreWithInbox()
         let value3 = try await store.mailbox(accountID: alice.id, name: "Archive")
         let archive = try XCTUnwrap(value3)
         let records = try await store.appendCopies(mailboxID: inbox.id,
@@ -105,7 +105,7 @@ final class MailboxCounterTests: StoreTestCase {
     }
 
     func testDeletedMailboxHasNoStatusAndOthersStay() async throws {
-        let (store, alice, inbox) = try await storeWithInbox()
+        let (store, alice, inbox) = try await sqliteStoreWithInbox()
         let work = try await store.createMailbox(accountID: alice.id, name: "Work", specialUse: nil)
         _ = try await store.appendMessage(mailboxID: work.id, NewMessage(body: sampleMessage("w")))
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("i")))
@@ -123,7 +123,7 @@ final class MailboxCounterTests: StoreTestCase {
     }
 
     func testStatusesOfAnAccountInOneRead() async throws {
-        let (store, alice, inbox) = try await storeWithInbox()
+        let (store, alice, inbox) = try await sqliteStoreWithInbox()
         let bob = try await store.createAccount(address: "bob@example.org", passwordHash: "h")
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("a")))
         let statuses = try await store.mailboxStatuses(accountID: alice.id)
@@ -153,7 +153,7 @@ final class MailboxCounterTests: StoreTestCase {
                        (1, 2, 5, 1, 0, 200, 'h2', 'f2', x'7b7d'),
                        (1, 3, 9, 9, 0, 300, 'h3', 'f3', x'7b7d');
             """)
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let status = try await store.mailboxStatus(id: 1)
         XCTAssertEqual(status, MailboxStatus(mailboxID: 1, messages: 3, unseen: 1, deleted: 1, size: 600,
                                              uidNext: 4, uidValidity: 7, highestModSeq: 9))
@@ -168,7 +168,7 @@ final class MailboxCounterTests: StoreTestCase {
 
     /// A refused change leaves the counters of both mailboxes as they were.
     func testRefusedMoveLeavesCounters() async throws {
-        let (store, alice, inbox) = try await storeWithInbox()
+        let (store, alice, inbox) = try await sqliteStoreWithInbox()
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("a")))
         let before = try await store.mailboxStatus(id: inbox.id)
         let other = try await store.createAccount(address: "bob@example.org", passwordHash: "h")

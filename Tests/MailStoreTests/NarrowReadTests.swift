@@ -7,7 +7,7 @@ import XCTest
 /// Summaries, records by UID set, single-key lookups and the queue COUNT.
 final class NarrowReadTests: StoreTestCase {
     func testSummariesMatchTheRecords() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("a"), flags: .seen,
                                                                           keywords: ["$Forwarded"]))
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("bb")))
@@ -29,7 +29,7 @@ final class NarrowReadTests: StoreTestCase {
     /// Summaries are read from the covering index, never from the table
     /// rows that carry the stored structures.
     func testSummariesReadTheCoveringIndexOnly() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let columns = Rows.summaryColumns
         let plans = try await store.read { db in
             try [
@@ -46,7 +46,7 @@ final class NarrowReadTests: StoreTestCase {
     }
 
     func testUnknownMailboxIsNotFound() async throws {
-        let (store, _, _) = try await storeWithInbox()
+        let (store, _, _) = try await sqliteStoreWithInbox()
         for read in [
             { _ = try await store.messageSummaries(mailboxID: 999) },
             { _ = try await store.messageSummaries(mailboxID: 999, uids: [1]) },
@@ -63,7 +63,7 @@ final class NarrowReadTests: StoreTestCase {
     }
 
     func testRecordsByUIDCarryTheTypedStructure() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         let body = sampleMessage("typed", id: "m1@example.org")
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: body))
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("other")))
@@ -77,7 +77,7 @@ final class NarrowReadTests: StoreTestCase {
     }
 
     func testEnvelopesWithoutTheMIMETree() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         let first = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one", id: "a@b")))
         let second = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("two")))
         let envelopes = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [2, 1, 1, 5])
@@ -107,7 +107,7 @@ final class NarrowReadTests: StoreTestCase {
 
     /// Lists longer than one `uid IN (…)` chunk are read in several.
     func testLongUIDListsAreChunked() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         _ = try await store.appendCopies(mailboxID: inbox.id, of: NewMessage(body: sampleMessage("x")), count: 700)
         let wanted = (1...700).filter { $0 % 2 == 1 }.map { MessageUID($0) }
         let summaries = try await store.messageSummaries(mailboxID: inbox.id, uids: wanted.reversed())
@@ -120,7 +120,7 @@ final class NarrowReadTests: StoreTestCase {
     /// A structure the store cannot decode comes back as nil (the reader
     /// may reparse the body), not as an error.
     func testUnreadableStructureIsNil() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("x")))
         try await store.write { db in
             try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff'")
@@ -131,7 +131,7 @@ final class NarrowReadTests: StoreTestCase {
     }
 
     func testDomainAndAliasLookups() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         try await store.addDomain("Example.org")
         let value17 = try await store.domainExists("example.org")
         XCTAssertTrue(value17)
@@ -156,7 +156,7 @@ final class NarrowReadTests: StoreTestCase {
     }
 
     func testPendingRecipientCount() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let value22 = try await store.pendingRecipientCount()
         XCTAssertEqual(value22, 0)
         let first = try await store.enqueueOutbound(OutboundMessageDraft(

@@ -85,7 +85,7 @@ final class NotificationTests: StoreTestCase {
     }
 
     func testTerminatingTheStreamUnsubscribesAndStopsPolling() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         var stream: AsyncStream<Void>? = store.changeNotifications(mailboxID: inbox.id)
         XCTAssertEqual(store.notifier.subscriberCount, 1)
         XCTAssertTrue(store.notifier.isPolling)

@@ -7,7 +7,7 @@ import XCTest
 @testable import MailStore
 
 final class QueueClaimTests: StoreTestCase {
-    func state(_ store: SQLiteMailStore, _ id: String, _ address: String) async throws -> QueuedRecipient {
+    func state(_ store: any MailStore, _ id: String, _ address: String) async throws -> QueuedRecipient {
         let message = try await store.queuedMessage(id: id)
         return try XCTUnwrap(message?.recipients.first { $0.address == address })
     }
@@ -99,8 +99,8 @@ final class QueueClaimTests: StoreTestCase {
     }
 
     func testFreshClaimsSurviveAnotherRunnersStartExpiredOnesAreRequeued() async throws {
-        let server = try openStore()
-        let restarted = try openStore()
+        let server = try openSQLiteStore()
+        let restarted = try openSQLiteStore()
         let queued = try await server.enqueueOutbound(outboundDraft(to: ["held@a.test", "crashed@a.test"]))
         let now = Date()
         _ = try await server.claimRecipients(queueID: queued.id, addresses: ["held@a.test"], now: now)
@@ -126,7 +126,7 @@ final class QueueClaimTests: StoreTestCase {
     }
 
     func testClaimFromBeforeTheClockWentBackExpiresAndAnUpdateEndsTheClaim() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let queued = try await store.enqueueOutbound(outboundDraft(to: ["a@a.test", "b@a.test"]))
         _ = try await store.claimRecipients(queueID: queued.id, addresses: ["a@a.test", "b@a.test"], now: Date())
         // The clock was set back by more than a lease: the claim is not held for ever.
@@ -243,7 +243,7 @@ final class QueueClaimTests: StoreTestCase {
                                             last_attempt_at, last_error)
             VALUES ('00000000000000aa', 0, 'bob@remote.example', 'queued', 2, 1000, 900, '451');
             """)
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let message = try await store.queuedMessage(id: "00000000000000aa")
         let recipient = try XCTUnwrap(message?.recipients.first)
         XCTAssertFalse(recipient.delayNoticeSent)

@@ -7,7 +7,7 @@ import XCTest
 /// several store instances (the server and `tern queue` at once).
 final class QueueDurabilityTests: StoreTestCase {
     func testQueueSurvivesCloseAndReopen() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let first = try await store.enqueueOutbound(outboundDraft("first"))
         let second = try await store.enqueueOutbound(outboundDraft("second", to: ["z@remote.example"]))
         try await store.updateRecipient(queueID: first.id, address: "bob@remote.example", state: .queued,
@@ -15,7 +15,7 @@ final class QueueDurabilityTests: StoreTestCase {
         let expected = try await store.queuedMessages()
         try await store.close()
 
-        let reopened = try openStore()
+        let reopened = try openSQLiteStore()
         let after = try await reopened.queuedMessages()
         XCTAssertEqual(after, expected)
         XCTAssertEqual(after.map(\.id), [first.id, second.id])
@@ -29,7 +29,7 @@ final class QueueDurabilityTests: StoreTestCase {
     /// A crash between the body's fsync and the commit leaves a file and no
     /// queue row; the start-up sweep removes it, never a queued body.
     func testCrashBetweenBodyAndCommitLeavesNoRowAndSweepRemovesFile() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let queued = try await store.enqueueOutbound(outboundDraft("queued"))
         let queuedFile = try XCTUnwrap(bodyFileNames().first)
         // The interrupted enqueue: the body is durable, the transaction never ran.
@@ -40,7 +40,7 @@ final class QueueDurabilityTests: StoreTestCase {
         }
         try await store.close()
 
-        let cleaned = try openStore(removeOrphanFiles: true)
+        let cleaned = try openSQLiteStore(removeOrphanFiles: true)
         XCTAssertEqual(bodyFileNames(), [queuedFile])
         let messages = try await cleaned.queuedMessages()
         XCTAssertEqual(messages.map(\.id), [queued.id])
@@ -51,7 +51,7 @@ final class QueueDurabilityTests: StoreTestCase {
     /// A failing transaction (here: the store's database refuses writes)
     /// leaves neither a row nor the body file.
     func testFailedTransactionRemovesTheBodyFile() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         try await store.pool.write { db in
             try db.execute(sql: """
                 CREATE TRIGGER refuse_queue BEFORE INSERT ON outbound_message
@@ -69,8 +69,8 @@ final class QueueDurabilityTests: StoreTestCase {
     }
 
     func testConcurrentEnqueuesFromTwoInstances() async throws {
-        let first = try openStore()
-        let second = try openStore()
+        let first = try openSQLiteStore()
+        let second = try openSQLiteStore()
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for i in 0..<20 {
                 let store = i.isMultiple(of: 2) ? first : second
@@ -90,8 +90,8 @@ final class QueueDurabilityTests: StoreTestCase {
     }
 
     func testTwoStoreInstancesSeeEachOthersQueue() async throws {
-        let server = try openStore()
-        let admin = try openStore()
+        let server = try openSQLiteStore()
+        let admin = try openSQLiteStore()
         let queued = try await server.enqueueOutbound(outboundDraft())
         let seen = try await admin.queuedMessage(id: queued.id)
         XCTAssertEqual(seen, queued)

@@ -160,7 +160,7 @@ final class QueueTests: StoreTestCase {
     }
 
     func testEachRecipientIsTrackedOnItsOwn() async throws {
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let queued = try await store.enqueueOutbound(outboundDraft(to: ["a@one.example", "b@two.example", "c@three.example"]))
         let later = Date(timeIntervalSinceNow: 300)
         try await store.updateRecipient(queueID: queued.id, address: "a@one.example", state: .delivering,
@@ -277,7 +277,7 @@ final class QueueTests: StoreTestCase {
     }
 
     func testDeleteRemovesRowsAndBodyFile() async throws {
-        let (store, _, inbox) = try await storeWithInbox()
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
         let kept = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("kept")))
         let queued = try await store.enqueueOutbound(outboundDraft())
         let other = try await store.enqueueOutbound(outboundDraft("other"))

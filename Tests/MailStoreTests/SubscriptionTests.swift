@@ -68,7 +68,7 @@ final class SubscriptionTests: StoreTestCase {
     }
 
     func testSubscriptionsBelongToOneAccount() async throws {
-        let (store, alice, _) = try await storeWithInbox()
+        let (store, alice, _) = try await sqliteStoreWithInbox()
         let bob = try await store.createAccount(address: "bob@example.org", passwordHash: "$6$x$y")
         try await store.subscribe(accountID: alice.id, name: "Secret")
         let bobs = try await store.subscriptions(accountID: bob.id)
@@ -124,7 +124,7 @@ final class SubscriptionTests: StoreTestCase {
             INSERT INTO mailbox (account_id, name, subscribed, uid_validity) VALUES (2, 'INBOX', 0, 4);
             """)
 
-        let store = try openStore()
+        let store = try openSQLiteStore()
         let first = try await store.subscriptions(accountID: 1)
         XCTAssertEqual(first, ["INBOX", "Kept"])
         let second = try await store.subscriptions(accountID: 2)

@@ -5,10 +5,35 @@ import MailCore
 import XCTest
 @testable import MailStore
 
+/// Opens a store on a data directory. Every test of the `MailStore`
+/// contract gets its store through one, so another backend (PostgreSQL)
+/// runs the same suite by supplying its own factory: two calls with the
+/// same directory must give two instances on the same data ("two nodes").
+/// (Not the product's `StoreFactory`, through which `sqlite` opens.)
+typealias TestStoreFactory = @Sendable (_ directory: String) throws -> any MailStore
+
+enum StoreFactories {
+    /// The embedded store: SQLite and body files in the directory, made
+    /// by the product's factory as `tern serve` makes it.
+    static let sqlite: TestStoreFactory = { directory in
+        var logger = Logger(label: "test.mailstore")
+        logger.logLevel = .warning
+        return try StoreFactory.open(StoreSettings(backend: .sqlite), dataDirectory: directory, logger: logger)
+    }
+}
+
 /// A fresh temporary data directory per test, removed afterwards.
+///
+/// `openStore()` and `storeWithInbox()` give the backend under test through
+/// `storeFactory` (the contract tests use only them); the tests of
+/// SQLite's own mechanics (files, migrations, its connection pool) use
+/// `openSQLiteStore()` and `sqliteStoreWithInbox()`.
 class StoreTestCase: XCTestCase {
     var directory = ""
-    private var opened: [SQLiteMailStore] = []
+    private var opened: [any MailStore] = []
+
+    /// The backend the contract tests run against.
+    var storeFactory: TestStoreFactory { StoreFactories.sqlite }
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "tern-store-test-" + UUID().uuidString
@@ -22,7 +47,16 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func openStore(removeOrphanFiles: Bool = false) throws -> SQLiteMailStore {
+    /// A new instance of the backend under test on this test's data
+    /// directory (a second call: a second "node" on the same data).
+    func openStore() throws -> any MailStore {
+        let store = try storeFactory(directory)
+        opened.append(store)
+        return store
+    }
+
+    /// The SQLite store itself, for tests of its own mechanics.
+    func openSQLiteStore(removeOrphanFiles: Bool = false) throws -> SQLiteMailStore {
         var logger = Logger(label: "test.mailstore")
         logger.logLevel = .warning
         let store = try SQLiteMailStore(directory: directory, logger: logger, removeOrphanFiles: removeOrphanFiles)
@@ -41,11 +75,23 @@ class StoreTestCase: XCTestCase {
     }
 
     /// A store with one account; returns it with the account's INBOX.
-    func storeWithInbox() async throws -> (SQLiteMailStore, Account, Mailbox) {
+    func storeWithInbox() async throws -> (any MailStore, Account, Mailbox) {
         let store = try openStore()
+        let (account, inbox) = try await createAlice(in: store)
+        return (store, account, inbox)
+    }
+
+    /// `storeWithInbox` on the SQLite store itself.
+    func sqliteStoreWithInbox() async throws -> (SQLiteMailStore, Account, Mailbox) {
+        let store = try openSQLiteStore()
+        let (account, inbox) = try await createAlice(in: store)
+        return (store, account, inbox)
+    }
+
+    private func createAlice(in store: any MailStore) async throws -> (Account, Mailbox) {
         let account = try await store.createAccount(address: "alice@example.org", passwordHash: "$6$x$y")
         let inbox = try await store.mailbox(accountID: account.id, name: "INBOX")
-        return (store, account, try XCTUnwrap(inbox))
+        return (account, try XCTUnwrap(inbox))
     }
 
     /// Body files currently on disk (including temp files).

@@ -57,9 +57,11 @@ class POP3SessionTestCase: XCTestCase {
                           maxErrors: maxErrors, maxCommandsBeforeLogin: maxCommandsBeforeLogin)
     }
 
+    /// A session on `store` (or `sessionStore`, e.g. a fault-injecting one).
     func makeSession(_ configuration: POP3Configuration? = nil,
-                     connection: ConnectionInfo = POP3SessionTestCase.loopback) -> POP3Session {
-        POP3Session(store: store, authenticator: authenticator, locks: locks,
+                     connection: ConnectionInfo = POP3SessionTestCase.loopback,
+                     sessionStore: (any MailStore)? = nil) -> POP3Session {
+        POP3Session(store: sessionStore ?? store, authenticator: authenticator, locks: locks,
                     configuration: configuration ?? self.configuration(), connection: connection, logger: logger)
     }
 

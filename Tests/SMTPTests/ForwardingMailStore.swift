@@ -2,7 +2,9 @@ import Foundation
 import MailCore
 import MailStore
 
-/// A store that passes every call (but the newer queue ones) to `base`.
+/// A store that passes every call to `base`; a test double overrides the
+/// calls it changes. Every `MailStore` method is here: the protocol has no
+/// default implementations.
 protocol ForwardingMailStore: MailStore {
     var base: any MailStore { get }
 }
@@ -51,6 +53,16 @@ extension ForwardingMailStore {
     func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws {
         try await base.setSubscribed(mailboxID: mailboxID, subscribed)
     }
+    func subscriptions(accountID: AccountID) async throws -> [String] {
+        try await base.subscriptions(accountID: accountID)
+    }
+    func subscribe(accountID: AccountID, name: String) async throws {
+        try await base.subscribe(accountID: accountID, name: name)
+    }
+    @discardableResult
+    func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
+        try await base.unsubscribe(accountID: accountID, name: name)
+    }
     func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
         try await base.appendMessage(mailboxID: mailboxID, message)
     }
@@ -73,13 +85,22 @@ extension ForwardingMailStore {
     func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
         try await base.messageBody(mailboxID: mailboxID, uid: uid)
     }
+    func appendMessages(mailboxID: MailboxID, _ messages: [NewMessage]) async throws -> [MessageRecord] {
+        try await base.appendMessages(mailboxID: mailboxID, messages)
+    }
+    func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
+        try await base.deliverMessage(message, to: mailboxIDs)
+    }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
-                     keywords: [String]) async throws -> [MessageRecord] {
+                     keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {
         try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
-                                   keywords: keywords)
+                                   keywords: keywords, unchangedSince: unchangedSince)
     }
     func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
         try await base.expunge(mailboxID: mailboxID, uids: uids)
+    }
+    func expungeDeleted(mailboxID: MailboxID, uids: [MessageUID]?) async throws -> [MessageUID] {
+        try await base.expungeDeleted(mailboxID: mailboxID, uids: uids)
     }
     func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
         -> [(MessageUID, MessageUID)] {
@@ -109,6 +130,12 @@ extension ForwardingMailStore {
     func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {
         try await base.dueRecipients(now: now, limit: limit)
     }
+    func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
+        try await base.claimRecipients(queueID: queueID, addresses: addresses, now: now)
+    }
+    func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
+        try await base.updateRecipients(queueID: queueID, updates)
+    }
     func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                          nextAttemptAt: Date?) async throws {
         try await base.updateRecipient(queueID: queueID, address: address, state: state, lastError: lastError,
@@ -118,5 +145,7 @@ extension ForwardingMailStore {
     func requeueInterruptedDeliveries() async throws -> Int { try await base.requeueInterruptedDeliveries() }
     func deleteQueuedMessage(id: String) async throws { try await base.deleteQueuedMessage(id: id) }
     func removeFinishedQueuedMessages() async throws -> [String] { try await base.removeFinishedQueuedMessages() }
+    func backup(to directory: String) async throws -> StoreBackupSummary { try await base.backup(to: directory) }
+    func check(repair: Bool) async throws -> StoreCheckReport { try await base.check(repair: repair) }
     func close() async throws { try await base.close() }
 }

@@ -42,18 +42,12 @@ enum AppendCommandHandler {
         } catch {
             return MailboxCommandErrors.result(for: error, context: context)
         }
-        var uids: [MessageUID] = []
-        for new in newMessages {
-            do {
-                uids.append(try await context.store.appendMessage(mailboxID: mailbox.id, new).uid)
-            } catch {
-                // MULTIAPPEND is all or nothing (RFC 3502 §6.3.11): take back
-                // the messages already stored.
-                if !uids.isEmpty {
-                    _ = try? await context.store.expunge(mailboxID: mailbox.id, uids: uids)
-                }
-                return MailboxCommandErrors.result(for: error, context: context)
-            }
+        // MULTIAPPEND is all or nothing (RFC 3502 §3): one store transaction.
+        let uids: [MessageUID]
+        do {
+            uids = try await context.store.appendMessages(mailboxID: mailbox.id, newMessages).map(\.uid)
+        } catch {
+            return MailboxCommandErrors.result(for: error, context: context)
         }
         return .ok("APPEND completed", code: .appendUID(uidValidity: mailbox.uidValidity, uids: SequenceSet(numbers: uids)))
     }

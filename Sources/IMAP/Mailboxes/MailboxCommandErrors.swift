@@ -13,7 +13,10 @@ enum MailboxCommandErrors {
             case .mailboxNotFound: return .no("no such mailbox", code: .nonExistent)
             case .invalidMailboxName: return .no("the mailbox name is not allowed here", code: .cannot)
             case .messageTooLarge: return .no("message too large", code: .other("TOOBIG", nil))
-            case .messageNotFound: return .no("no such message", code: .nonExistent)
+            case .messageNotFound, .notFound: return .no("no such message", code: .nonExistent)
+            case .conflict: return .no("the mailbox changed meanwhile, try again", code: .cannot)
+            case .temporarilyUnavailable:
+                return temporarilyUnavailable(error, command: "mailbox command", context: context)
             case .accountExists, .accountNotFound, .domainExists, .domainNotFound, .aliasExists, .aliasNotFound,
                  .storageFailure:
                 context.logger.error("mailbox command failed in the store: \(String(describing: error))")
@@ -23,6 +26,14 @@ enum MailboxCommandErrors {
             context.logger.error("mailbox command failed: \(String(describing: error))")
             return .no("internal error", code: .serverBug)
         }
+    }
+
+    /// `NO [UNAVAILABLE]` (RFC 5530 §3): the store failed in a way that
+    /// may pass (busy, disk full); the client should try again later.
+    static func temporarilyUnavailable(_ error: any Error, command: String, context: CommandContext) -> CommandResult {
+        context.logger.warning("IMAP \(command): store temporarily unavailable: \(error)")
+        return .no("\(command) failed: the mail store is temporarily unavailable, try again later",
+                   code: .unavailable)
     }
 
     /// NO [CANNOT] for a name the codec refused.

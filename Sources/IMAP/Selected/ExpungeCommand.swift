@@ -44,20 +44,14 @@ extension SelectedMailboxCommands {
         return .ok("CLOSE completed")
     }
 
-    /// Expunges the messages that have `\Deleted` in the store now (another
-    /// session may have set it since this view last synchronised), within
-    /// `limit` when given; returns the UIDs removed.
+    /// Expunges the messages that have `\Deleted` in the store at the time
+    /// of the store's transaction (another session may have set or cleared
+    /// it since this view last synchronised: RFC 9051 §6.4.3 removes what
+    /// is deleted when EXPUNGE runs), within `limit` when given; returns the
+    /// UIDs removed. One store call: nothing can change in between.
     static func expungeDeleted(in selected: SelectedMailbox, limit: Set<MessageUID>?,
                                store: any MailStore) async throws -> [MessageUID] {
-        // Summaries (flags), never the records with their structures.
-        let records: [MessageSummary]
-        if let limit {
-            records = try await SelectedMailbox.summaries(Array(limit), in: selected.mailbox.id, store: store)
-        } else {
-            records = try await store.messageSummaries(mailboxID: selected.mailbox.id)
-        }
-        let deleted = records.filter { $0.flags.contains(.deleted) }.map(\.uid)
-        guard !deleted.isEmpty else { return [] }
-        return try await store.expunge(mailboxID: selected.mailbox.id, uids: deleted)
+        if let limit, limit.isEmpty { return [] }
+        return try await store.expungeDeleted(mailboxID: selected.mailbox.id, uids: limit.map { $0.sorted() })
     }
 }

@@ -23,8 +23,13 @@ public enum SelectedMailboxCommands {
     }
 
     /// What a failing store call answers: the client learns the command
-    /// failed, the log gets the reason (RFC 5530 SERVERBUG).
+    /// failed, the log gets the reason. `[UNAVAILABLE]` when the failure may
+    /// pass (the store is busy or the disk full: try again), `[SERVERBUG]`
+    /// otherwise (RFC 5530 §3).
     static func storeFailure(_ error: any Error, command: String, context: CommandContext) -> CommandResult {
+        if MailStoreError.isTemporary(error) {
+            return MailboxCommandErrors.temporarilyUnavailable(error, command: command, context: context)
+        }
         context.logger.error("IMAP \(command) failed: \(error)")
         return .no("\(command) failed: internal error", code: .serverBug)
     }

@@ -25,27 +25,25 @@ extension SelectedMailboxCommands {
             return .bad(error.reason)
         }
         // Messages whose expunge is not reported yet cannot change any more.
-        var candidates = targets.filter { !selected.isExpunged(uid: $0.uid) }
+        let candidates = targets.filter { !selected.isExpunged(uid: $0.uid) }
         // RFC 2180 §4.2.1: the others are stored; the client hears of the
         // expunge through `OK [EXPUNGEISSUED]` and its next NOOP.
         let skippedExpunged = candidates.count < targets.count
         var modified: [SelectedMessage] = []
         let changed: [MessageRecord]
         do {
-            if let unchangedSince {
-                // RFC 7162 §3.1.3: compare with the stored MODSEQ, not the view's copy.
-                let current = try await SelectedMailbox.summaries(candidates.map(\.uid), in: selected.mailbox.id,
-                                                                  store: context.store)
-                let modSeqs = Dictionary(current.map { ($0.uid, $0.modSeq) }, uniquingKeysWith: max)
-                modified = candidates.filter { message in
-                    modSeqs[message.uid].map { UInt64(max($0, 0)) > unchangedSince } ?? false
-                }
-                let refused = Set(modified.map(\.uid))
-                candidates = candidates.filter { modSeqs[$0.uid] != nil && !refused.contains($0.uid) }
-            }
-            changed = candidates.isEmpty ? [] : try await context.store.updateFlags(
-                mailboxID: selected.mailbox.id, uids: candidates.map(\.uid),
-                operation: operation(action.operation), flags: parsed.flags, keywords: parsed.keywords)
+            // RFC 7162 §3.1.3: the store compares UNCHANGEDSINCE with the
+            // stored MODSEQ in the same transaction that writes, so a change
+            // another session commits first is reported as MODIFIED, never
+            // overwritten.
+            let result = candidates.isEmpty ? FlagUpdateResult(changed: [], modified: []) :
+                try await context.store.updateFlags(
+                    mailboxID: selected.mailbox.id, uids: candidates.map(\.uid),
+                    operation: operation(action.operation), flags: parsed.flags, keywords: parsed.keywords,
+                    unchangedSince: unchangedSince.map { ModSeq(clamping: $0) })
+            changed = result.changed
+            let refused = Set(result.modified)
+            modified = candidates.filter { refused.contains($0.uid) }
         } catch {
             return storeFailure(error, command: command, context: context)
         }
@@ -53,8 +51,11 @@ extension SelectedMailboxCommands {
 
         let condStore = condStoreOn(context.enabled) || unchangedSince != nil
         let changedUIDs = Set(changed.map(\.uid))
+        let refused = Set(modified.map(\.uid))
         var untagged: [UntaggedResponse] = []
-        for candidate in candidates {
+        // The refused messages get no FETCH: their flags did not change by
+        // this command (the client learns the new ones on its next sync).
+        for candidate in candidates where !refused.contains(candidate.uid) {
             guard let message = selected.message(uid: candidate.uid) else { continue }
             let record = message
             var items: [FetchItem] = []

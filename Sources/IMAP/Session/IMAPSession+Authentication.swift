@@ -114,6 +114,12 @@ extension IMAPSession {
             logger.info("login refused, temporarily locked",
                         metadata: ["user": "\(LoggableText.clean(username))", "method": "\(method)"])
             return .no("Too many failed logins, try again later", code: .unavailable)
+        case .temporarilyUnavailable:
+            // RFC 5530 §3: UNAVAILABLE, not AUTHENTICATIONFAILED: the
+            // password may well be right; the store could not be asked.
+            logger.info("login not possible now: store unavailable",
+                        metadata: ["user": "\(LoggableText.clean(username))", "method": "\(method)"])
+            return .no("The mail store is temporarily unavailable, try again later", code: .unavailable)
         case .success(let authenticated):
             // The account as the store has it now (the address is the login name).
             let current: Account?

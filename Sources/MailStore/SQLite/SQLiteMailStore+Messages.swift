@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import MailCore
@@ -8,39 +7,8 @@ import MailCore
 /// transaction (RFC 7162 §3.1).
 extension SQLiteMailStore {
     public func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
-        try checkOpen()
-        let body = message.body
-        if let maximumMessageSize, body.count > maximumMessageSize {
-            throw MailStoreError.messageTooLarge(body.count)
-        }
-        let (parsed, structure, internalDate, hash) = try Self.prepare(message)
-        let bodies = self.bodies
-        // 1. The body, durable (temp file, fsync, rename, fsync directory).
-        let fileName = try await FileIO.run { try bodies.writeDurably(body) }
-        // 2. Only then the metadata transaction.
-        let record: MessageRecord
-        do {
-            record = try await write { db in
-                let mailbox = try Self.fetchMailbox(db, id: mailboxID)
-                let uid = mailbox.uidNext
-                guard uid < MessageUID.max else {
-                    throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
-                }
-                let record = MessageRecord(
-                    mailboxID: mailboxID, uid: uid, modSeq: mailbox.highestModSeq + 1, flags: message.flags,
-                    keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
-                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed)
-                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName)
-                try db.execute(sql: "UPDATE mailbox SET uid_next = ?, highest_modseq = ? WHERE id = ?",
-                               arguments: [Int64(uid) + 1, record.modSeq, mailboxID])
-                try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: uid, kind: .added)
-                return record
-            }
-        } catch {
-            await discardUncommittedBody(fileName)
-            throw error
-        }
-        notifier.notify([mailboxID: record.modSeq])
+        let records = try await appendMessages(mailboxID: mailboxID, [message])
+        guard let record = records.first else { throw MailStoreError.storageFailure("append stored nothing") }
         return record
     }
 
@@ -84,12 +52,16 @@ extension SQLiteMailStore {
     }
 
     /// One transaction: the rows are read with a few `uid IN (…)` queries;
-    /// each message whose flags or keywords really change takes the next
-    /// MODSEQ (in UID order) and a `flags` change-log row. Unchanged messages
-    /// keep their MODSEQ and are not returned.
+    /// a row whose MODSEQ is over `unchangedSince` is refused (RFC 7162
+    /// §3.1.3: compared with the stored MODSEQ, inside the transaction that
+    /// writes, so a change committed just before is reported, never
+    /// overwritten); each message whose flags or keywords really change
+    /// takes the next MODSEQ (in UID order) and a `flags` change-log row.
+    /// Unchanged messages keep their MODSEQ and are not returned.
     public func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
-                            flags: MessageFlags, keywords: [String]) async throws -> [MessageRecord] {
-        let changed = try await write { db in
+                            flags: MessageFlags, keywords: [String], unchangedSince: ModSeq?) async throws
+        -> FlagUpdateResult {
+        let result = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
             let decoder = JSONDecoder()
             // Structures are decoded only for the records that change (those returned).
@@ -98,10 +70,15 @@ extension SQLiteMailStore {
                 (Rows.messageWithoutStructure(row), row[8])
             }
             var changed: [MessageRecord] = []
+            var modified: [MessageUID] = []
             // A bulk STORE gives most messages the same keyword list: encode each list once.
             var encodedKeywords: [[String]: String] = [:]
             for (row, structure) in rows {
                 var record = row
+                if let unchangedSince, record.modSeq > unchangedSince {
+                    modified.append(record.uid)
+                    continue
+                }
                 let (newFlags, newKeywords) = Self.apply(operation, flags: flags, keywords: keywords,
                                                          to: record.flags, record.keywords)
                 if newFlags == record.flags && newKeywords == record.keywords { continue }
@@ -116,16 +93,44 @@ extension SQLiteMailStore {
                 changed.append(record)
             }
             if !changed.isEmpty { try Self.saveHighestModSeq(db, mailbox) }
-            return changed
+            return FlagUpdateResult(changed: changed, modified: modified)
         }
-        if let last = changed.last { notifier.notify([mailboxID: last.modSeq]) }
-        return changed
+        if let last = result.changed.last { notifier.notify([mailboxID: last.modSeq]) }
+        return result
     }
 
     public func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
         let (removed, files, modSeq) = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
             let (removed, files) = try Self.expungeRows(db, mailbox: &mailbox, uids: uids)
+            try Self.saveHighestModSeq(db, mailbox)
+            return (removed, try Self.unreferenced(files, db), mailbox.highestModSeq)
+        }
+        await removeBodyFiles(files)
+        if !removed.isEmpty { notifier.notify([mailboxID: modSeq]) }
+        return removed
+    }
+
+    /// One transaction: the `\Deleted` rows are found and removed by the
+    /// same writer, so the flag is the one at commit time.
+    public func expungeDeleted(mailboxID: MailboxID, uids: [MessageUID]?) async throws -> [MessageUID] {
+        let (removed, files, modSeq) = try await write { db in
+            var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+            let deleted = MessageFlags.deleted.rawValue
+            let targets: [MessageUID]
+            if let uids {
+                targets = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: "uid, flags") { row in
+                    let uid: Int64 = row[0]
+                    let flags: Int = row[1]
+                    return (MessageUID(truncatingIfNeeded: uid), flags)
+                }.filter { $0.1 & deleted != 0 }.map(\.0)
+            } else {
+                targets = try Int64.fetchAll(db, sql: """
+                    SELECT uid FROM message WHERE mailbox_id = ? AND (flags & ?) != 0 ORDER BY uid
+                    """, arguments: [mailboxID, deleted]).map { MessageUID(truncatingIfNeeded: $0) }
+            }
+            guard !targets.isEmpty else { return ([MessageUID](), [String](), mailbox.highestModSeq) }
+            let (removed, files) = try Self.expungeRows(db, mailbox: &mailbox, uids: targets)
             try Self.saveHighestModSeq(db, mailbox)
             return (removed, try Self.unreferenced(files, db), mailbox.highestModSeq)
         }
@@ -190,22 +195,25 @@ extension SQLiteMailStore {
             throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
         }
         let internalDate = Date(timeIntervalSince1970: message.internalDate.timeIntervalSince1970.rounded(.down))
-        let hash = SHA256.hash(data: message.body).map { String(format: "%02x", $0) }.joined()
+        let hash = MessageContentHash.of(message.body)
         return (parsed, structure, internalDate, hash)
     }
 
-    /// Deletes a body file whose metadata transaction failed, unless a row
-    /// references it after all (then the commit did happen); when that
-    /// cannot be checked the file stays for the orphan sweep.
-    private func discardUncommittedBody(_ fileName: String) async {
+    /// Deletes body files whose metadata transaction failed, unless a row
+    /// references them after all (then the commit did happen); when that
+    /// cannot be checked the files stay for the orphan sweep.
+    func discardUncommittedBodies(_ fileNames: [String]) async {
+        guard !fileNames.isEmpty else { return }
         let pool = self.pool
         let bodies = self.bodies
         _ = try? await FileIO.run {
-            let referenced = try pool.read { db in
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
-                                  arguments: [fileName])!
+            let unreferenced = try pool.read { db in
+                try fileNames.filter { name in
+                    try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
+                                       arguments: [name])!
+                }
             }
-            if !referenced { bodies.remove([fileName]) }
+            bodies.remove(unreferenced)
         }
     }
 

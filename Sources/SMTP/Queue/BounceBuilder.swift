@@ -53,7 +53,7 @@ struct BounceBuilder: Sendable {
             // RFC 5321 §4.4: the trace field of a message from the null path.
             let body = Array("Return-Path: <>\r\n".utf8) + dsn.bytes
             _ = try await LocalDelivery(store: store, logger: logger)
-                .deliver(accounts.map { LocalDelivery.Copy(account: $0, body: body) }, internalDate: now)
+                .deliver(body, to: accounts, internalDate: now)
             if !forwards.isEmpty { try await enqueue(dsn, to: forwards) }
             logger.info("notification delivered locally", metadata: metadata)
         case .remote:

@@ -8,7 +8,7 @@ struct MetricsAuthenticationObserver: AuthenticationObserver {
         let succeeded: Bool
         switch result {
         case .success: succeeded = true
-        case .invalidCredentials, .temporarilyLocked: succeeded = false
+        case .invalidCredentials, .temporarilyLocked, .temporarilyUnavailable: succeeded = false
         }
         ServerMetrics.login(protocolName: protocolName.lowercased(), succeeded: succeeded)
     }

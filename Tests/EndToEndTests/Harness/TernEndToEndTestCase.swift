@@ -149,7 +149,10 @@ class TernEndToEndTestCase: XCTestCase {
     /// Starts `tern serve` and waits (bounded) until the POP3 listeners and
     /// every port in `alsoWaitFor` accept: listeners bind concurrently, so one
     /// accepting says nothing about the others.
-    func startServer(alsoWaitFor extraPorts: [Int] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+    /// With `announced` (the default) it also waits for each port's
+    /// "listening on" notice; a test that logs only warnings passes false.
+    func startServer(alsoWaitFor extraPorts: [Int] = [], announced waitForNotices: Bool = true,
+                     file: StaticString = #filePath, line: UInt = #line) throws {
         let child = try ChildProcess(executable: TernPaths.ternExecutable(),
                                      arguments: ["serve", "--config", configURL.path],
                                      directory: workDir, label: "tern-serve")
@@ -161,12 +164,30 @@ class TernEndToEndTestCase: XCTestCase {
                 throw HarnessError.failed("tern serve exited")
             }
             let ports = [pop3Port, pop3sPort].filter { $0 != 0 } + extraPorts
-            if ports.allSatisfy({ LoopbackPorts.accepts($0) }) { return }
+            // The listeners are bound before the store is prepared (the
+            // first start creates the postmaster account), so a port that
+            // accepts is not yet a server that is ready: the "listening on"
+            // line of each port, logged once it is, is.
+            let announced = waitForNotices ? Self.listeningPorts(in: child.stderr) : Set(ports)
+            if ports.allSatisfy({ announced.contains($0) }), ports.allSatisfy({ LoopbackPorts.accepts($0) }) { return }
             usleep(50_000)
         }
         XCTFail("tern serve did not accept on \([pop3Port, pop3sPort] + extraPorts) within 60 s: \(child.result.transcript)",
                 file: file, line: line)
         throw HarnessError.timeout("tern serve")
+    }
+
+    /// The ports of the server's "<protocol> listening on <address>:<port>" log lines.
+    static func listeningPorts(in log: String) -> Set<Int> {
+        var ports = Set<Int>()
+        for line in log.split(separator: "\n") {
+            guard let range = line.range(of: " listening on ") else { continue }
+            let endpoint = line[range.upperBound...].prefix { $0 != " " }
+            if let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]) {
+                ports.insert(port)
+            }
+        }
+        return ports
     }
 
     /// SIGTERM, then SIGKILL after a bound; true when it exited by itself.

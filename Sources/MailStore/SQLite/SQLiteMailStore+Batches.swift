@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import MailCore
+
+/// The writes that store several messages at once, each one transaction:
+/// MULTIAPPEND (several bodies, one mailbox) and local delivery (one body,
+/// several mailboxes). Bodies are written and fsynced first, then one
+/// metadata transaction references them all; if it fails, none of the
+/// rows exist and the files are removed (DESIGN "Rules that keep mail safe").
+extension SQLiteMailStore {
+    /// RFC 3502 §3: all of the messages or none, with consecutive UIDs.
+    public func appendMessages(mailboxID: MailboxID, _ messages: [NewMessage]) async throws -> [MessageRecord] {
+        try checkOpen()
+        guard !messages.isEmpty else { return [] }
+        for message in messages { try checkSize(message.body.count) }
+        let prepared = try messages.map(Self.prepare)
+        let fileNames = try await writeBodies(messages.map(\.body))
+        let records: [MessageRecord]
+        do {
+            records = try await write { db in
+                var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+                var records: [MessageRecord] = []
+                records.reserveCapacity(messages.count)
+                for index in messages.indices {
+                    records.append(try Self.insertNew(db, messages[index], prepared[index],
+                                                      size: messages[index].body.count,
+                                                      bodyFile: fileNames[index], into: &mailbox))
+                }
+                try Self.saveHighestModSeq(db, mailbox)
+                return records
+            }
+        } catch {
+            await discardUncommittedBodies(fileNames)
+            throw error
+        }
+        if let last = records.last { notifier.notify([mailboxID: last.modSeq]) }
+        return records
+    }
+
+    /// One body file for every mailbox, one transaction for all of them.
+    public func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
+        try checkOpen()
+        var seen = Set<MailboxID>()
+        let targets = mailboxIDs.filter { seen.insert($0).inserted }
+        guard !targets.isEmpty else { return [] }
+        try checkSize(message.body.count)
+        let prepared = try Self.prepare(message)
+        let fileNames = try await writeBodies([message.body])
+        let records: [MessageRecord]
+        do {
+            records = try await write { db in
+                var records: [MessageRecord] = []
+                records.reserveCapacity(targets.count)
+                for mailboxID in targets {
+                    var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+                    records.append(try Self.insertNew(db, message, prepared, size: message.body.count,
+                                                      bodyFile: fileNames[0], into: &mailbox))
+                    try Self.saveHighestModSeq(db, mailbox)
+                }
+                return records
+            }
+        } catch {
+            await discardUncommittedBodies(fileNames)
+            throw error
+        }
+        notifier.notify(Dictionary(records.map { ($0.mailboxID, $0.modSeq) }, uniquingKeysWith: max))
+        return records
+    }
+
+    // MARK: Helpers
+
+    func checkSize(_ size: Int) throws {
+        if let maximumMessageSize, size > maximumMessageSize {
+            throw MailStoreError.messageTooLarge(size)
+        }
+    }
+
+    /// Writes each body durably under a new file name, in order; on a
+    /// failure the files already written are removed and the error is
+    /// rethrown as a `MailStoreError`.
+    func writeBodies(_ bodies: [[UInt8]]) async throws -> [String] {
+        let store = self.bodies
+        var names: [String] = []
+        names.reserveCapacity(bodies.count)
+        do {
+            for body in bodies {
+                names.append(try await FileIO.run { try store.writeDurably(body) })
+            }
+        } catch {
+            let written = names
+            _ = try? await FileIO.run { store.remove(written) }
+            if let error = error as? MailStoreError { throw error }
+            throw MailStoreError.storageFailure("cannot write message body: \(error)")
+        }
+        return names
+    }
+
+    /// Inserts one new message into `mailbox` with its next UID and MODSEQ
+    /// and its `added` change-log row; the caller saves `mailbox`.
+    static func insertNew(_ db: Database, _ message: NewMessage,
+                          _ prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String),
+                          size: Int, bodyFile: String, into mailbox: inout Mailbox) throws -> MessageRecord {
+        guard mailbox.uidNext < MessageUID.max else {
+            throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
+        }
+        mailbox.highestModSeq += 1
+        let record = MessageRecord(
+            mailboxID: mailbox.id, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
+            keywords: uniqueKeywords(message.keywords), internalDate: prepared.internalDate,
+            size: size, contentHash: prepared.hash, messageID: prepared.parsed.messageID,
+            parsedStructure: prepared.parsed)
+        try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile)
+        try logChange(db, mailboxID: mailbox.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
+        mailbox.uidNext += 1
+        return record
+    }
+}
