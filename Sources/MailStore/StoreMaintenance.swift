@@ -43,6 +43,10 @@ public enum StoreDamageKind: String, Sendable, CaseIterable, Equatable {
     /// (RFC 9051 §2.3.1.1, RFC 7162 §3.1.2.1: both only grow). Repair
     /// raises them.
     case mailboxSequence = "mailbox-sequence"
+    /// A mailbox whose counters (messages, unseen, `\Deleted`, total size:
+    /// what STATUS, LIST-STATUS and SELECT read) disagree with its message
+    /// rows. Repair stores the recount.
+    case mailboxCounters = "mailbox-counters"
     /// A body file (or an abandoned temp file) that no row references and
     /// that is older than the orphan grace period (a younger one may belong
     /// to a delivery between its fsync and its commit). Repair removes it.

@@ -69,6 +69,11 @@ final class StoreCheckTests: StoreTestCase {
                 try db.execute(sql: "UPDATE mailbox SET uid_next = 2, highest_modseq = 1 WHERE id = ?",
                                arguments: [inbox.id])
             }
+        case .mailboxCounters:
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE mailbox SET message_count = 7, unseen_count = 0 WHERE id = ?",
+                               arguments: [inbox.id])
+            }
         case .unreferencedBody:
             let stray = try store.bodies.writeDurably(sampleMessage("stray"))
             let old = Date(timeIntervalSinceNow: -2 * SQLiteMailStore.orphanGracePeriod)
@@ -149,6 +154,16 @@ final class StoreCheckTests: StoreTestCase {
         XCTAssertEqual(inbox.highestModSeq, 4)
         let next = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("next")))
         XCTAssertEqual(next.uid, 4, "no UID is reused")
+    }
+
+    func testMailboxCountersAreRecounted() async throws {
+        let store = try await checkFindsAndRepairs(.mailboxCounters)
+        let found = try await store.mailbox(accountID: 1, name: "INBOX")
+        let inbox = try XCTUnwrap(found)
+        let status = try await store.mailboxStatus(id: inbox.id)
+        let records = try await store.messages(mailboxID: inbox.id)
+        XCTAssertEqual(status.messages, records.count)
+        XCTAssertEqual(status.unseen, records.count { !$0.flags.contains(.seen) })
     }
 
     func testQueuedMessageWithoutBodyIsRemoved() async throws {

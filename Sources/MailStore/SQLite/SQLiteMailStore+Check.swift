@@ -27,6 +27,7 @@ extension SQLiteMailStore {
         case .missingMessageBody: try await checkMessageBodies(repair: repair)
         case .missingQueuedBody: try await checkQueuedBodies(repair: repair)
         case .mailboxSequence: try await checkMailboxSequences(repair: repair)
+        case .mailboxCounters: try await checkMailboxCounters(repair: repair)
         case .unreferencedBody: try await checkUnreferencedBodies(repair: repair)
         }
     }
@@ -218,6 +219,43 @@ extension SQLiteMailStore {
                 if repair {
                     try db.execute(sql: "UPDATE mailbox SET uid_next = ?, highest_modseq = ? WHERE id = ?",
                                    arguments: [max(uidNext, maxUID + 1), max(highestModSeq, maxModSeq), id])
+                }
+            }
+            return findings
+        }
+    }
+
+    // MARK: mailbox counters
+
+    /// The v6 counters against a recount of the rows (the triggers keep
+    /// them in step; a file edited by hand or a bug could not).
+    private func checkMailboxCounters(repair: Bool) async throws -> [StoreFinding] {
+        try await write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.id, m.message_count, m.unseen_count, m.deleted_count, m.total_size,
+                       COUNT(x.uid), IFNULL(SUM((x.flags & 1) = 0), 0), IFNULL(SUM((x.flags & 8) != 0), 0),
+                       IFNULL(SUM(x.size), 0)
+                FROM mailbox m LEFT JOIN message x ON x.mailbox_id = m.id
+                GROUP BY m.id ORDER BY m.id
+                """)
+            var findings: [StoreFinding] = []
+            for row in rows {
+                let id: MailboxID = row[0]
+                let stored: [Int64] = [row[1], row[2], row[3], row[4]]
+                let counted: [Int64] = [row[5], row[6], row[7], row[8]]
+                guard stored != counted else { continue }
+                let names = ["messages", "unseen", "deleted", "size"]
+                let problems = names.indices.filter { stored[$0] != counted[$0] }
+                    .map { "\(names[$0]) \(stored[$0]) != \(counted[$0])" }
+                let label = try Self.mailboxLabel(db, Self.fetchMailbox(db, id: id))
+                findings.append(StoreFinding(kind: .mailboxCounters,
+                                             detail: "\(label): counters " + problems.joined(separator: ", "),
+                                             repaired: repair))
+                if repair {
+                    try db.execute(sql: """
+                        UPDATE mailbox SET message_count = ?, unseen_count = ?, deleted_count = ?, total_size = ?
+                        WHERE id = ?
+                        """, arguments: [counted[0], counted[1], counted[2], counted[3], id])
                 }
             }
             return findings
