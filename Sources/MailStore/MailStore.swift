@@ -61,6 +61,9 @@ public protocol MailStore: Sendable {
     func addDomain(_ name: String) async throws
     func removeDomain(_ name: String) async throws
     func domains() async throws -> [MailDomain]
+    /// True when `name` (any case) is a local domain: one indexed lookup,
+    /// for recipient checks that must not read every domain.
+    func domainExists(_ name: String) async throws -> Bool
 
     // MARK: Accounts
     /// Creates the account and its default mailboxes: INBOX, Drafts, Sent,
@@ -86,12 +89,24 @@ public protocol MailStore: Sendable {
     func addAlias(_ alias: Alias) async throws
     func removeAlias(source: String) async throws
     func aliases() async throws -> [Alias]
+    /// The alias whose source is `source` (any case; `@domain` for a
+    /// catch-all), nil when there is none: one indexed lookup.
+    func alias(source: String) async throws -> Alias?
 
     // MARK: Mailboxes
     func mailboxes(accountID: AccountID) async throws -> [Mailbox]
     /// Looks a mailbox up by name; `inbox` in any case finds INBOX.
     func mailbox(accountID: AccountID, name: String) async throws -> Mailbox?
     func mailbox(id: MailboxID) async throws -> Mailbox?
+    /// The mailbox's counts (messages, unseen, deleted, total size) with
+    /// UIDNEXT, UIDVALIDITY and HIGHESTMODSEQ, from counters every change
+    /// updates in its own transaction: no message is read, so the answer
+    /// costs the same for 10 or 100,000 messages and always agrees with
+    /// the messages committed so far. `mailboxNotFound` for an unknown id.
+    func mailboxStatus(id: MailboxID) async throws -> MailboxStatus
+    /// `mailboxStatus` of every mailbox of the account in one read (for
+    /// LIST-STATUS and admin listings), keyed by mailbox id.
+    func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus]
     func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox
     func deleteMailbox(id: MailboxID) async throws
     func renameMailbox(id: MailboxID, to newName: String) async throws
@@ -114,8 +129,26 @@ public protocol MailStore: Sendable {
     // MARK: Messages
     /// Stores a message durably and returns its record (new UID and MODSEQ).
     func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord
-    /// Every message of the mailbox, sorted by UID.
+    /// Every message of the mailbox, sorted by UID, with its structure:
+    /// for exports and tests. Sessions read summaries and then the records
+    /// of the UIDs they need.
     func messages(mailboxID: MailboxID) async throws -> [MessageRecord]
+    /// The full records of the given UIDs that exist, ascending by UID,
+    /// each once (what one FETCH or SEARCH batch looks at). Missing UIDs
+    /// are skipped; `mailboxNotFound` for an unknown mailbox.
+    func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord]
+    /// UID, size, internal date and the stored ENVELOPE (no MIME tree) of
+    /// the given UIDs that exist, ascending, each once: what SEARCH on
+    /// addresses, subjects, dates and sizes reads. `mailboxNotFound` for an
+    /// unknown mailbox.
+    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope]
+    /// UID, MODSEQ, flags, keywords and size of every message, ascending by
+    /// UID, without structures, hashes or bodies (what a selected view or
+    /// a POP3 maildrop holds). `mailboxNotFound` for an unknown mailbox.
+    func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary]
+    /// `messageSummaries` of the given UIDs that exist, ascending, each
+    /// once (catching up on changes read from the change log).
+    func messageSummaries(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSummary]
     func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord?
     /// The exact stored bytes of a message.
     func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8]
@@ -201,6 +234,10 @@ public protocol MailStore: Sendable {
     func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage
     /// Every queued message, oldest first.
     func queuedMessages() async throws -> [QueuedMessage]
+    /// The number of recipients still to be delivered (state `queued` or
+    /// `delivering`) over all queued messages: one COUNT, for the queue
+    /// gauge of `/metrics`.
+    func pendingRecipientCount() async throws -> Int
     func queuedMessage(id: String) async throws -> QueuedMessage?
     /// The exact queued octets; `QueueError.messageNotFound` for an unknown id.
     func queuedMessageBody(id: String) async throws -> [UInt8]
@@ -245,6 +282,28 @@ public protocol MailStore: Sendable {
     /// returns their ids. Finished messages are not removed automatically:
     /// the runner first enqueues the DSNs they need (RFC 3464), then calls this.
     func removeFinishedQueuedMessages() async throws -> [String]
+
+    // MARK: Backup and repair
+
+    /// Writes a consistent copy of the store into `directory`, which must
+    /// be missing or empty (else `MailStoreError.storageFailure`), while
+    /// other callers and processes keep using the store. Guarantees: every
+    /// message (and queued message) whose transaction committed before the
+    /// call began is in the copy with its body; every body the copy's rows
+    /// reference is in `directory`; the copy opens as a store of this
+    /// backend (`StoreFactory.restore` puts it back). Writers wait while
+    /// the metadata is copied (one that waits past the store's busy timeout
+    /// fails with a temporary error). Nothing in the live store changes.
+    func backup(to directory: String) async throws -> StoreBackupSummary
+
+    /// Looks for each `StoreDamageKind` and returns what it found (an
+    /// empty report: a sound store). With `repair`, mends each finding
+    /// that can be mended, as the kind's documentation says, and marks it
+    /// `repaired`; each repair that changes rows is one transaction that
+    /// re-reads what it changes (check-then-act inside the transaction), so
+    /// the check is safe while the server runs. A second check after a
+    /// repair reports only what could not be mended.
+    func check(repair: Bool) async throws -> StoreCheckReport
 
     /// Flushes and closes the store; later calls fail.
     func close() async throws

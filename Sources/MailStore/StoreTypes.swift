@@ -84,7 +84,7 @@ public struct Mailbox: Sendable, Hashable, Codable {
 }
 
 /// The metadata of one stored message (its body is read with `MailStore.messageBody`).
-public struct MessageRecord: Sendable, Hashable {
+public struct MessageRecord: Sendable, Equatable {
     public var mailboxID: MailboxID
     public var uid: MessageUID
     public var modSeq: ModSeq
@@ -98,12 +98,15 @@ public struct MessageRecord: Sendable, Hashable {
     public var contentHash: String
     /// The Message-ID header value without angle brackets, if any.
     public var messageID: String?
-    /// The header and MIME data parsed once when the message was stored
-    /// (JSON of `MailCore.ParsedMessage`), so IMAP never reparses bodies for
-    /// ENVELOPE and BODYSTRUCTURE.
-    public var parsedStructure: [UInt8]
+    /// The header and MIME data parsed once when the message was stored,
+    /// so IMAP never reparses bodies for ENVELOPE and BODYSTRUCTURE. The
+    /// store keeps it in its own encoding and hands it over decoded; nil
+    /// only when the stored form cannot be read (the reader may then
+    /// reparse the body).
+    public var parsedStructure: ParsedMessage?
     public init(mailboxID: MailboxID, uid: MessageUID, modSeq: ModSeq, flags: MessageFlags, keywords: [String],
-                internalDate: Date, size: Int, contentHash: String, messageID: String?, parsedStructure: [UInt8]) {
+                internalDate: Date, size: Int, contentHash: String, messageID: String?,
+                parsedStructure: ParsedMessage?) {
         self.mailboxID = mailboxID
         self.uid = uid
         self.modSeq = modSeq
@@ -157,7 +160,7 @@ public struct MailboxChange: Sendable, Hashable {
 }
 
 /// What a conditional STORE did (RFC 7162 §3.1.3).
-public struct FlagUpdateResult: Sendable, Hashable {
+public struct FlagUpdateResult: Sendable, Equatable {
     /// The records whose flags or keywords changed, in UID order, each with
     /// its new MODSEQ.
     public var changed: [MessageRecord]

@@ -15,10 +15,10 @@ struct POP3Maildrop {
     let mailbox: Mailbox
     private(set) var entries: [Entry]
 
-    init(accountID: AccountID, mailbox: Mailbox, records: [MessageRecord]) {
+    init(accountID: AccountID, mailbox: Mailbox, messages: [MessageSummary]) {
         self.accountID = accountID
         self.mailbox = mailbox
-        self.entries = records.sorted { $0.uid < $1.uid }.map { Entry(uid: $0.uid, size: $0.size) }
+        self.entries = messages.sorted { $0.uid < $1.uid }.map { Entry(uid: $0.uid, size: $0.size) }
     }
 
     /// Why a message number cannot be used.

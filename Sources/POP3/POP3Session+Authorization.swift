@@ -117,8 +117,8 @@ extension POP3Session {
             guard let inbox = try await store.mailbox(accountID: account.id, name: "INBOX") else {
                 throw MailStoreError.mailboxNotFound("INBOX")
             }
-            let records = try await store.messages(mailboxID: inbox.id)
-            snapshot = POP3Maildrop(accountID: account.id, mailbox: inbox, records: records)
+            let summaries = try await store.messageSummaries(mailboxID: inbox.id)
+            snapshot = POP3Maildrop(accountID: account.id, mailbox: inbox, messages: summaries)
         } catch {
             locks.release(account.id)
             lockedAccountID = nil

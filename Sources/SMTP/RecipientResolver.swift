@@ -1,7 +1,8 @@
 // Which local accounts an address reaches: accounts, aliases (one level
 // or a few, bounded), plus-addressing, the role addresses postmaster@ and
 // abuse@ (RFC 5321 §4.5.1, RFC 2142) and catch-all aliases, over the
-// store's domains, accounts and aliases. It decides "local or not"; the
+// store's domains, accounts and aliases, each looked up by address (one
+// indexed query per name, never the whole table per RCPT). It decides "local or not"; the
 // session decides whether a non-local recipient may be relayed.
 import MailCore
 import MailStore
@@ -57,20 +58,19 @@ public struct RecipientResolver: Sendable {
         // Domain literals and trailing-dot names are never local.
         guard !domain.hasPrefix("["), !domain.hasSuffix(".") else { return .remote }
         let local = address.localPart.lowercased()
-        let aliases = try await aliasTable()
         let full = "\(local)@\(domain)"
-        if let found = try await expand(full, aliases: aliases, depth: 0) { return found }
+        if let found = try await expand(full, depth: 0) { return found }
         let base = Self.untagged(local)
         let isRole = Self.roleLocalParts.contains(base)
         guard try await isLocalDomain(domain) || (isRole && domain == hostName) else { return .remote }
         // Plus-addressing: user+tag@domain goes to user@domain.
-        if base != local, let found = try await expand("\(base)@\(domain)", aliases: aliases, depth: 0) {
+        if base != local, let found = try await expand("\(base)@\(domain)", depth: 0) {
             return found
         }
-        if isRole, let found = try await roleDestination(aliases: aliases) { return found }
+        if isRole, let found = try await roleDestination() { return found }
         if local.contains(where: { Self.routingCharacters.contains($0) }) { return .routingRefused }
         // Catch-all alias "@domain".
-        if let found = try await expand("@\(domain)", aliases: aliases, depth: 0) { return found }
+        if let found = try await expand("@\(domain)", depth: 0) { return found }
         return .unknownUser
     }
 
@@ -85,11 +85,10 @@ public struct RecipientResolver: Sendable {
             if let dot = host.firstIndex(of: ".") { candidates.append(String(host[host.index(after: dot)...])) }
         }
         candidates += try await store.domains().map { $0.name.lowercased() }
-        let aliases = try await aliasTable()
         for domain in candidates {
-            if let found = try await expand("postmaster@\(domain)", aliases: aliases, depth: 0) { return found }
+            if let found = try await expand("postmaster@\(domain)", depth: 0) { return found }
         }
-        return try await roleDestination(aliases: aliases) ?? .unknownUser
+        return try await roleDestination() ?? .unknownUser
     }
 
     /// Where role mail goes: `postmasterAccount` when it is an account or
@@ -97,12 +96,8 @@ public struct RecipientResolver: Sendable {
     /// its first start, `postmaster@<first local domain>`, unless it was
     /// removed); nil when there is no account at all.
     public func roleDestination() async throws -> Resolution? {
-        try await roleDestination(aliases: aliasTable())
-    }
-
-    private func roleDestination(aliases: [String: [String]]) async throws -> Resolution? {
         if let configured = postmasterAccount,
-           let found = try await expand(configured, aliases: aliases, depth: 0) {
+           let found = try await expand(configured, depth: 0) {
             return found
         }
         // Account ids only grow: the smallest is the oldest account.
@@ -117,7 +112,7 @@ public struct RecipientResolver: Sendable {
     }
 
     public func isLocalDomain(_ domain: String) async throws -> Bool {
-        try await store.domains().contains { $0.name.lowercased() == domain.lowercased() }
+        try await store.domainExists(domain)
     }
 
     /// The addresses an account may use as its envelope sender: its own and
@@ -132,37 +127,38 @@ public struct RecipientResolver: Sendable {
         if base != local { candidates.append("\(base)@\(address.domain)") }
         let own = account.address.lowercased()
         if candidates.contains(own) { return true }
-        let aliases = try await aliasTable()
-        if candidates.contains(where: { aliases[$0]?.contains(own) ?? false }) { return true }
+        var candidateAliases: [String: [String]] = [:]
+        for candidate in candidates {
+            if let destinations = try await aliasDestinations(candidate) { candidateAliases[candidate] = destinations }
+        }
+        if candidateAliases.values.contains(where: { $0.contains(own) }) { return true }
         guard Self.roleLocalParts.contains(base) else { return false }
-        for candidate in candidates where aliases[candidate] != nil { return false }
+        if !candidateAliases.isEmpty { return false }
         for candidate in candidates where try await store.account(address: candidate) != nil { return false }
         guard try await isLocalDomain(address.domain) || address.domain == hostName,
-              case .local(let accounts, _)? = try await roleDestination(aliases: aliases) else { return false }
+              case .local(let accounts, _)? = try await roleDestination() else { return false }
         return accounts.contains { $0.id == account.id }
     }
 
     // MARK: Internals
 
-    private func aliasTable() async throws -> [String: [String]] {
-        var table: [String: [String]] = [:]
-        for alias in try await store.aliases() {
-            table[alias.source.lowercased()] = alias.destinations.map { $0.lowercased() }
-        }
-        return table
+    /// The destinations of the alias `source`, lower-cased; nil when no
+    /// alias has that source.
+    private func aliasDestinations(_ source: String) async throws -> [String]? {
+        try await store.alias(source: source)?.destinations.map { $0.lowercased() }
     }
 
     /// The accounts and outside forwards `address` reaches, nil when it is
     /// neither an account nor an alias.
-    private func expand(_ address: String, aliases: [String: [String]], depth: Int) async throws -> Resolution? {
+    private func expand(_ address: String, depth: Int) async throws -> Resolution? {
         if let account = try await store.account(address: address) {
             return .local(accounts: [account], forwards: [])
         }
-        guard depth < Self.maxAliasDepth, let destinations = aliases[address] else { return nil }
+        guard depth < Self.maxAliasDepth, let destinations = try await aliasDestinations(address) else { return nil }
         var accounts: [Account] = []
         var forwards: [String] = []
         for destination in destinations {
-            if let found = try await expand(destination, aliases: aliases, depth: depth + 1),
+            if let found = try await expand(destination, depth: depth + 1),
                case .local(let more, let moreForwards) = found {
                 for account in more where !accounts.contains(where: { $0.id == account.id }) { accounts.append(account) }
                 for forward in moreForwards where !forwards.contains(forward) { forwards.append(forward) }

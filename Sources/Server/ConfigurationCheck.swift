@@ -1,4 +1,5 @@
 import Foundation
+import MailStore
 import NIOSSL
 
 /// What `tern config check` looks at beyond the file's syntax: the files
@@ -33,6 +34,9 @@ public enum ConfigurationCheck {
         }
         if let file = configuration.logging.file, let problem = logFileProblem(file, user: user) {
             problems.append("logging.file: \(problem)")
+        }
+        if let reason = StoreFactory.unavailability(of: configuration.store.backend) {
+            problems.append(reason)
         }
         return problems
     }

@@ -9,7 +9,7 @@ import Foundation
 /// `[outbound]`, `http.admin_networks` and `[limits]` (connection budgets and
 /// timeouts for new connections) — new sessions take them, open ones keep
 /// what they started with. Everything else (listeners, the data directory,
-/// `[server]`, the login throttle's settings,
+/// `[server]`, `[store]`, the login throttle's settings,
 /// `limits.max_unauthenticated_in_flight_per_address`) keeps its running
 /// value until a restart, so that the effective configuration always says
 /// what is in force.

@@ -58,12 +58,13 @@ public final class TernServer: Sendable {
         defer { watcher.cancel() }
         let start = try prepared ?? PrivilegedStart.perform(configuration, logger: logger)
         let configuration = self.configuration
-        let store: SQLiteMailStore
+        let store: any MailStore
         do {
             if let problem = DataDirectoryAccess.problem(directory: configuration.dataDirectory, for: .current) {
                 throw ServerError.dataDirectory(problem)
             }
-            store = try SQLiteMailStore(directory: configuration.dataDirectory, logger: logger, removeOrphanFiles: true)
+            store = try StoreFactory.open(configuration.store, dataDirectory: configuration.dataDirectory,
+                                          logger: logger, options: StoreFactory.Options(removeOrphanFiles: true))
         } catch {
             start.sockets.closeUnused()
             throw error

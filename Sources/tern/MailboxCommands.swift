@@ -87,7 +87,7 @@ struct MailboxCommand: AsyncParsableCommand {
             if mailboxName == MailboxName.inbox { throw CommandError("INBOX cannot be deleted") }
             let (owner, count) = try await options.withStore { store, _ in
                 let (owner, mailbox) = try await requireMailbox(mailboxName, of: account, in: store)
-                let count = try await store.messages(mailboxID: mailbox.id).count
+                let count = try await store.mailboxStatus(id: mailbox.id).messages
                 if count > 0 {
                     try Confirmation.require("Delete mailbox \(mailbox.name) of \(owner.address) and its \(count) messages?",
                                              assumeYes: yes, refusal: "mailbox \(mailbox.name) not deleted")

@@ -11,13 +11,12 @@ struct MailboxSummary {
 
     /// One per mailbox of the account, in the store's order.
     static func all(accountID: AccountID, in store: some MailStore) async throws -> [MailboxSummary] {
-        var summaries: [MailboxSummary] = []
-        for mailbox in try await store.mailboxes(accountID: accountID) {
-            let records = try await store.messages(mailboxID: mailbox.id)
-            summaries.append(MailboxSummary(mailbox: mailbox, messages: records.count,
-                                            unseen: records.count(where: { !$0.flags.contains(.seen) }),
-                                            size: records.reduce(0) { $0 + $1.size }))
+        // The store's counters: no message is read.
+        let statuses = try await store.mailboxStatuses(accountID: accountID)
+        return try await store.mailboxes(accountID: accountID).map { mailbox in
+            let status = statuses[mailbox.id]
+            return MailboxSummary(mailbox: mailbox, messages: status?.messages ?? 0, unseen: status?.unseen ?? 0,
+                                  size: Int(status?.size ?? 0))
         }
-        return summaries
     }
 }

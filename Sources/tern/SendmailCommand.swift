@@ -116,7 +116,7 @@ enum ServerStore {
     /// Why there is no store to open, nil when there is one.
     static func missing(_ options: StoreOptions, _ configuration: TernConfiguration) -> String? {
         let directory = options.dataDirectory ?? configuration.dataDirectory
-        guard !SQLiteMailStore.exists(in: directory) else { return nil }
+        guard !StoreFactory.storeExists(configuration.store, dataDirectory: directory) else { return nil }
         return "no mail store in \(directory): name the server's configuration with --config FILE "
             + "(read from \(systemConfiguration) when there), or its data directory with --data-dir DIR"
     }

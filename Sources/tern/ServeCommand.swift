@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import MailStore
 import Server
 
 struct ServeCommand: AsyncParsableCommand {
@@ -25,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
         // Bound and switched user already (TernEntry), or now.
         let prepared = PrivilegedStart.takePrepared()
         let configuration = try prepared?.configuration ?? loadConfiguration(path: config)
+        if let reason = StoreFactory.unavailability(of: configuration.store.backend) {
+            throw CommandError(reason)
+        }
         try Self.bootstrapLogging(configuration)
         let logger = Logger(label: "tern")
         do {

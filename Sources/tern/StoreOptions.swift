@@ -37,14 +37,15 @@ struct StoreOptions: ParsableArguments {
     /// commands that need a local domain (account add, alias add, ...) work
     /// before the first start.
     func withStore<T>(addingLocalDomains: Bool = false,
-                      _ body: (SQLiteMailStore, TernConfiguration) async throws -> T) async throws -> T {
+                      _ body: (any MailStore, TernConfiguration) async throws -> T) async throws -> T {
         let (directory, configuration) = try accessibleDataDirectory()
         var logger = Logger(label: "tern.admin")
         logger.logLevel = .warning
-        let store: SQLiteMailStore
+        let store: any MailStore
         do {
-            store = try SQLiteMailStore(directory: directory, logger: logger,
-                                        maximumMessageSize: configuration.limits.maxMessageSize)
+            store = try StoreFactory.open(configuration.store, dataDirectory: directory, logger: logger,
+                                          options: StoreFactory.Options(
+                                              maximumMessageSize: configuration.limits.maxMessageSize))
         } catch let error as MailStoreError {
             throw CommandError(error)
         }

@@ -167,7 +167,7 @@ final class FetchTests: MessagesTestCase {
         XCTAssertEqual(result.output, "* 1 FETCH (BODY[3] \"\(S.attachmentPart)\" FLAGS (\\Seen))\r\n")
         stored = try await store.message(mailboxID: selected.mailbox.id, uid: 1)
         XCTAssertEqual(stored?.flags, [.seen])
-        XCTAssertEqual(selected.message(uid: 1)?.record.flags, [.seen], "the view learns its own change")
+        XCTAssertEqual(selected.message(uid: 1)?.flags, [.seen], "the view learns its own change")
         // Already seen: no FLAGS added the second time.
         result = await runFetch("FETCH 1 (BODY[3])", on: selected)
         XCTAssertEqual(result.output, "* 1 FETCH (BODY[3] \"\(S.attachmentPart)\")\r\n")

@@ -73,7 +73,8 @@ class MessagesTestCase: XCTestCase {
 
     func view(readOnly: Bool = false) async throws -> SelectedMailbox {
         let box = try await inbox()
-        return SelectedMailbox(mailbox: box, records: try await store.messages(mailboxID: box.id), isReadOnly: readOnly)
+        return SelectedMailbox(mailbox: box, messages: try await store.messageSummaries(mailboxID: box.id),
+                               isReadOnly: readOnly)
     }
 
     /// Runs a FETCH command line (`FETCH 1 (FLAGS)` or `UID FETCH ...`)

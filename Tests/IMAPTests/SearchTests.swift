@@ -223,11 +223,41 @@ final class SearchTests: MessagesTestCase {
         await assertSearch("NOT BODY x", "", on: selected)
     }
 
+    /// HEADER on a field the stored envelope keeps (Subject, Date,
+    /// Message-ID, In-Reply-To) is answered from the record, without the
+    /// body; other fields and keys on the record wait for what they need.
+    func testHeaderSearchUsesTheStoredEnvelope() throws {
+        let parsed = ParsedMessage.parse(Array("Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= word\r\nX-Tag: blue\r\n\r\nbody".utf8))
+        let record = MessageRecord(mailboxID: 1, uid: 3, modSeq: 2, flags: [], keywords: [],
+                                   internalDate: Date(timeIntervalSince1970: 0), size: 10, contentHash: "",
+                                   messageID: nil, parsedStructure: parsed)
+        let message = SelectedMessage(sequenceNumber: 1, record: record)
+        func evaluate(_ key: SearchKey, _ candidate: SearchCandidate) -> Bool? {
+            SearchEvaluator(key: key, messageCount: 1, largestUID: 3, savedResult: []).matches(candidate)
+        }
+        let bare = SearchCandidate(message: message)
+        XCTAssertNil(evaluate(.header(field: "Subject", value: Array("word".utf8)), bare), "needs the record")
+        XCTAssertEqual(evaluate(.unseen, bare), true, "flags come from the view")
+        XCTAssertNil(evaluate(.larger(5), bare))
+        let withRecord = SearchCandidate(message: message, record: record)
+        XCTAssertEqual(evaluate(.header(field: "subject", value: Array("WORD".utf8)), withRecord), true)
+        XCTAssertEqual(evaluate(.header(field: "Subject", value: Array("grüße".utf8)), withRecord), true,
+                       "RFC 2047 words are decoded")
+        XCTAssertEqual(evaluate(.header(field: "Subject", value: Array("absent".utf8)), withRecord), false)
+        XCTAssertEqual(evaluate(.header(field: "In-Reply-To", value: []), withRecord), false,
+                       "a field the message lacks matches nothing, not even the empty string")
+        XCTAssertEqual(evaluate(.larger(5), withRecord), true)
+        XCTAssertNil(evaluate(.header(field: "X-Tag", value: Array("blue".utf8)), withRecord),
+                     "other fields need the header itself")
+        withRecord.body = Array("Subject: x\r\nX-Tag: blue\r\n\r\nbody".utf8)
+        XCTAssertEqual(evaluate(.header(field: "X-Tag", value: Array("blue".utf8)), withRecord), true)
+    }
+
     func testEvaluatorIsThreeValued() throws {
         let record = MessageRecord(mailboxID: 1, uid: 7, modSeq: 5, flags: [.seen], keywords: [],
                                    internalDate: Date(timeIntervalSince1970: 0), size: 10, contentHash: "",
-                                   messageID: nil, parsedStructure: Array("not json".utf8))
-        let candidate = SearchCandidate(sequenceNumber: 1, record: record, decoder: JSONDecoder())
+                                   messageID: nil, parsedStructure: nil)
+        let candidate = SearchCandidate(message: SelectedMessage(sequenceNumber: 1, record: record), record: record)
         func evaluate(_ key: SearchKey) -> Bool? {
             SearchEvaluator(key: key, messageCount: 1, largestUID: 7, savedResult: []).matches(candidate)
         }
@@ -236,10 +266,12 @@ final class SearchTests: MessagesTestCase {
         XCTAssertEqual(evaluate(.and([.unseen, .text(Array("x".utf8))])), false)
         XCTAssertEqual(evaluate(.or(.seen, .header(field: "a", value: []))), true)
         XCTAssertNil(evaluate(.not(.header(field: "a", value: []))))
-        // Unreadable stored structure: the envelope is empty, nothing breaks.
+        // Unreadable stored structure: envelope keys wait for the body, which is reparsed.
+        XCTAssertNil(evaluate(.from(Array("a".utf8))))
+        XCTAssertNil(evaluate(.subject([])))
+        candidate.body = Array("Subject: hi\r\n\r\nbody x".utf8)
         XCTAssertEqual(evaluate(.from(Array("a".utf8))), false)
         XCTAssertEqual(evaluate(.subject([])), true)
-        candidate.body = Array("Subject: hi\r\n\r\nbody x".utf8)
         XCTAssertEqual(evaluate(.body(Array("X".utf8))), true)
         XCTAssertEqual(evaluate(.header(field: "SUBJECT", value: Array("H".utf8))), true)
         XCTAssertFalse(SearchEvaluator(key: .and([.seen, .not(.from([]))]), messageCount: 1, largestUID: 7,

@@ -204,7 +204,8 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         let records = try await store.messages(mailboxID: view.mailbox.id)
         XCTAssertEqual(records.map(\.flags), [[.seen, .answered], [.answered], [.flagged, .draft, .answered]])
         XCTAssertEqual(records.map(\.keywords), [["$Forwarded"], [], ["Work"]])
-        XCTAssertEqual(view.allMessages.map(\.record), records, "the view has its own changes")
+        XCTAssertEqual(view.allMessages, records.enumerated().map { SelectedMessage(sequenceNumber: UInt32($0.offset + 1), record: $0.element) },
+                       "the view has its own changes")
         let echoes = try await view.synchronize(store: store, allowExpunge: true, enabled: [])
         XCTAssertEqual(echoes, [], "own changes are not reported back")
     }
@@ -410,6 +411,6 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         XCTAssertEqual(a.allMessages.map(\.uid), b.allMessages.map(\.uid) + [5])
         let bSync = try await b.synchronize(store: store, allowExpunge: true, enabled: [])
         XCTAssertEqual(responseLines(bSync), ["* 4 EXISTS"])
-        XCTAssertEqual(a.allMessages.map(\.record), b.allMessages.map(\.record))
+        XCTAssertEqual(a.allMessages, b.allMessages)
     }
 }

@@ -58,7 +58,8 @@ class SelectedTestCase: XCTestCase {
     /// A view of a mailbox as SELECT builds it (mailbox first, then records).
     func openView(_ name: String = "INBOX", readOnly: Bool = false) async throws -> SelectedMailbox {
         let box = try await mailbox(name)
-        return SelectedMailbox(mailbox: box, records: try await store.messages(mailboxID: box.id), isReadOnly: readOnly)
+        return SelectedMailbox(mailbox: box, messages: try await store.messageSummaries(mailboxID: box.id),
+                               isReadOnly: readOnly)
     }
 
     /// SELECT or EXAMINE through the command handler; fails the test unless OK.

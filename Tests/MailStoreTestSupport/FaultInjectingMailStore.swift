@@ -72,6 +72,9 @@ public final class FaultInjectingMailStore: MailStore {
         try write("removeDomain"); try await base.removeDomain(name)
     }
     public func domains() async throws -> [MailDomain] { try read("domains"); return try await base.domains() }
+    public func domainExists(_ name: String) async throws -> Bool {
+        try read("domainExists"); return try await base.domainExists(name)
+    }
     public func createAccount(address: String, passwordHash: String) async throws -> Account {
         try write("createAccount"); return try await base.createAccount(address: address, passwordHash: passwordHash)
     }
@@ -99,6 +102,9 @@ public final class FaultInjectingMailStore: MailStore {
         try write("removeAlias"); try await base.removeAlias(source: source)
     }
     public func aliases() async throws -> [Alias] { try read("aliases"); return try await base.aliases() }
+    public func alias(source: String) async throws -> Alias? {
+        try read("alias"); return try await base.alias(source: source)
+    }
 
     // MARK: Mailboxes and subscriptions
 
@@ -107,6 +113,12 @@ public final class FaultInjectingMailStore: MailStore {
     }
     public func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
         try read("mailbox"); return try await base.mailbox(accountID: accountID, name: name)
+    }
+    public func mailboxStatus(id: MailboxID) async throws -> MailboxStatus {
+        try read("mailboxStatus"); return try await base.mailboxStatus(id: id)
+    }
+    public func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
+        try read("mailboxStatuses"); return try await base.mailboxStatuses(accountID: accountID)
     }
     public func mailbox(id: MailboxID) async throws -> Mailbox? {
         try read("mailbox"); return try await base.mailbox(id: id)
@@ -161,6 +173,18 @@ public final class FaultInjectingMailStore: MailStore {
     public func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
         try read("messages"); return try await base.messages(mailboxID: mailboxID)
     }
+    public func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
+        try read("messagesByUID"); return try await base.messages(mailboxID: mailboxID, uids: uids)
+    }
+    public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
+        try read("messageEnvelopes"); return try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids)
+    }
+    public func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
+        try read("messageSummaries"); return try await base.messageSummaries(mailboxID: mailboxID)
+    }
+    public func messageSummaries(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSummary] {
+        try read("messageSummariesByUID"); return try await base.messageSummaries(mailboxID: mailboxID, uids: uids)
+    }
     public func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
         try read("message"); return try await base.message(mailboxID: mailboxID, uid: uid)
     }
@@ -206,6 +230,9 @@ public final class FaultInjectingMailStore: MailStore {
         -> QueuedMessage {
         try write("enqueueOutbound"); return try await base.enqueueOutbound(draft, spooled: spool)
     }
+    public func pendingRecipientCount() async throws -> Int {
+        try read("pendingRecipientCount"); return try await base.pendingRecipientCount()
+    }
     public func queuedMessages() async throws -> [QueuedMessage] {
         try read("queuedMessages"); return try await base.queuedMessages()
     }
@@ -241,5 +268,13 @@ public final class FaultInjectingMailStore: MailStore {
         try write("removeFinishedQueuedMessages"); return try await base.removeFinishedQueuedMessages()
     }
 
+    public func backup(to directory: String) async throws -> StoreBackupSummary {
+        try read("backup")
+        return try await base.backup(to: directory)
+    }
+    public func check(repair: Bool) async throws -> StoreCheckReport {
+        if repair { try write("check") } else { try read("check") }
+        return try await base.check(repair: repair)
+    }
     public func close() async throws { try await base.close() }
 }

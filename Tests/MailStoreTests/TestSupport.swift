@@ -9,14 +9,16 @@ import XCTest
 /// contract gets its store through one, so another backend (PostgreSQL)
 /// runs the same suite by supplying its own factory: two calls with the
 /// same directory must give two instances on the same data ("two nodes").
-typealias StoreFactory = @Sendable (_ directory: String) throws -> any MailStore
+/// (Not the product's `StoreFactory`, through which `sqlite` opens.)
+typealias TestStoreFactory = @Sendable (_ directory: String) throws -> any MailStore
 
 enum StoreFactories {
-    /// The embedded store: SQLite and body files in the directory.
-    static let sqlite: StoreFactory = { directory in
+    /// The embedded store: SQLite and body files in the directory, made
+    /// by the product's factory as `tern serve` makes it.
+    static let sqlite: TestStoreFactory = { directory in
         var logger = Logger(label: "test.mailstore")
         logger.logLevel = .warning
-        return try SQLiteMailStore(directory: directory, logger: logger)
+        return try StoreFactory.open(StoreSettings(backend: .sqlite), dataDirectory: directory, logger: logger)
     }
 }
 
@@ -31,7 +33,7 @@ class StoreTestCase: XCTestCase {
     private var opened: [any MailStore] = []
 
     /// The backend the contract tests run against.
-    var storeFactory: StoreFactory { StoreFactories.sqlite }
+    var storeFactory: TestStoreFactory { StoreFactories.sqlite }
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "tern-store-test-" + UUID().uuidString

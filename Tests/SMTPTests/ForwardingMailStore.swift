@@ -2,7 +2,9 @@ import Foundation
 import MailCore
 import MailStore
 
-/// A store that passes every call (but the newer queue ones) to `base`.
+/// A store that passes every call to `base`; a test double overrides the
+/// calls it changes. Every `MailStore` method is here: the protocol has no
+/// default implementations.
 protocol ForwardingMailStore: MailStore {
     var base: any MailStore { get }
 }
@@ -11,6 +13,7 @@ extension ForwardingMailStore {
     func addDomain(_ name: String) async throws { try await base.addDomain(name) }
     func removeDomain(_ name: String) async throws { try await base.removeDomain(name) }
     func domains() async throws -> [MailDomain] { try await base.domains() }
+    func domainExists(_ name: String) async throws -> Bool { try await base.domainExists(name) }
     func createAccount(address: String, passwordHash: String) async throws -> Account {
         try await base.createAccount(address: address, passwordHash: passwordHash)
     }
@@ -30,11 +33,16 @@ extension ForwardingMailStore {
     func addAlias(_ alias: Alias) async throws { try await base.addAlias(alias) }
     func removeAlias(source: String) async throws { try await base.removeAlias(source: source) }
     func aliases() async throws -> [Alias] { try await base.aliases() }
+    func alias(source: String) async throws -> Alias? { try await base.alias(source: source) }
     func mailboxes(accountID: AccountID) async throws -> [Mailbox] { try await base.mailboxes(accountID: accountID) }
     func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
         try await base.mailbox(accountID: accountID, name: name)
     }
     func mailbox(id: MailboxID) async throws -> Mailbox? { try await base.mailbox(id: id) }
+    func mailboxStatus(id: MailboxID) async throws -> MailboxStatus { try await base.mailboxStatus(id: id) }
+    func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
+        try await base.mailboxStatuses(accountID: accountID)
+    }
     func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }
@@ -45,10 +53,32 @@ extension ForwardingMailStore {
     func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws {
         try await base.setSubscribed(mailboxID: mailboxID, subscribed)
     }
+    func subscriptions(accountID: AccountID) async throws -> [String] {
+        try await base.subscriptions(accountID: accountID)
+    }
+    func subscribe(accountID: AccountID, name: String) async throws {
+        try await base.subscribe(accountID: accountID, name: name)
+    }
+    @discardableResult
+    func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
+        try await base.unsubscribe(accountID: accountID, name: name)
+    }
     func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
         try await base.appendMessage(mailboxID: mailboxID, message)
     }
     func messages(mailboxID: MailboxID) async throws -> [MessageRecord] { try await base.messages(mailboxID: mailboxID) }
+    func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
+        try await base.messages(mailboxID: mailboxID, uids: uids)
+    }
+    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
+        try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids)
+    }
+    func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
+        try await base.messageSummaries(mailboxID: mailboxID)
+    }
+    func messageSummaries(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSummary] {
+        try await base.messageSummaries(mailboxID: mailboxID, uids: uids)
+    }
     func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
         try await base.message(mailboxID: mailboxID, uid: uid)
     }
@@ -105,10 +135,17 @@ extension ForwardingMailStore {
         try await base.enqueueOutbound(draft, spooled: spool)
     }
     func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
+    func pendingRecipientCount() async throws -> Int { try await base.pendingRecipientCount() }
     func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }
     func queuedMessageBody(id: String) async throws -> [UInt8] { try await base.queuedMessageBody(id: id) }
     func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {
         try await base.dueRecipients(now: now, limit: limit)
+    }
+    func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
+        try await base.claimRecipients(queueID: queueID, addresses: addresses, now: now)
+    }
+    func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
+        try await base.updateRecipients(queueID: queueID, updates)
     }
     func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
                          nextAttemptAt: Date?) async throws {
@@ -119,5 +156,7 @@ extension ForwardingMailStore {
     func requeueInterruptedDeliveries() async throws -> Int { try await base.requeueInterruptedDeliveries() }
     func deleteQueuedMessage(id: String) async throws { try await base.deleteQueuedMessage(id: id) }
     func removeFinishedQueuedMessages() async throws -> [String] { try await base.removeFinishedQueuedMessages() }
+    func backup(to directory: String) async throws -> StoreBackupSummary { try await base.backup(to: directory) }
+    func check(repair: Bool) async throws -> StoreCheckReport { try await base.check(repair: repair) }
     func close() async throws { try await base.close() }
 }

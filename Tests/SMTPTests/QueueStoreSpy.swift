@@ -106,10 +106,19 @@ actor Rendezvous {
     }
 }
 
-/// A store written before claims and batch updates: it has neither.
+/// A store that cannot claim nor batch-update recipients (as one written
+/// before claims): both fail with `storageFailure`.
 final class PreClaimQueueStore: ForwardingMailStore {
     let base: any MailStore
     init(base: any MailStore) {
         self.base = base
+    }
+
+    func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
+        throw MailStoreError.storageFailure("this store has no claims")
+    }
+
+    func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
+        throw MailStoreError.storageFailure("this store has no batch updates")
     }
 }

@@ -52,6 +52,9 @@ enum ListCommandHandler {
         guard !patterns.isEmpty else { return .ok("LIST completed", untagged: untagged) }
         do {
             let tree = try await MailboxTree.load(context)
+            // LIST-STATUS (RFC 5819): every mailbox's counters in one store read.
+            let statuses = options.returnStatus == nil ? [:]
+                : try await context.store.mailboxStatuses(accountID: context.account.id)
             let names = options.selectSubscribed ? tree.allNamesWithSubscriptions : tree.allNames
             for name in names where patterns.contains(where: { $0.matches(name) }) {
                 guard let entry = entry(name, tree: tree, options: options) else { continue }
@@ -59,7 +62,9 @@ enum ListCommandHandler {
                                                    mailbox: MailboxNameCodec.encode(name, encoding: context.nameEncoding),
                                                    extended: entry.extended)))
                 if let attributes = options.returnStatus, let mailbox = tree.mailboxes[name] {
-                    untagged.append(try await StatusCommandHandler.statusResponse(mailbox, attributes, context: context))
+                    untagged.append(try await StatusCommandHandler.statusResponse(mailbox, attributes,
+                                                                                  status: statuses[mailbox.id],
+                                                                                  context: context))
                 }
             }
         } catch {

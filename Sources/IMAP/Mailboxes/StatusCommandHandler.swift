@@ -24,24 +24,30 @@ enum StatusCommandHandler {
     }
 
     /// `* STATUS name (item value ...)` in the order the client asked, each
-    /// item once.
-    static func statusResponse(_ mailbox: Mailbox, _ attributes: [StatusAttribute],
+    /// item once, from the store's counters (`MailStore.mailboxStatus`):
+    /// no message is read. `status` is given when the caller has read it
+    /// already (LIST-STATUS reads every mailbox's in one call).
+    static func statusResponse(_ mailbox: Mailbox, _ attributes: [StatusAttribute], status: MailboxStatus? = nil,
                                context: CommandContext) async throws -> UntaggedResponse {
         var unique: [StatusAttribute] = []
         for attribute in attributes where !unique.contains(attribute) { unique.append(attribute) }
-        let needsMessages = unique.contains { [.messages, .unseen, .deleted, .size].contains($0) }
-        let messages = needsMessages ? try await context.store.messages(mailboxID: mailbox.id) : []
+        let counts: MailboxStatus
+        if let status {
+            counts = status
+        } else {
+            counts = try await context.store.mailboxStatus(id: mailbox.id)
+        }
         let values = unique.map { attribute -> (StatusAttribute, UInt64) in
             switch attribute {
-            case .messages: return (attribute, UInt64(messages.count))
-            case .uidNext: return (attribute, UInt64(mailbox.uidNext))
-            case .uidValidity: return (attribute, UInt64(mailbox.uidValidity))
-            case .unseen: return (attribute, UInt64(messages.count { !$0.flags.contains(.seen) }))
-            case .deleted: return (attribute, UInt64(messages.count { $0.flags.contains(.deleted) }))
-            case .size: return (attribute, UInt64(messages.reduce(0) { $0 + $1.size }))
+            case .messages: return (attribute, UInt64(max(counts.messages, 0)))
+            case .uidNext: return (attribute, UInt64(counts.uidNext))
+            case .uidValidity: return (attribute, UInt64(counts.uidValidity))
+            case .unseen: return (attribute, UInt64(max(counts.unseen, 0)))
+            case .deleted: return (attribute, UInt64(max(counts.deleted, 0)))
+            case .size: return (attribute, UInt64(max(counts.size, 0)))
             // \Recent is not kept (RFC 9051 drops it); rev1 clients see 0.
             case .recent: return (attribute, 0)
-            case .highestModSeq: return (attribute, UInt64(max(mailbox.highestModSeq, 0)))
+            case .highestModSeq: return (attribute, UInt64(max(counts.highestModSeq, 0)))
             case .appendLimit: return (attribute, UInt64(max(context.maxMessageSize, 0)))
             }
         }

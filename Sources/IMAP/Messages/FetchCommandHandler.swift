@@ -12,9 +12,11 @@ public enum FetchCommandHandler {
     static let writeBatchSize = 64 * 1024
 
     /// Streams one `* n FETCH (...)` response per message through
-    /// `context.write` as it goes (a large mailbox is never built in memory),
-    /// reading a body only when an attribute needs it and taking ENVELOPE and
-    /// BODYSTRUCTURE from the structure parsed at delivery. Sets `\Seen`
+    /// `context.write` as it goes (a large mailbox is never built in memory).
+    /// UID, FLAGS and MODSEQ come from the view; the stored records (size,
+    /// internal date, the structure parsed at delivery for ENVELOPE and
+    /// BODYSTRUCTURE) are read per chunk with one store call, only when an
+    /// attribute needs them; a body only when an attribute needs it. Sets `\Seen`
     /// where RFC 9051 §6.4.5 says (BODY[...] without PEEK, RFC822,
     /// RFC822.TEXT, BINARY without PEEK) unless the mailbox is read-only,
     /// and tells `selected` about that change. UID FETCH always includes UID.
@@ -44,7 +46,7 @@ public enum FetchCommandHandler {
             return .bad(error.reason)
         }
         if let changedSince {
-            messages = messages.filter { UInt64(max($0.record.modSeq, 0)) > changedSince }
+            messages = messages.filter { UInt64(max($0.modSeq, 0)) > changedSince }
         }
         let builder = FetchItemBuilder(attributes: attributes, uid: uid, changedSince: changedSince != nil,
                                        condstore: SelectedMailboxCommands.condStoreOn(context.enabled),
@@ -60,12 +62,25 @@ public enum FetchCommandHandler {
                 let end = min(start + chunkSize, messages.count)
                 let chunk = await markSeen(Array(messages[start..<end]), builder: builder, selected: selected,
                                            context: context)
+                let records: [MessageUID: MessageRecord]
+                do {
+                    records = try await chunkRecords(chunk.map(\.0), builder: builder, selected: selected,
+                                                     context: context)
+                } catch {
+                    try await output.flush()
+                    return SelectedMailboxCommands.storeFailure(error, command: "FETCH", context: context)
+                }
                 for (message, seenWasSet) in chunk {
-                    var source = await loadSource(message, builder: builder, selected: selected, context: context,
-                                                  output: &output)
-                    source.seenWasSet = seenWasSet
+                    let record = records[message.uid]
                     // Expunged meanwhile (RFC 2180 §4.1.3): no response rather
                     // than NIL data a client would cache as the message.
+                    if builder.needsRecord && record == nil {
+                        output.expungeIssued = true
+                        continue
+                    }
+                    var source = await loadSource(message, record: record, builder: builder, selected: selected,
+                                                  context: context, output: &output)
+                    source.seenWasSet = seenWasSet
                     if builder.needsBody && source.body == nil { continue }
                     let items: [FetchItem]
                     do {
@@ -97,7 +112,7 @@ public enum FetchCommandHandler {
     static func markSeen(_ chunk: [SelectedMessage], builder: FetchItemBuilder, selected: SelectedMailbox,
                          context: CommandContext) async -> [(SelectedMessage, Bool)] {
         guard builder.setsSeen, !selected.isReadOnly else { return chunk.map { ($0, false) } }
-        let unseen = chunk.filter { !$0.record.flags.contains(.seen) }.map(\.uid)
+        let unseen = chunk.filter { !$0.flags.contains(.seen) }.map(\.uid)
         guard !unseen.isEmpty else { return chunk.map { ($0, false) } }
         let updated: [MessageRecord]
         do {
@@ -111,20 +126,29 @@ public enum FetchCommandHandler {
         let byUID = Dictionary(updated.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
         return chunk.map { message in
             guard let record = byUID[message.uid] else { return (message, false) }
-            var changed = message
-            changed.record = record
-            return (changed, true)
+            return (SelectedMessage(sequenceNumber: message.sequenceNumber, record: record), true)
         }
     }
 
+    /// The stored records of a chunk's messages by UID, in one store call;
+    /// empty when the attributes need none. A message missing here was
+    /// expunged by another session meanwhile.
+    static func chunkRecords(_ chunk: [SelectedMessage], builder: FetchItemBuilder, selected: SelectedMailbox,
+                             context: CommandContext) async throws -> [MessageUID: MessageRecord] {
+        guard builder.needsRecord, !chunk.isEmpty else { return [:] }
+        let records = try await context.store.messages(mailboxID: selected.mailbox.id, uids: chunk.map(\.uid))
+        return Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
     /// Reads what the builder needs for one message: the parsed structure
-    /// (from its stored JSON; reparsed from the body only if that is
-    /// unreadable) and the body when an attribute needs it.
-    static func loadSource(_ message: SelectedMessage, builder: FetchItemBuilder, selected: SelectedMailbox,
-                           context: CommandContext, output: inout FetchOutput) async -> FetchSource {
-        var source = FetchSource(sequenceNumber: message.sequenceNumber, record: message.record)
+    /// (the store's typed value; reparsed from the body only if the store
+    /// could not read it) and the body when an attribute needs it.
+    static func loadSource(_ message: SelectedMessage, record: MessageRecord?, builder: FetchItemBuilder,
+                           selected: SelectedMailbox, context: CommandContext,
+                           output: inout FetchOutput) async -> FetchSource {
+        var source = FetchSource(message: message, record: record)
         if builder.needsStructure {
-            source.parsed = try? output.decoder.decode(ParsedMessage.self, from: Data(message.record.parsedStructure))
+            source.parsed = record?.parsedStructure
         }
         if builder.needsBody || (builder.needsStructure && source.parsed == nil) {
             do {
@@ -162,7 +186,6 @@ struct FetchOutput {
     let context: CommandContext
     var pending: [UInt8] = []
     var expungeIssued = false
-    let decoder = JSONDecoder()
 
     init(context: CommandContext) {
         self.context = context

@@ -4,8 +4,11 @@ import MailStore
 
 /// What FETCH knows about one message when it builds that message's items.
 struct FetchSource {
-    var sequenceNumber: UInt32
-    var record: MessageRecord
+    /// What the selected view knows: UID, flags, keywords, MODSEQ.
+    var message: SelectedMessage
+    /// The stored record (size, internal date, structure), read from the
+    /// store per batch only when an attribute needs it (`needsRecord`).
+    var record: MessageRecord?
     /// The structure parsed at delivery; nil only when it cannot be read.
     var parsed: ParsedMessage?
     /// The raw message when an attribute needs it; nil when not read, or
@@ -57,6 +60,17 @@ struct FetchItemBuilder {
         }
     }
 
+    /// True when some attribute needs the stored record: its size, internal
+    /// date or structure. `FETCH (UID FLAGS MODSEQ)` needs none: the view has them.
+    var needsRecord: Bool {
+        needsStructure || attributes.contains { attribute in
+            switch attribute {
+            case .internalDate, .rfc822Size: return true
+            default: return false
+            }
+        }
+    }
+
     /// True when some attribute needs the parsed structure.
     var needsStructure: Bool {
         attributes.contains { attribute in
@@ -87,20 +101,21 @@ struct FetchItemBuilder {
     /// The items of one message. Throws when a BINARY part has an unknown
     /// transfer encoding.
     func items(for source: FetchSource) throws(UnknownTransferEncoding) -> [FetchItem] {
-        let record = source.record
+        let message = source.message
         let parsed = source.parsed ?? ParsedMessage(messageID: nil)
         var items: [FetchItem] = []
-        if alwaysUID && !attributes.contains(.uid) { items.append(.uid(record.uid)) }
+        if alwaysUID && !attributes.contains(.uid) { items.append(.uid(message.uid)) }
         for attribute in attributes {
             switch attribute {
-            case .flags: items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords)))
-            case .internalDate: items.append(.internalDate(Self.internalDate(record)))
-            case .rfc822Size: items.append(.rfc822Size(record.size))
+            case .flags: items.append(.flags(IMAPFlags.names(message.flags, keywords: message.keywords)))
+            case .internalDate:
+                items.append(.internalDate(source.record.map(Self.internalDate) ?? MailDate(secondsSinceEpoch: 0)))
+            case .rfc822Size: items.append(.rfc822Size(source.record?.size ?? 0))
             case .envelope: items.append(.envelope(parsed.envelope))
             case .body: items.append(.bodyStructure(parsed.root, extensible: false))
             case .bodyStructure: items.append(.bodyStructure(parsed.root, extensible: true))
-            case .uid: items.append(.uid(record.uid))
-            case .modSeq: items.append(.modSeq(UInt64(max(record.modSeq, 0))))
+            case .uid: items.append(.uid(message.uid))
+            case .modSeq: items.append(.modSeq(UInt64(max(message.modSeq, 0))))
             case .rfc822:
                 items.append(.rfc822(source.body))
             case .rfc822Header:
@@ -120,15 +135,15 @@ struct FetchItemBuilder {
             }
         }
         if source.seenWasSet && !attributes.contains(.flags) {
-            items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords)))
+            items.append(.flags(IMAPFlags.names(message.flags, keywords: message.keywords)))
         }
         // RFC 7162 §3.2.4: under QRESYNC a FETCH that implicitly set `\Seen`
         // carries UID (and MODSEQ, below) like any flag change.
         if source.seenWasSet && qresync && !alwaysUID && !attributes.contains(.uid) {
-            items.append(.uid(record.uid))
+            items.append(.uid(message.uid))
         }
         if !attributes.contains(.modSeq) && (alwaysModSeq || (condstore && source.seenWasSet)) {
-            items.append(.modSeq(UInt64(max(record.modSeq, 0))))
+            items.append(.modSeq(UInt64(max(message.modSeq, 0))))
         }
         return items
     }

@@ -2,66 +2,89 @@ import Foundation
 import MailCore
 import MailStore
 
-/// One message as SEARCH looks at it. What is costly is computed once, on
-/// first use, and shared by every key: the parsed structure (decoded from
-/// the JSON stored at delivery), and - only once the body has been read -
-/// the header and the decoded text.
+/// One message as SEARCH looks at it, filled in as far as the keys need:
+/// first only what the selected view holds (UID, flags, keywords, MODSEQ),
+/// then its stored envelope, size and date, then the full record (the
+/// structure parsed at delivery, with the MIME tree) read per batch, and
+/// last the raw message. What is costly is computed
+/// once, on first use, and shared by every key.
 final class SearchCandidate {
-    let sequenceNumber: UInt32
-    let record: MessageRecord
-    private let decoder: JSONDecoder
+    let message: SelectedMessage
 
-    /// The raw message, set by the handler when a key needs it; nil until
-    /// then, and when its file is gone.
+    /// The stored envelope, size and date, set when a key needs them.
+    var envelopeRecord: MessageEnvelope? {
+        didSet { folded = [:] }
+    }
+
+    /// The stored record, set by the evaluator when a key needs it; nil
+    /// until then.
+    var record: MessageRecord? {
+        didSet { parsedCache = nil; folded = [:] }
+    }
+
+    /// The raw message, set when a key needs it; nil until then, and when
+    /// its file is gone.
     var body: [UInt8]? {
         didSet {
             header = nil
             headerText = nil
             bodyText = nil
-            if parsedIsPlaceholder {
+            if record?.parsedStructure == nil {
                 parsedCache = nil
-                parsedIsPlaceholder = false
                 folded = [:]
             }
         }
     }
 
-    init(sequenceNumber: UInt32, record: MessageRecord, decoder: JSONDecoder, body: [UInt8]? = nil) {
-        self.sequenceNumber = sequenceNumber
+    init(message: SelectedMessage, record: MessageRecord? = nil, body: [UInt8]? = nil) {
+        self.message = message
         self.record = record
-        self.decoder = decoder
         self.body = body
     }
 
-    var uid: MessageUID { record.uid }
+    var uid: MessageUID { message.uid }
+    var sequenceNumber: UInt32 { message.sequenceNumber }
 
     private var parsedCache: ParsedMessage?
-    /// The stored structure was unreadable and no body was there to reparse.
-    private var parsedIsPlaceholder = false
 
-    /// The structure stored at delivery; reparsed from the body only when
-    /// that JSON cannot be read.
-    var parsed: ParsedMessage {
+    /// The structure stored at delivery (the store's typed value); reparsed
+    /// from the body only when the store could not read it. nil when the
+    /// record (or, for such a message, the body) is not read yet.
+    var parsed: ParsedMessage? {
         if let parsedCache { return parsedCache }
+        guard let record else { return nil }
         let result: ParsedMessage
-        if let decoded = try? decoder.decode(ParsedMessage.self, from: Data(record.parsedStructure)) {
-            result = decoded
+        if let stored = record.parsedStructure {
+            result = stored
         } else if let body {
             result = ParsedMessage.parse(body)
         } else {
-            result = ParsedMessage(messageID: nil)
-            parsedIsPlaceholder = true
+            return nil
         }
         parsedCache = result
         return result
     }
 
+    /// The ENVELOPE data: from the envelope read alone, else from the
+    /// structure; nil while neither is read (or readable).
+    var envelope: Envelope? {
+        envelopeRecord?.envelope ?? parsed?.envelope
+    }
+
+    /// RFC822.SIZE, once the envelope or the record is read.
+    var size: Int? { envelopeRecord?.size ?? record?.size }
+
+    /// INTERNALDATE, once the envelope or the record is read.
+    var internalDate: Date? { envelopeRecord?.internalDate ?? record?.internalDate }
+
     private var folded: [String: [UInt8]] = [:]
 
-    /// A piece of envelope text, lower-cased, computed once per name.
-    func foldedEnvelope(_ name: String, _ make: (Envelope) -> String) -> [UInt8] {
+    /// A piece of envelope text, lower-cased, computed once per name; nil
+    /// while the envelope is not read.
+    func foldedEnvelope(_ name: String, _ make: (Envelope) -> String) -> [UInt8]? {
         if let cached = folded[name] { return cached }
-        let value = SearchText.folded(make(parsed.envelope))
+        guard let envelope else { return nil }
+        let value = SearchText.folded(make(envelope))
         folded[name] = value
         return value
     }
@@ -91,9 +114,20 @@ final class SearchCandidate {
     /// The decoded text parts, lower-cased (BODY, TEXT).
     var foldedBody: [UInt8]? {
         if let bodyText { return bodyText }
-        guard let body else { return nil }
-        let text = SearchText.folded(SearchText.body(body, root: parsed.root))
+        guard let body, let root = parsed?.root else { return nil }
+        let text = SearchText.folded(SearchText.body(body, root: root))
         bodyText = text
         return text
+    }
+
+    /// Drops the raw message and the text derived from it once the answer
+    /// is known, so a batch never holds more than one body; the structure
+    /// (even one reparsed from the body) stays.
+    func releaseBody() {
+        let kept = parsedCache
+        let keptFolded = folded
+        body = nil
+        parsedCache = kept
+        folded = keptFolded
     }
 }

@@ -31,9 +31,14 @@ public enum SearchCommandHandler {
                                         largestUID: messages.last?.uid ?? 0,
                                         savedResult: selected.savedSearchResult)
         var matches: [SearchMatch] = []
-        await evaluator.forEachMatch(in: messages, mailboxID: selected.mailbox.id, store: context.store) { match in
-            matches.append(SearchMatch(sequenceNumber: match.sequenceNumber, uid: match.uid,
-                                       modSeq: match.record.modSeq))
+        do {
+            try await evaluator.forEachMatch(in: messages, mailboxID: selected.mailbox.id,
+                                             store: context.store) { match in
+                matches.append(SearchMatch(sequenceNumber: match.sequenceNumber, uid: match.uid,
+                                           modSeq: match.message.modSeq))
+            }
+        } catch {
+            return SelectedMailboxCommands.storeFailure(error, command: "SEARCH", context: context)
         }
         let results = SearchResults(matches: matches, uid: uid, reportModSeq: evaluator.usesModSeq)
         if let options = command.returnOptions, options.contains(.save) {

@@ -16,7 +16,12 @@ enum SearchDates {
 
     /// The UTC calendar day of a message's internal date.
     static func internalDay(_ record: MessageRecord) -> Int64 {
-        day(FetchItemBuilder.internalDate(record))
+        day(record.internalDate)
+    }
+
+    /// The UTC calendar day of an internal date (whole seconds).
+    static func day(_ internalDate: Date) -> Int64 {
+        day(MailDate(secondsSinceEpoch: Int64(internalDate.timeIntervalSince1970.rounded(.down))))
     }
 
     /// The calendar day of the Date header as written; nil when it is

@@ -3,8 +3,10 @@ import MailStore
 
 /// Decides whether a message matches a search key (RFC 9051 §6.4.4;
 /// MODSEQ RFC 7162 §3.1.5; `$` RFC 5182). Three-valued: nil means "cannot
-/// tell without the body", so the handler reads a body only for messages
-/// whose answer depends on it (`UNSEEN BODY x` reads no seen message).
+/// tell with what is read so far" (the view's flags, then the stored
+/// record, then the body), so the handler reads a record only for messages
+/// whose answer depends on it and a body only where the record is not
+/// enough (`UNSEEN BODY x` reads nothing of a seen message).
 struct SearchEvaluator {
     var key: SearchKey
     /// Messages in the view: the value of `*` in a sequence set.
@@ -56,6 +58,19 @@ struct SearchEvaluator {
     /// mod-sequence of the matches (RFC 7162 §3.1.5).
     var usesModSeq: Bool { Self.contains(key) { if case .modSeq = $0 { return true } else { return false } } }
 
+    /// True when some key needs the MIME tree or the raw message (BODY,
+    /// TEXT, HEADER on a field the envelope does not keep): SEARCH then
+    /// reads full records rather than envelopes.
+    var needsMIMETree: Bool {
+        Self.contains(key) { key in
+            switch key {
+            case .body, .text: return true
+            case .header(let field, _): return Self.envelopeField(field) == nil
+            default: return false
+            }
+        }
+    }
+
     /// True when some key needs the raw message.
     var needsBody: Bool {
         Self.contains(key) { key in
@@ -66,7 +81,8 @@ struct SearchEvaluator {
         }
     }
 
-    /// True, false, or nil when the answer depends on a body not yet read.
+    /// True, false, or nil when the answer depends on what is not read yet
+    /// (the candidate's record, then its body).
     func matches(_ message: SearchCandidate) -> Bool? {
         evaluate(compiled, message)
     }
@@ -77,7 +93,7 @@ struct SearchEvaluator {
         case .leaf(let leaf):
             return evaluate(leaf, message)
         case .uids(let membership):
-            return membership.contains(message.record.uid)
+            return membership.contains(message.uid)
         case .numbers(let membership):
             return membership.contains(message.sequenceNumber)
         case .not(let inner):
@@ -90,39 +106,51 @@ struct SearchEvaluator {
     }
 
     private func evaluate(_ key: SearchKey, _ message: SearchCandidate) -> Bool? {
-        let record = message.record
+        let flags = message.message.flags
         switch key {
         case .all: return true
-        case .answered: return record.flags.contains(.answered)
-        case .deleted: return record.flags.contains(.deleted)
-        case .flagged: return record.flags.contains(.flagged)
-        case .seen: return record.flags.contains(.seen)
-        case .draft: return record.flags.contains(.draft)
-        case .unanswered: return !record.flags.contains(.answered)
-        case .undeleted: return !record.flags.contains(.deleted)
-        case .unflagged: return !record.flags.contains(.flagged)
-        case .unseen: return !record.flags.contains(.seen)
-        case .undraft: return !record.flags.contains(.draft)
+        case .answered: return flags.contains(.answered)
+        case .deleted: return flags.contains(.deleted)
+        case .flagged: return flags.contains(.flagged)
+        case .seen: return flags.contains(.seen)
+        case .draft: return flags.contains(.draft)
+        case .unanswered: return !flags.contains(.answered)
+        case .undeleted: return !flags.contains(.deleted)
+        case .unflagged: return !flags.contains(.flagged)
+        case .unseen: return !flags.contains(.seen)
+        case .undraft: return !flags.contains(.draft)
         // No session announces \Recent (IMAP4rev2 dropped it): nothing is
         // recent, so nothing is new and everything is old.
         case .new, .recent: return false
         case .old: return true
-        case .keyword(let name): return Self.hasKeyword(record, name)
-        case .unkeyword(let name): return !Self.hasKeyword(record, name)
+        case .keyword(let name): return Self.hasKeyword(message.message.keywords, name)
+        case .unkeyword(let name): return !Self.hasKeyword(message.message.keywords, name)
         case .from(let value):
-            return SearchText.contains(message.foldedEnvelope("from") { SearchText.addresses($0.from) }, SearchText.needle(value))
+            return message.foldedEnvelope("from") { SearchText.addresses($0.from) }
+                .map { SearchText.contains($0, SearchText.needle(value)) }
         case .to(let value):
-            return SearchText.contains(message.foldedEnvelope("to") { SearchText.addresses($0.to) }, SearchText.needle(value))
+            return message.foldedEnvelope("to") { SearchText.addresses($0.to) }
+                .map { SearchText.contains($0, SearchText.needle(value)) }
         case .cc(let value):
-            return SearchText.contains(message.foldedEnvelope("cc") { SearchText.addresses($0.cc) }, SearchText.needle(value))
+            return message.foldedEnvelope("cc") { SearchText.addresses($0.cc) }
+                .map { SearchText.contains($0, SearchText.needle(value)) }
         case .bcc(let value):
-            return SearchText.contains(message.foldedEnvelope("bcc") { SearchText.addresses($0.bcc) }, SearchText.needle(value))
+            return message.foldedEnvelope("bcc") { SearchText.addresses($0.bcc) }
+                .map { SearchText.contains($0, SearchText.needle(value)) }
         case .subject(let value):
-            return SearchText.contains(message.foldedEnvelope("subject") { EncodedWords.decode($0.subject ?? "") },
-                                       SearchText.needle(value))
+            return message.foldedEnvelope("subject") { EncodedWords.decode($0.subject ?? "") }
+                .map { SearchText.contains($0, SearchText.needle(value)) }
         case .header(let field, let value):
-            guard let header = message.messageHeader else { return nil }
             let needle = SearchText.needle(value)
+            if let stored = Self.envelopeField(field) {
+                // The stored envelope keeps this field's raw value (RFC 9051
+                // §7.5.2): no body is read. A message has at most one of
+                // these fields (RFC 5322 §3.6), the envelope holds the first.
+                guard let envelope = message.envelope else { return nil }
+                guard let raw = stored(envelope) else { return false }
+                return SearchText.contains(SearchText.folded(EncodedWords.decode(raw)), needle)
+            }
+            guard let header = message.messageHeader else { return nil }
             // An empty string matches every message that has the field.
             return header.fields(named: field).contains { SearchText.contains(SearchText.folded($0.decodedValue), needle) }
         case .body(let value):
@@ -132,20 +160,20 @@ struct SearchEvaluator {
             guard let header = message.foldedHeader, let body = message.foldedBody else { return nil }
             let needle = SearchText.needle(value)
             return SearchText.contains(header, needle) || SearchText.contains(body, needle)
-        case .before(let date): return SearchDates.matches(SearchDates.internalDay(record), .before, date)
-        case .on(let date): return SearchDates.matches(SearchDates.internalDay(record), .on, date)
-        case .since(let date): return SearchDates.matches(SearchDates.internalDay(record), .since, date)
+        case .before(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .before, date) }
+        case .on(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .on, date) }
+        case .since(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .since, date) }
         case .sentBefore(let date): return sent(message, .before, date)
         case .sentOn(let date): return sent(message, .on, date)
         case .sentSince(let date): return sent(message, .since, date)
-        case .larger(let size): return UInt64(max(record.size, 0)) > size
-        case .smaller(let size): return UInt64(max(record.size, 0)) < size
+        case .larger(let size): return message.size.map { UInt64(max($0, 0)) > size }
+        case .smaller(let size): return message.size.map { UInt64(max($0, 0)) < size }
         case .uid(let set):
             return SequenceSetMembership(set, largest: largestUID, savedResult: Array(savedResult))
-                .contains(record.uid)
+                .contains(message.uid)
         case .sequenceSet(let set):
             // `$` holds UIDs even where a sequence set is expected (RFC 5182 §2.1).
-            if set == .savedResult { return savedResult.contains(record.uid) }
+            if set == .savedResult { return savedResult.contains(message.uid) }
             return SequenceSetMembership(set, largest: messageCount).contains(message.sequenceNumber)
         case .not(let inner):
             return evaluate(inner, message).map(!)
@@ -155,20 +183,33 @@ struct SearchEvaluator {
             return ThreeValuedLogic.and(keys) { evaluate($0, message) }
         case .modSeq(_, let value):
             // RFC 7162 §3.1.5: mod-sequence equal to or greater than the value.
-            return UInt64(max(record.modSeq, 0)) >= value
+            return UInt64(max(message.message.modSeq, 0)) >= value
         }
     }
 
-    private func sent(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool {
-        guard let day = SearchDates.sentDay(message.parsed.envelope) else { return false }
+    private func sent(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool? {
+        guard let envelope = message.envelope else { return nil }
+        guard let day = SearchDates.sentDay(envelope) else { return false }
         return SearchDates.matches(day, comparison, date)
+    }
+
+    /// The header fields whose raw value the stored envelope keeps, so
+    /// `HEADER` on them needs no body (RFC 9051 §7.5.2).
+    static func envelopeField(_ name: String) -> ((Envelope) -> String?)? {
+        switch name.lowercased() {
+        case "subject": return { $0.subject }
+        case "date": return { $0.date }
+        case "message-id": return { $0.messageID }
+        case "in-reply-to": return { $0.inReplyTo }
+        default: return nil
+        }
     }
 
     /// Keywords compare case-insensitively (RFC 9051 §2.3.2); a system flag
     /// name is not a keyword.
-    static func hasKeyword(_ record: MessageRecord, _ name: String) -> Bool {
+    static func hasKeyword(_ keywords: [String], _ name: String) -> Bool {
         let lower = name.lowercased()
-        return record.keywords.contains { $0.lowercased() == lower }
+        return keywords.contains { $0.lowercased() == lower }
     }
 
     /// True when `predicate` holds for the key or a key nested in it.

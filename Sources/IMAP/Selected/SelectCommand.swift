@@ -21,10 +21,11 @@ extension SelectedMailboxCommands {
         case .failure(let failure): return Selection(result: failure.result, selected: nil)
         }
         // The mailbox first, then its messages: see `SelectedMailbox.init`.
-        let records: [MessageRecord]
+        // Summaries only (UID, flags, keywords, MODSEQ): no structure is read.
+        let summaries: [MessageSummary]
         let tombstones: [MailboxChange]
         do {
-            records = try await context.store.messages(mailboxID: mailbox.id)
+            summaries = try await context.store.messageSummaries(mailboxID: mailbox.id)
             if let qresync = options.qresync, qresync.uidValidity == mailbox.uidValidity {
                 tombstones = try await context.store.changes(mailboxID: mailbox.id, after: ModSeq(clamping: qresync.modSeq))
                     .filter { $0.kind == .expunged }
@@ -34,7 +35,7 @@ extension SelectedMailboxCommands {
         } catch {
             return Selection(result: storeFailure(error, command: command, context: context), selected: nil)
         }
-        let view = SelectedMailbox(mailbox: mailbox, records: records, isReadOnly: readOnly)
+        let view = SelectedMailbox(mailbox: mailbox, messages: summaries, isReadOnly: readOnly)
         var enabled: EnabledExtensions = []
         if options.condStore || options.qresync != nil { enabled.insert(.condstore) }
 
@@ -50,19 +51,14 @@ extension SelectedMailboxCommands {
     /// The untagged data every SELECT/EXAMINE sends (RFC 9051 §6.3.2; rev1
     /// RECENT and UNSEEN, RFC 3501 §6.3.1; HIGHESTMODSEQ, RFC 7162 §3.1.2.1).
     static func openingResponses(_ view: SelectedMailbox, context: CommandContext) -> [UntaggedResponse] {
+        // Everything here comes from the view (built from summaries) and
+        // the mailbox row: no message record is read.
         let mailbox = view.mailbox
-        let messages = view.allMessages
-        var keywords: [String] = []
-        var seenKeywords: Set<String> = []
-        for message in messages {
-            for keyword in message.record.keywords where seenKeywords.insert(keyword.lowercased()).inserted {
-                keywords.append(keyword)
-            }
-        }
+        let keywords = view.keywordsInUse
         let rev2 = context.enabled.contains(.imap4rev2)
         var untagged: [UntaggedResponse] = [
             .flags(IMAPFlags.systemFlagNames + keywords),
-            .exists(UInt32(messages.count)),
+            .exists(UInt32(view.count)),
         ]
         if !rev2 { untagged.append(.recent(0)) }
         untagged.append(.condition(.ok, ResponseText(code: .uidValidity(mailbox.uidValidity), "UIDs valid")))
@@ -73,8 +69,8 @@ extension SelectedMailboxCommands {
                                                      view.isReadOnly ? "No permanent flags" : "Flags permitted")))
         untagged.append(.condition(.ok, ResponseText(code: .highestModSeq(UInt64(max(mailbox.highestModSeq, 0))),
                                                      "Highest")))
-        if !rev2, let firstUnseen = messages.first(where: { !$0.record.flags.contains(.seen) }) {
-            untagged.append(.condition(.ok, ResponseText(code: .unseen(firstUnseen.sequenceNumber),
+        if !rev2, let firstUnseen = view.firstUnseen {
+            untagged.append(.condition(.ok, ResponseText(code: .unseen(firstUnseen),
                                                          "First unseen")))
         }
         if rev2 {
@@ -100,8 +96,8 @@ extension SelectedMailboxCommands {
         if !vanished.isEmpty {
             untagged.append(.vanished(earlier: true, SequenceSet(numbers: vanished)))
         }
-        for message in view.allMessages where UInt64(max(message.record.modSeq, 0)) > qresync.modSeq {
-            untagged.append(.fetch(message.sequenceNumber, SelectedMailbox.flagUpdate(message.record, enabled: .qresync)))
+        for message in view.allMessages where UInt64(max(message.modSeq, 0)) > qresync.modSeq {
+            untagged.append(.fetch(message.sequenceNumber, SelectedMailbox.flagUpdate(message, enabled: .qresync)))
         }
         return untagged
     }

@@ -8,11 +8,12 @@ extension SelectedMailbox {
     /// MODSEQ under CONDSTORE) for flag changes by others. Held-back
     /// expunges keep their sequence numbers until an allowed point.
     ///
-    /// One store query when nothing changed.
+    /// One store query when nothing changed; otherwise the summaries (no
+    /// structures) of the UIDs the log names, a few `uid IN (…)` queries.
     public func synchronize(store: any MailStore, allowExpunge: Bool,
                             enabled: EnabledExtensions) async throws -> [UntaggedResponse] {
         let changes = try await store.changes(mailboxID: mailbox.id, after: highestModSeq)
-        let lastKnownUID = entries.last?.record.uid ?? 0
+        let lastKnownUID = entries.last?.uid ?? 0
         var newUIDs: Set<MessageUID> = []
         var changedUIDs: Set<MessageUID> = []
         for change in changes {
@@ -27,7 +28,7 @@ extension SelectedMailbox {
                 if let index {
                     // A row the view already knows (its record is as new) is skipped:
                     // the session's own STORE, or a change read with the records at SELECT.
-                    if !entries[index].isExpunged, change.modSeq > entries[index].record.modSeq {
+                    if !entries[index].isExpunged, change.modSeq > entries[index].modSeq {
                         changedUIDs.insert(change.uid)
                     }
                 } else if change.uid > lastKnownUID {
@@ -42,24 +43,24 @@ extension SelectedMailbox {
         if allowExpunge { responses += flushExpunges(enabled: enabled) }
 
         if !newUIDs.isEmpty {
-            let records = try await Self.records(Array(newUIDs), in: mailbox.id, store: store)
+            let summaries = try await Self.summaries(Array(newUIDs), in: mailbox.id, store: store)
             let before = entries.count
-            for record in records.sorted(by: { $0.uid < $1.uid }) where record.uid > (entries.last?.record.uid ?? 0) {
-                entries.append(Entry(record: record, isExpunged: false))
+            for summary in summaries.sorted(by: { $0.uid < $1.uid }) where summary.uid > (entries.last?.uid ?? 0) {
+                entries.append(entry(summary))
             }
             // RFC 9051 §7.4.1: EXISTS gives the new size of the mailbox.
             if entries.count > before { responses.append(.exists(UInt32(entries.count))) }
         }
 
         if !changedUIDs.isEmpty {
-            let records = try await Self.records(Array(changedUIDs), in: mailbox.id, store: store)
+            let summaries = try await Self.summaries(Array(changedUIDs), in: mailbox.id, store: store)
             var updates: [(UInt32, [FetchItem])] = []
-            for record in records {
+            for summary in summaries {
                 // Gone since the log was read: its tombstone comes with the next synchronisation.
-                guard let index = index(of: record.uid), !entries[index].isExpunged,
-                      record.modSeq > entries[index].record.modSeq else { continue }
-                entries[index].record = record
-                updates.append((UInt32(index + 1), Self.flagUpdate(record, enabled: enabled)))
+                guard let index = index(of: summary.uid), !entries[index].isExpunged,
+                      summary.modSeq > entries[index].modSeq else { continue }
+                entries[index] = entry(summary)
+                updates.append((UInt32(index + 1), Self.flagUpdate(selectedMessage(at: index), enabled: enabled)))
             }
             // RFC 9051 §7.5.2 unsolicited FETCH; RFC 7162 §3.2.4: with QRESYNC it carries UID.
             for (number, items) in updates.sorted(by: { $0.0 < $1.0 }) {
@@ -78,7 +79,7 @@ extension SelectedMailbox {
         var uids: [MessageUID] = []
         for (index, entry) in entries.enumerated() where entry.isExpunged {
             numbers.append(UInt32(index + 1))
-            uids.append(entry.record.uid)
+            uids.append(entry.uid)
         }
         guard !numbers.isEmpty else { return [] }
         entries.removeAll { $0.isExpunged }
@@ -91,26 +92,20 @@ extension SelectedMailbox {
     }
 
     /// `UID u FLAGS (...)`, with `MODSEQ (m)` once CONDSTORE is on (RFC 7162 §3.1.4).
-    static func flagUpdate(_ record: MessageRecord, enabled: EnabledExtensions) -> [FetchItem] {
-        var items: [FetchItem] = [.uid(record.uid), .flags(IMAPFlags.names(record.flags, keywords: record.keywords))]
+    static func flagUpdate(_ message: SelectedMessage, enabled: EnabledExtensions) -> [FetchItem] {
+        var items: [FetchItem] = [.uid(message.uid), .flags(IMAPFlags.names(message.flags, keywords: message.keywords))]
         if enabled.contains(.condstore) || enabled.contains(.qresync) {
-            items.append(.modSeq(UInt64(max(record.modSeq, 0))))
+            items.append(.modSeq(UInt64(max(message.modSeq, 0))))
         }
         return items
     }
 
-    /// The current records of some UIDs (missing ones left out): one query
-    /// each for a few, the whole mailbox once for many.
-    static func records(_ uids: [MessageUID], in mailboxID: MailboxID,
-                        store: any MailStore) async throws -> [MessageRecord] {
-        if uids.count > 16 {
-            let wanted = Set(uids)
-            return try await store.messages(mailboxID: mailboxID).filter { wanted.contains($0.uid) }
-        }
-        var records: [MessageRecord] = []
-        for uid in uids.sorted() {
-            if let record = try await store.message(mailboxID: mailboxID, uid: uid) { records.append(record) }
-        }
-        return records
+    /// The current summaries (UID, flags, keywords, MODSEQ; no structure)
+    /// of some UIDs, missing ones left out, read with a few `uid IN (…)`
+    /// queries however many there are.
+    static func summaries(_ uids: [MessageUID], in mailboxID: MailboxID,
+                          store: any MailStore) async throws -> [MessageSummary] {
+        guard !uids.isEmpty else { return [] }
+        return try await store.messageSummaries(mailboxID: mailboxID, uids: uids)
     }
 }

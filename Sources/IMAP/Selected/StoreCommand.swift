@@ -57,7 +57,7 @@ extension SelectedMailboxCommands {
         // this command (the client learns the new ones on its next sync).
         for candidate in candidates where !refused.contains(candidate.uid) {
             guard let message = selected.message(uid: candidate.uid) else { continue }
-            let record = message.record
+            let record = message
             var items: [FetchItem] = []
             if !action.silent { items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords))) }
             if !action.silent || (condStore && changedUIDs.contains(record.uid)) {

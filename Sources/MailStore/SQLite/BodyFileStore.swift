@@ -14,6 +14,8 @@ import Darwin
 /// metadata transaction that references it commits (DESIGN "Rules that keep
 /// mail safe").
 struct BodyFileStore: Sendable {
+    /// The bodies' directory inside a store (or backup) directory.
+    static let directoryName = "messages"
     static let bodySuffix = ".eml"
     static let tempSuffix = ".tmp"
     /// Mail is private: directories the store creates are for its owner only.
@@ -27,6 +29,12 @@ struct BodyFileStore: Sendable {
         self.root = root
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
+    }
+
+    /// The files under an existing root, without creating anything (to
+    /// look into a backup).
+    init(existingRoot root: String) {
+        self.root = root
     }
 
     /// A fresh random id of 32 lower-case hex characters.
@@ -65,6 +73,12 @@ struct BodyFileStore: Sendable {
     /// Temp file, fsync, rename, fsync of the directory.
     func writeDurably(_ bytes: [UInt8]) throws -> String {
         let fileName = Self.newFileName()
+        try writeDurably(bytes, as: fileName)
+        return fileName
+    }
+
+    /// Writes `bytes` durably under the given (valid) name.
+    func writeDurably(_ bytes: [UInt8], as fileName: String) throws {
         let directory = subdirectory(for: fileName)
         let finalPath = try path(for: fileName)
         let tempPath = finalPath + Self.tempSuffix
@@ -97,7 +111,35 @@ struct BodyFileStore: Sendable {
             unlink(finalPath)
             throw error
         }
-        return fileName
+    }
+
+    /// Puts the body file at `source` (another store's, immutable) into this
+    /// store under the same name: a hard link when both are on one file
+    /// system, else a durable copy. An existing file of that name is kept
+    /// (names are random and never reused, so it holds the same bytes).
+    /// The caller fsyncs the subdirectories (`fsyncSubdirectories`) after a
+    /// batch of links.
+    func importFile(from source: String, named fileName: String) throws {
+        let target = try path(for: fileName)
+        if FileManager.default.fileExists(atPath: target) { return }
+        let directory = subdirectory(for: fileName)
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
+        }
+        if link(source, target) == 0 { return }
+        guard errno == EXDEV || errno == EPERM || errno == EMLINK else { throw Self.posixError("link", source) }
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        try writeDurably([UInt8](data), as: fileName)
+    }
+
+    /// fsyncs the root and every subdirectory: makes a batch of links durable.
+    func fsyncSubdirectories() throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for name in names where name.count == 2 {
+            try Self.fsyncPath(root + "/" + name)
+        }
+        try Self.fsyncPath(root)
     }
 
     /// Makes a finished spool file a body file under a new name without
@@ -206,11 +248,18 @@ struct BodyFileStore: Sendable {
         }
     }
 
+    /// A file under the root, as `allFiles()` lists it.
+    struct File: Sendable {
+        var name: String
+        var path: String
+        var modified: Date
+    }
+
     /// Every body file and temp file with its modification date.
-    func allFiles() -> [(name: String, path: String, modified: Date)] {
+    func allFiles() -> [File] {
         let fileManager = FileManager.default
         guard let subdirectories = try? fileManager.contentsOfDirectory(atPath: root) else { return [] }
-        var result: [(name: String, path: String, modified: Date)] = []
+        var result: [File] = []
         for subdirectory in subdirectories.sorted() {
             let directory = root + "/" + subdirectory
             guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { continue }
@@ -219,7 +268,7 @@ struct BodyFileStore: Sendable {
                 guard let attributes = try? fileManager.attributesOfItem(atPath: path),
                       attributes[.type] as? FileAttributeType == .typeRegular else { continue }
                 let modified = attributes[.modificationDate] as? Date ?? Date()
-                result.append((name, path, modified))
+                result.append(File(name: name, path: path, modified: modified))
             }
         }
         return result

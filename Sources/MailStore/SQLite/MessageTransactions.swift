@@ -56,7 +56,9 @@ extension SQLiteMailStore {
         return values
     }
 
-    static func insertMessage(_ db: Database, _ record: MessageRecord, bodyFile: String) throws {
+    /// Inserts one message row; `structure` is the stored form of
+    /// `record.parsedStructure` (JSON of `ParsedMessage`).
+    static func insertMessage(_ db: Database, _ record: MessageRecord, structure: Data, bodyFile: String) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
                                  message_id, body_file, parsed_structure)
@@ -65,7 +67,7 @@ extension SQLiteMailStore {
         try statement.execute(arguments: [
             record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
             Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
-            record.contentHash, record.messageID, bodyFile, Data(record.parsedStructure),
+            record.contentHash, record.messageID, bodyFile, structure,
         ])
     }
 
@@ -126,14 +128,16 @@ extension SQLiteMailStore {
     /// `target`.
     static func copyRows(_ db: Database, from source: MailboxID, uids: [MessageUID],
                          to target: inout Mailbox) throws -> [CopyResult.Pair] {
+        // The structure is copied as stored, never decoded.
         let found = try fetchMessageRows(db, mailboxID: source, uids: uids,
                                          columns: "\(Rows.messageColumns), body_file") { row in
             let file: String = row[Rows.messageColumnCount]
-            return (Rows.message(row), file)
+            let structure: Data = row[8]
+            return (Rows.messageWithoutStructure(row), structure, file)
         }
         var pairs: [CopyResult.Pair] = []
         pairs.reserveCapacity(found.count)
-        for (original, bodyFile) in found {
+        for (original, structure, bodyFile) in found {
             guard target.uidNext < MessageUID.max else {
                 throw MailStoreError.storageFailure("UIDs of mailbox \(target.name) exhausted")
             }
@@ -142,7 +146,7 @@ extension SQLiteMailStore {
             record.uid = target.uidNext
             target.highestModSeq += 1
             record.modSeq = target.highestModSeq
-            try insertMessage(db, record, bodyFile: bodyFile)
+            try insertMessage(db, record, structure: structure, bodyFile: bodyFile)
             try logChange(db, mailboxID: target.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
             pairs.append(CopyResult.Pair(source: original.uid, copy: record.uid))
             target.uidNext += 1
@@ -216,8 +220,8 @@ extension SQLiteMailStore {
                 let record = MessageRecord(
                     mailboxID: mailboxID, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
                     keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
-                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: structure)
-                try Self.insertMessage(db, record, bodyFile: fileName)
+                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed)
+                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName)
                 try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: record.uid, kind: .added)
                 mailbox.uidNext += 1
                 records.append(record)

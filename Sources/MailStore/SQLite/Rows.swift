@@ -36,17 +36,50 @@ enum Rows {
     }
 
     /// Decodes a row that starts with `messageColumns`. Columns are read by
-    /// position, not name: `messages(mailboxID:)` decodes every row of a mailbox.
-    static func message(_ row: Row) -> MessageRecord {
+    /// position, not name: `messages(mailboxID:)` decodes every row of a
+    /// mailbox. The structure is decoded here, in the store, so callers get
+    /// a typed `ParsedMessage` (nil when the stored JSON cannot be read).
+    static func message(_ row: Row, decoder: JSONDecoder) -> MessageRecord {
+        var record = messageWithoutStructure(row)
+        let parsed: Data = row[8]
+        record.parsedStructure = try? decoder.decode(ParsedMessage.self, from: parsed)
+        return record
+    }
+
+    /// A row that starts with `messageColumns`, without decoding its
+    /// structure (for copies, which write the stored bytes back unchanged).
+    static func messageWithoutStructure(_ row: Row) -> MessageRecord {
         let uid: Int64 = row[0]
         let flags: Int = row[2]
         let internalDate: TimeInterval = row[4]
-        let parsed: Data = row[8]
         return MessageRecord(
             mailboxID: row[9], uid: MessageUID(truncatingIfNeeded: uid), modSeq: row[1],
             flags: MessageFlags(rawValue: flags), keywords: decodeStrings(row[3]),
             internalDate: Date(timeIntervalSince1970: internalDate), size: row[5],
-            contentHash: row[6], messageID: row[7], parsedStructure: [UInt8](parsed))
+            contentHash: row[6], messageID: row[7], parsedStructure: nil)
+    }
+
+    /// The columns `summary(_:)` decodes, by position.
+    static let summaryColumns = "uid, modseq, flags, keywords, size"
+
+    static func summary(_ row: Row) -> MessageSummary {
+        let uid: Int64 = row[0]
+        let flags: Int = row[2]
+        return MessageSummary(uid: MessageUID(truncatingIfNeeded: uid), modSeq: row[1],
+                              flags: MessageFlags(rawValue: flags), keywords: decodeStrings(row[3]), size: row[4])
+    }
+
+    /// The mailbox columns `status(_:)` reads (the v6 counters).
+    static let statusColumns = """
+        id, message_count, unseen_count, deleted_count, total_size, uid_next, uid_validity, highest_modseq
+        """
+
+    static func status(_ row: Row) -> MailboxStatus {
+        let uidNext: Int64 = row[5]
+        let uidValidity: Int64 = row[6]
+        return MailboxStatus(mailboxID: row[0], messages: row[1], unseen: row[2], deleted: row[3], size: row[4],
+                             uidNext: UInt32(clamping: uidNext), uidValidity: UInt32(truncatingIfNeeded: uidValidity),
+                             highestModSeq: row[7])
     }
 
     static func change(_ row: Row) -> MailboxChange {

@@ -145,7 +145,7 @@ extension SQLiteMailStore {
     /// Inserts one new message into `mailbox` with its next UID and MODSEQ
     /// and its `added` change-log row; the caller saves `mailbox`.
     static func insertNew(_ db: Database, _ message: NewMessage,
-                          _ prepared: (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String),
+                          _ prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String),
                           size: Int, bodyFile: String, into mailbox: inout Mailbox) throws -> MessageRecord {
         guard mailbox.uidNext < MessageUID.max else {
             throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
@@ -155,8 +155,8 @@ extension SQLiteMailStore {
             mailboxID: mailbox.id, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
             keywords: uniqueKeywords(message.keywords), internalDate: prepared.internalDate,
             size: size, contentHash: prepared.hash, messageID: prepared.parsed.messageID,
-            parsedStructure: prepared.structure)
-        try insertMessage(db, record, bodyFile: bodyFile)
+            parsedStructure: prepared.parsed)
+        try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile)
         try logChange(db, mailboxID: mailbox.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
         mailbox.uidNext += 1
         return record

@@ -224,27 +224,3 @@ extension SQLiteMailStore {
         return UInt32(next)
     }
 }
-
-/// Subscriptions for stores that keep them only as `Mailbox.isSubscribed`
-/// (test doubles): existing mailboxes only.
-extension MailStore {
-    public func subscriptions(accountID: AccountID) async throws -> [String] {
-        try await mailboxes(accountID: accountID).filter(\.isSubscribed).map(\.name).sorted()
-    }
-
-    public func subscribe(accountID: AccountID, name: String) async throws {
-        guard let mailbox = try await mailbox(accountID: accountID, name: name) else {
-            throw MailStoreError.mailboxNotFound(name)
-        }
-        try await setSubscribed(mailboxID: mailbox.id, true)
-    }
-
-    @discardableResult
-    public func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
-        guard let mailbox = try await mailbox(accountID: accountID, name: name), mailbox.isSubscribed else {
-            return false
-        }
-        try await setSubscribed(mailboxID: mailbox.id, false)
-        return true
-    }
-}

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import MailCore
@@ -19,7 +18,8 @@ extension SQLiteMailStore {
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? ORDER BY uid")
             // Decoded straight from the cursor: no intermediate copy of the rows.
-            return try Array(Row.fetchCursor(statement, arguments: [mailboxID]).map(Rows.message))
+            let decoder = JSONDecoder()
+            return try Array(Row.fetchCursor(statement, arguments: [mailboxID]).map { Rows.message($0, decoder: decoder) })
         }
     }
 
@@ -27,7 +27,9 @@ extension SQLiteMailStore {
         try await read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?")
-            return try Row.fetchOne(statement, arguments: [mailboxID, Int64(uid)]).map(Rows.message)
+            return try Row.fetchOne(statement, arguments: [mailboxID, Int64(uid)]).map {
+                Rows.message($0, decoder: JSONDecoder())
+            }
         }
     }
 
@@ -78,13 +80,18 @@ extension SQLiteMailStore {
         -> FlagUpdateResult {
         let result = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
-            let records = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
-                                                    columns: Rows.messageColumns, Rows.message)
+            let decoder = JSONDecoder()
+            // Structures are decoded only for the records that change (those returned).
+            let rows = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
+                                                 columns: Rows.messageColumns) { row -> (MessageRecord, Data) in
+                (Rows.messageWithoutStructure(row), row[8])
+            }
             var changed: [MessageRecord] = []
             var modified: [MessageUID] = []
             // A bulk STORE gives most messages the same keyword list: encode each list once.
             var encodedKeywords: [[String]: String] = [:]
-            for var record in records {
+            for (row, structure) in rows {
+                var record = row
                 if let unchangedSince, record.modSeq > unchangedSince {
                     modified.append(record.uid)
                     continue
@@ -96,6 +103,7 @@ extension SQLiteMailStore {
                 record.flags = newFlags
                 record.keywords = newKeywords
                 record.modSeq = mailbox.highestModSeq
+                record.parsedStructure = try? decoder.decode(ParsedMessage.self, from: structure)
                 let encoded = encodedKeywords[newKeywords] ?? Rows.encodeStrings(newKeywords)
                 encodedKeywords[newKeywords] = encoded
                 try Self.saveFlags(db, record, encodedKeywords: encoded)
@@ -192,20 +200,20 @@ extension SQLiteMailStore {
     // MARK: Helpers
 
     /// What storing a message needs besides its bytes: the structure parsed
-    /// once (as JSON), the internal date in whole seconds (IMAP's
+    /// once (and its stored form, JSON), the internal date in whole seconds (IMAP's
     /// INTERNALDATE, RFC 9051 §2.3.3) and the content hash.
     static func prepare(_ message: NewMessage) throws
-        -> (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String) {
+        -> (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String) {
         try prepare(body: message.body, internalDate: message.internalDate, hash: nil)
     }
 
     /// `prepare` of a body whose hash may be known already (a spool's).
     static func prepare(body: [UInt8], internalDate date: Date, hash known: String?) throws
-        -> (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String) {
+        -> (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String) {
         let parsed = ParsedMessage.parse(body)
-        let structure: [UInt8]
+        let structure: Data
         do {
-            structure = try [UInt8](JSONEncoder().encode(parsed))
+            structure = try JSONEncoder().encode(parsed)
         } catch {
             throw MailStoreError.storageFailure("cannot encode parsed structure: \(error)")
         }

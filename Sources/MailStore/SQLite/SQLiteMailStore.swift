@@ -55,7 +55,7 @@ public final class SQLiteMailStore: MailStore {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: BodyFileStore.directoryPermissions])
-            bodies = try BodyFileStore(root: directory + "/messages")
+            bodies = try BodyFileStore(root: directory + "/" + BodyFileStore.directoryName)
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(Self.busyTimeout)
@@ -172,25 +172,31 @@ public final class SQLiteMailStore: MailStore {
     /// `orphanGracePeriod`. Returns how many.
     @discardableResult
     func removeOrphanFiles(now: Date = Date()) throws -> Int {
-        let candidates = bodies.allFiles().filter { now.timeIntervalSince($0.modified) > Self.orphanGracePeriod }
-        var removed = 0
-        var unreferenced: [String] = []
-        for file in candidates where file.name.hasSuffix(BodyFileStore.tempSuffix) {
-            if unlink(file.path) == 0 { removed += 1 }
-        }
-        let bodyNames = candidates.map(\.name).filter(BodyFileStore.isValidFileName)
+        let files = bodies.allFiles()
+        let orphans: [BodyFileStore.File]
         do {
-            unreferenced = try pool.read { db in
-                try bodyNames.filter { name in try !Self.isReferenced(name, db) }
-            }
+            orphans = try pool.read { db in try Self.orphans(among: files, now: now, db) }
         } catch {
             throw MailStoreError.storageFailure("orphan scan: \(error)")
         }
-        bodies.remove(unreferenced)
-        removed += unreferenced.count
+        var removed = 0
+        for file in orphans where unlink(file.path) == 0 { removed += 1 }
         logger.info("removed orphan message files", metadata: [
             "count": "\(removed)", "directory": "\(bodies.root)",
         ])
         return removed
+    }
+
+    /// The orphans among `files` (listed beforehand): temp files, and body
+    /// files no row references, both older than `orphanGracePeriod` (a
+    /// younger one may belong to a writer between its fsync and its commit).
+    /// Files of other names are not the store's and never orphans.
+    static func orphans(among files: [BodyFileStore.File], now: Date, _ db: Database) throws
+        -> [BodyFileStore.File] {
+        try files.filter { file in
+            guard now.timeIntervalSince(file.modified) > orphanGracePeriod else { return false }
+            if file.name.hasSuffix(BodyFileStore.tempSuffix) { return true }
+            return try BodyFileStore.isValidFileName(file.name) && !isReferenced(file.name, db)
+        }
     }
 }

@@ -10,6 +10,7 @@ enum Schema {
         migrator.registerMigration("v3-queue-claims-and-delay-notices", migrate: addQueueClaimsAndDelayNotices)
         migrator.registerMigration("v4-subscriptions", migrate: createSubscriptionTable)
         migrator.registerMigration("v5-account-disabled", migrate: addAccountDisabled)
+        migrator.registerMigration("v6-mailbox-counters", migrate: addMailboxCounters)
         return migrator
     }
 
@@ -143,5 +144,63 @@ enum Schema {
     /// while its mail is still delivered. Existing accounts stay enabled.
     private static func addAccountDisabled(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE account ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT 0")
+    }
+
+    /// Per-mailbox counters for STATUS, LIST-STATUS and SELECT (messages,
+    /// unseen, deleted, total size; UIDNEXT and HIGHESTMODSEQ were there
+    /// already), filled from the existing rows. Triggers on `message` keep
+    /// them in step inside the statement that changes a row, so every
+    /// write path (append, copy, move, flag change, expunge, the cascade of
+    /// a deleted mailbox or account) updates them in its own transaction
+    /// and none can forget to. Bit 0 of `flags` is `\Seen`, bit 3
+    /// `\Deleted` (`MessageFlags`).
+    ///
+    /// `message_summary` covers what `messageSummaries` reads (a selected
+    /// view, a POP3 maildrop): those reads scan the index only, never the
+    /// table rows with their stored structures.
+    private static func addMailboxCounters(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX message_summary ON message(mailbox_id, uid, modseq, flags, keywords, size);
+            ALTER TABLE mailbox ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE mailbox ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE mailbox ADD COLUMN deleted_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE mailbox ADD COLUMN total_size INTEGER NOT NULL DEFAULT 0;
+            UPDATE mailbox SET
+                message_count = (SELECT COUNT(*) FROM message WHERE mailbox_id = mailbox.id),
+                unseen_count = (SELECT COUNT(*) FROM message WHERE mailbox_id = mailbox.id AND (flags & 1) = 0),
+                deleted_count = (SELECT COUNT(*) FROM message WHERE mailbox_id = mailbox.id AND (flags & 8) != 0),
+                total_size = (SELECT COALESCE(SUM(size), 0) FROM message WHERE mailbox_id = mailbox.id);
+
+            CREATE TRIGGER message_counters_insert AFTER INSERT ON message BEGIN
+                UPDATE mailbox SET message_count = message_count + 1,
+                    unseen_count = unseen_count + ((NEW.flags & 1) = 0),
+                    deleted_count = deleted_count + ((NEW.flags & 8) != 0),
+                    total_size = total_size + NEW.size
+                WHERE id = NEW.mailbox_id;
+            END;
+
+            CREATE TRIGGER message_counters_delete AFTER DELETE ON message BEGIN
+                UPDATE mailbox SET message_count = message_count - 1,
+                    unseen_count = unseen_count - ((OLD.flags & 1) = 0),
+                    deleted_count = deleted_count - ((OLD.flags & 8) != 0),
+                    total_size = total_size - OLD.size
+                WHERE id = OLD.mailbox_id;
+            END;
+
+            CREATE TRIGGER message_counters_update AFTER UPDATE OF flags, size, mailbox_id ON message
+            WHEN (OLD.flags & 9) != (NEW.flags & 9) OR OLD.size != NEW.size OR OLD.mailbox_id != NEW.mailbox_id
+            BEGIN
+                UPDATE mailbox SET message_count = message_count - 1,
+                    unseen_count = unseen_count - ((OLD.flags & 1) = 0),
+                    deleted_count = deleted_count - ((OLD.flags & 8) != 0),
+                    total_size = total_size - OLD.size
+                WHERE id = OLD.mailbox_id;
+                UPDATE mailbox SET message_count = message_count + 1,
+                    unseen_count = unseen_count + ((NEW.flags & 1) = 0),
+                    deleted_count = deleted_count + ((NEW.flags & 8) != 0),
+                    total_size = total_size + NEW.size
+                WHERE id = NEW.mailbox_id;
+            END;
+            """)
     }
 }

@@ -1,3 +1,4 @@
+import MailStore
 import TOMLKit
 
 /// The `[server]` table (see `ServerSettings` and `tern.example.toml`).
@@ -16,6 +17,22 @@ extension ConfigurationReader {
             throw error("\"server.group\" is set without \"server.user\"", "server.group")
         }
         return server
+    }
+
+    /// The `[store]` table (`StoreSettings`): `backend = "sqlite"` (the
+    /// default) or `"postgresql"`, which parses but is refused by
+    /// `tern config check` and at open until it is built.
+    func readStore(_ table: TOMLTable) throws -> StoreSettings {
+        try checkKeys(table, allowed: ["backend"], path: "store")
+        var store = StoreSettings()
+        if let name = try string(table, "backend", path: "store") {
+            guard let backend = StoreBackend(rawValue: name) else {
+                throw error("bad value for \"store.backend\": \"\(name)\" (expected "
+                    + StoreBackend.allCases.map(\.rawValue).joined(separator: " or ") + ")", "store.backend")
+            }
+            store.backend = backend
+        }
+        return store
     }
 
     /// A user or group name as useradd(8) accepts it: letters, digits, `_`,

@@ -43,7 +43,7 @@ struct ConfigurationReader {
 
     static let topLevelKeys: Set<String> = [
         "host_name", "local_domains", "data_directory", "tls", "listener", "limits", "authentication", "pop3", "smtp",
-        "logging", "http", "outbound", "server",
+        "logging", "http", "outbound", "server", "store",
     ]
 
     mutating func read(_ root: TOMLTable) throws -> TernConfiguration {
@@ -107,6 +107,9 @@ struct ConfigurationReader {
         }
         if let server = try table(root, "server") {
             configuration.server = try readServer(server)
+        }
+        if let store = try table(root, "store") {
+            configuration.store = try readStore(store)
         }
         return configuration
     }

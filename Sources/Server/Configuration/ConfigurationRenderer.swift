@@ -70,6 +70,7 @@ public enum ConfigurationRenderer {
         }
         lines += outboundLines(configuration.outbound)
         lines += serverLines(configuration.server)
+        lines += ["", "[store]", "backend = \(quoted(configuration.store.backend.rawValue))"]
         return lines.joined(separator: "\n") + "\n"
     }
 

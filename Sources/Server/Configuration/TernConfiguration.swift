@@ -1,5 +1,6 @@
 import Accounts
 import Foundation
+import MailStore
 
 /// The effective configuration of a Tern server: the TOML file's values over
 /// the local defaults. See `tern.example.toml` for every key.
@@ -23,11 +24,14 @@ public struct TernConfiguration: Sendable, Equatable {
     public var outbound: OutboundSettings
     /// The `[server]` table: the user `tern serve` runs as.
     public var server: ServerSettings
+    /// The `[store]` table: which kind of store holds the data (`StoreFactory`).
+    public var store: StoreSettings
 
     public init(hostName: String, localDomains: [String], dataDirectory: String, listeners: [ListenerConfiguration],
                 tls: TLSFiles, limits: Limits, authentication: AuthenticationSettings, pop3: POP3Settings,
                 smtp: SMTPSettings = SMTPSettings(), logging: LoggingSettings, http: HTTPSettings = HTTPSettings(),
-                outbound: OutboundSettings = OutboundSettings(), server: ServerSettings = ServerSettings()) {
+                outbound: OutboundSettings = OutboundSettings(), server: ServerSettings = ServerSettings(),
+                store: StoreSettings = StoreSettings()) {
         self.hostName = hostName
         self.localDomains = localDomains
         self.dataDirectory = dataDirectory
@@ -41,6 +45,7 @@ public struct TernConfiguration: Sendable, Equatable {
         self.http = http
         self.outbound = outbound
         self.server = server
+        self.store = store
     }
 }
 

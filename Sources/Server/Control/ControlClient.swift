@@ -67,7 +67,7 @@ public enum ControlClient {
     }
 
     /// True when a server answers on `socketPath` (it accepts a connection).
-    static func isAnswering(socketPath: String) async -> Bool {
+    public static func isAnswering(socketPath: String) async -> Bool {
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(2))

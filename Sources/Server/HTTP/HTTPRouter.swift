@@ -79,8 +79,9 @@ struct HTTPRouter: Sendable {
         case .metrics:
             guard isAdmin(request) else { return .plain(.forbidden) }
             // The queue length is read from the store at each scrape.
-            if let queued = try? await store.queuedMessages() {
-                ServerMetrics.queueLength(queued.reduce(0) { $0 + $1.recipients.count { !$0.state.isFinal } })
+            // One COUNT of the recipients still to deliver, not the whole queue.
+            if let pending = try? await store.pendingRecipientCount() {
+                ServerMetrics.queueLength(pending)
             }
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                 body: ServerMetrics.registry.emitToBuffer())
@@ -143,7 +144,7 @@ struct HTTPRouter: Sendable {
     /// Nil when the store cannot be read.
     private func isLocal(_ address: MailAddressQuery) async -> Bool? {
         do {
-            return try await store.domains().contains { $0.name.lowercased() == address.domain }
+            return try await store.domainExists(address.domain)
         } catch {
             logger.error("cannot read the domains", metadata: ["error": "\(error)"])
             return nil

@@ -1,0 +1,79 @@
+import Foundation
+import MailCore
+
+/// The counts of one mailbox as IMAP STATUS, LIST-STATUS and SELECT give
+/// them (RFC 9051 §6.3.11; SIZE RFC 8438; HIGHESTMODSEQ RFC 7162 §3.1.2.1),
+/// read from counters the store keeps in the same transaction as every
+/// change, so no message is read to answer them.
+public struct MailboxStatus: Sendable, Hashable {
+    public var mailboxID: MailboxID
+    /// Messages in the mailbox.
+    public var messages: Int
+    /// Messages without `\Seen`.
+    public var unseen: Int
+    /// Messages with `\Deleted`.
+    public var deleted: Int
+    /// The sum of the messages' sizes in octets (RFC822.SIZE).
+    public var size: Int64
+    public var uidNext: MessageUID
+    public var uidValidity: UInt32
+    public var highestModSeq: ModSeq
+
+    public init(mailboxID: MailboxID, messages: Int, unseen: Int, deleted: Int, size: Int64,
+                uidNext: MessageUID, uidValidity: UInt32, highestModSeq: ModSeq) {
+        self.mailboxID = mailboxID
+        self.messages = messages
+        self.unseen = unseen
+        self.deleted = deleted
+        self.size = size
+        self.uidNext = uidNext
+        self.uidValidity = uidValidity
+        self.highestModSeq = highestModSeq
+    }
+}
+
+/// What SEARCH on addresses, subjects, dates and sizes needs of one message:
+/// the stored ENVELOPE without the MIME tree (`MailStore.messageEnvelopes`).
+public struct MessageEnvelope: Sendable, Equatable {
+    public var uid: MessageUID
+    public var size: Int
+    /// INTERNALDATE, whole seconds.
+    public var internalDate: Date
+    /// nil when the stored structure cannot be read (the reader may then
+    /// read the full record or the body).
+    public var envelope: Envelope?
+
+    public init(uid: MessageUID, size: Int, internalDate: Date, envelope: Envelope?) {
+        self.uid = uid
+        self.size = size
+        self.internalDate = internalDate
+        self.envelope = envelope
+    }
+}
+
+/// What a session's view of a mailbox needs of one message: no structure,
+/// no content hash, no body file. An IMAP selected view or a POP3 maildrop
+/// is built from these; the full `MessageRecord` is read only for the
+/// messages a command actually looks at (`MailStore.messages(mailboxID:uids:)`).
+public struct MessageSummary: Sendable, Hashable {
+    public var uid: MessageUID
+    public var modSeq: ModSeq
+    public var flags: MessageFlags
+    public var keywords: [String]
+    /// Size in octets of the stored body (RFC822.SIZE, POP3 LIST).
+    public var size: Int
+
+    public init(uid: MessageUID, modSeq: ModSeq, flags: MessageFlags, keywords: [String], size: Int) {
+        self.uid = uid
+        self.modSeq = modSeq
+        self.flags = flags
+        self.keywords = keywords
+        self.size = size
+    }
+
+    /// The summary of a full record.
+    public init(_ record: MessageRecord) {
+        self.init(uid: record.uid, modSeq: record.modSeq, flags: record.flags, keywords: record.keywords,
+                  size: record.size)
+    }
+}

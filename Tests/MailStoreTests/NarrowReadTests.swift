@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import MailCore
+import XCTest
+@testable import MailStore
+
+/// Summaries, records by UID set, single-key lookups and the queue COUNT.
+final class NarrowReadTests: StoreTestCase {
+    func testSummariesMatchTheRecords() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("a"), flags: .seen,
+                                                                          keywords: ["$Forwarded"]))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("bb")))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("ccc"), flags: .flagged))
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [2])
+        let records = try await store.messages(mailboxID: inbox.id)
+        let summaries = try await store.messageSummaries(mailboxID: inbox.id)
+        XCTAssertEqual(summaries, records.map(MessageSummary.init))
+        XCTAssertEqual(summaries.map(\.uid), [1, 3])
+        XCTAssertEqual(summaries.first?.keywords, ["$Forwarded"])
+        XCTAssertEqual(summaries.first?.flags, .seen)
+
+        let some = try await store.messageSummaries(mailboxID: inbox.id, uids: [3, 2, 1, 3, 77])
+        XCTAssertEqual(some.map(\.uid), [1, 3], "ascending, each once, missing UIDs skipped")
+        let value16 = try await store.messageSummaries(mailboxID: inbox.id, uids: [])
+        XCTAssertEqual(value16, [])
+    }
+
+    /// Summaries are read from the covering index, never from the table
+    /// rows that carry the stored structures.
+    func testSummariesReadTheCoveringIndexOnly() async throws {
+        let store = try openSQLiteStore()
+        let columns = Rows.summaryColumns
+        let plans = try await store.read { db in
+            try [
+                "SELECT \(columns) FROM message WHERE mailbox_id = 1 ORDER BY uid",
+                "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid IN (2, 3) ORDER BY uid",
+            ].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { row -> String in row["detail"] }
+                    .joined(separator: "; ")
+            }
+        }
+        for plan in plans {
+            XCTAssertTrue(plan.contains("COVERING INDEX message_summary"), plan)
+        }
+    }
+
+    func testUnknownMailboxIsNotFound() async throws {
+        let (store, _, _) = try await sqliteStoreWithInbox()
+        for read in [
+            { _ = try await store.messageSummaries(mailboxID: 999) },
+            { _ = try await store.messageSummaries(mailboxID: 999, uids: [1]) },
+            { _ = try await store.messages(mailboxID: 999, uids: [1]) },
+            { _ = try await store.mailboxStatus(id: 999) },
+        ] as [() async throws -> Void] {
+            do {
+                try await read()
+                XCTFail("an unknown mailbox was read")
+            } catch let error as MailStoreError {
+                XCTAssertEqual(error, .mailboxNotFound("999"))
+            }
+        }
+    }
+
+    func testRecordsByUIDCarryTheTypedStructure() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        let body = sampleMessage("typed", id: "m1@example.org")
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: body))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("other")))
+        let records = try await store.messages(mailboxID: inbox.id, uids: [2, 1, 9])
+        XCTAssertEqual(records.map(\.uid), [1, 2])
+        XCTAssertEqual(records.first?.parsedStructure, ParsedMessage.parse(body))
+        XCTAssertEqual(records.first?.parsedStructure?.envelope.subject, "typed")
+        XCTAssertEqual(records.first?.messageID, "m1@example.org")
+        let single = try await store.message(mailboxID: inbox.id, uid: 1)
+        XCTAssertEqual(records.first, single)
+    }
+
+    func testEnvelopesWithoutTheMIMETree() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        let first = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one", id: "a@b")))
+        let second = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("two")))
+        let envelopes = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [2, 1, 1, 5])
+        XCTAssertEqual(envelopes, [
+            MessageEnvelope(uid: 1, size: first.size, internalDate: first.internalDate,
+                            envelope: first.parsedStructure?.envelope),
+            MessageEnvelope(uid: 2, size: second.size, internalDate: second.internalDate,
+                            envelope: second.parsedStructure?.envelope),
+        ])
+        XCTAssertEqual(envelopes.first?.envelope?.subject, "one")
+        XCTAssertEqual(envelopes.first?.envelope?.from.first?.mailbox, "bob")
+        // A structure that is not JSON gives no envelope, not an error.
+        try await store.write { db in
+            try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff7b' WHERE uid = 1")
+        }
+        let damaged = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1, 2])
+        XCTAssertEqual(damaged.map(\.uid), [1, 2])
+        XCTAssertNil(damaged.first?.envelope)
+        XCTAssertEqual(damaged.last?.envelope?.subject, "two")
+        do {
+            _ = try await store.messageEnvelopes(mailboxID: 999, uids: [1])
+            XCTFail("an unknown mailbox was read")
+        } catch let error as MailStoreError {
+            XCTAssertEqual(error, .mailboxNotFound("999"))
+        }
+    }
+
+    /// Lists longer than one `uid IN (…)` chunk are read in several.
+    func testLongUIDListsAreChunked() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        _ = try await store.appendCopies(mailboxID: inbox.id, of: NewMessage(body: sampleMessage("x")), count: 700)
+        let wanted = (1...700).filter { $0 % 2 == 1 }.map { MessageUID($0) }
+        let summaries = try await store.messageSummaries(mailboxID: inbox.id, uids: wanted.reversed())
+        XCTAssertEqual(summaries.map(\.uid), wanted)
+        let records = try await store.messages(mailboxID: inbox.id, uids: wanted)
+        XCTAssertEqual(records.map(\.uid), wanted)
+        XCTAssertTrue(records.allSatisfy { $0.parsedStructure?.envelope.subject == "x" })
+    }
+
+    /// A structure the store cannot decode comes back as nil (the reader
+    /// may reparse the body), not as an error.
+    func testUnreadableStructureIsNil() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("x")))
+        try await store.write { db in
+            try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff'")
+        }
+        let records = try await store.messages(mailboxID: inbox.id, uids: [1])
+        XCTAssertEqual(records.count, 1)
+        XCTAssertNil(records.first?.parsedStructure)
+    }
+
+    func testDomainAndAliasLookups() async throws {
+        let store = try openSQLiteStore()
+        try await store.addDomain("Example.org")
+        let value17 = try await store.domainExists("example.org")
+        XCTAssertTrue(value17)
+        let value18 = try await store.domainExists("EXAMPLE.ORG")
+        XCTAssertTrue(value18)
+        let value19 = try await store.domainExists("example.net")
+        XCTAssertFalse(value19)
+        let value20 = try await store.domainExists("org")
+        XCTAssertFalse(value20)
+
+        try await store.addAlias(Alias(source: "Info@Example.org", destinations: ["a@example.org", "b@remote.example"]))
+        try await store.addAlias(Alias(source: "@example.org", destinations: ["a@example.org"]))
+        let info = try await store.alias(source: "INFO@example.org")
+        XCTAssertEqual(info, Alias(source: "info@example.org", destinations: ["a@example.org", "b@remote.example"]))
+        let value21 = try await store.alias(source: "@example.org")?.destinations
+        XCTAssertEqual(value21, ["a@example.org"])
+        let missing = try await store.alias(source: "nobody@example.org")
+        XCTAssertNil(missing)
+        try await store.removeAlias(source: "info@example.org")
+        let removed = try await store.alias(source: "info@example.org")
+        XCTAssertNil(removed)
+    }
+
+    func testPendingRecipientCount() async throws {
+        let store = try openSQLiteStore()
+        let value22 = try await store.pendingRecipientCount()
+        XCTAssertEqual(value22, 0)
+        let first = try await store.enqueueOutbound(OutboundMessageDraft(
+            sender: "a@example.org", recipients: [.init(address: "x@remote.example"), .init(address: "y@remote.example")],
+            body: sampleMessage("one")))
+        _ = try await store.enqueueOutbound(OutboundMessageDraft(
+            sender: "a@example.org", recipients: [.init(address: "z@remote.example")], body: sampleMessage("two")))
+        let value23 = try await store.pendingRecipientCount()
+        XCTAssertEqual(value23, 3)
+        _ = try await store.claimRecipients(queueID: first.id, addresses: ["x@remote.example"], now: Date())
+        let value24 = try await store.pendingRecipientCount()
+        XCTAssertEqual(value24, 3, "a recipient being delivered is still pending")
+        try await store.updateRecipient(queueID: first.id, address: "x@remote.example", state: .delivered,
+                                        lastError: nil, nextAttemptAt: nil)
+        try await store.updateRecipient(queueID: first.id, address: "y@remote.example", state: .failed,
+                                        lastError: "550 no", nextAttemptAt: nil)
+        let value25 = try await store.pendingRecipientCount()
+        XCTAssertEqual(value25, 1)
+        let expected = try await store.queuedMessages().reduce(0) { $0 + $1.recipients.count { !$0.state.isFinal } }
+        let value26 = try await store.pendingRecipientCount()
+        XCTAssertEqual(value26, expected)
+    }
+}
