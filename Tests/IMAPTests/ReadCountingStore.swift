@@ -93,6 +93,11 @@ final class ReadCountingStore: MailStore {
     func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
         try await base.deliverMessage(message, to: mailboxIDs)
     }
+    func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
+        -> [MessageRecord] {
+        try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)
+    }
+    func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile { try base.makeSpoolFile(maximumSize: maximumSize) }
     func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
         count { $0.wholeMailboxRecords += 1 }
         return try await base.messages(mailboxID: mailboxID)
@@ -121,6 +126,10 @@ final class ReadCountingStore: MailStore {
         count { $0.bodies += 1 }
         return try await base.messageBody(mailboxID: mailboxID, uid: uid)
     }
+    func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8] {
+        count { $0.bodies += 1 }
+        return try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
+    }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
                      keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {
         try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
@@ -148,6 +157,9 @@ final class ReadCountingStore: MailStore {
     }
     func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void> { base.changeNotifications(mailboxID: mailboxID) }
     func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage { try await base.enqueueOutbound(draft) }
+    func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage {
+        try await base.enqueueOutbound(draft, spooled: spool)
+    }
     func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
     func pendingRecipientCount() async throws -> Int { try await base.pendingRecipientCount() }
     func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }

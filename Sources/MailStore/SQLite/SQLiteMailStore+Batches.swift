@@ -62,7 +62,7 @@ extension SQLiteMailStore {
         try checkSize(spool.size)
         let fileName = try await putSpool(spool)
         let message = NewMessage(body: [], internalDate: internalDate)
-        let prepared: (parsed: ParsedMessage, structure: [UInt8], internalDate: Date, hash: String)
+        let prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String)
         do {
             // The one whole-body pass left: the MIME parser works on bytes in memory.
             let body = try await blobs.get(fileName)
@@ -88,7 +88,7 @@ extension SQLiteMailStore {
     /// The one transaction of a delivery whose body file is durable; on
     /// failure the file is removed.
     private func commitDelivery(_ message: NewMessage,
-                                _ prepared: (parsed: ParsedMessage, structure: [UInt8], internalDate: Date,
+                                _ prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date,
                                              hash: String),
                                 size: Int, fileName: String, to targets: [MailboxID]) async throws
         -> [MessageRecord] {
