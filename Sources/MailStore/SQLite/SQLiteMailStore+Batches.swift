@@ -17,7 +17,7 @@ extension SQLiteMailStore {
         let fileNames = try await writeBodies(messages.map(\.body))
         let records: [MessageRecord]
         do {
-            records = try await write { db in
+            records = try await groupWrite { db in
                 var mailbox = try Self.fetchMailbox(db, id: mailboxID)
                 var records: [MessageRecord] = []
                 records.reserveCapacity(messages.count)
@@ -48,7 +48,7 @@ extension SQLiteMailStore {
         let fileNames = try await writeBodies([message.body])
         let records: [MessageRecord]
         do {
-            records = try await write { db in
+            records = try await groupWrite { db in
                 var records: [MessageRecord] = []
                 records.reserveCapacity(targets.count)
                 for mailboxID in targets {
