@@ -34,7 +34,9 @@ import MailCore
 ///
 /// **Durability.** A write method returns only after its data is durable:
 /// body files written and fsynced before the metadata transaction that
-/// references them commits (SQLite `synchronous=FULL`). A failed call
+/// references them commits (SQLite `synchronous=FULL`). Concurrent writes
+/// may share a commit (group commit), never skip one: each still returns
+/// only after the commit that holds its changes. A failed call
 /// leaves no row; a body file it wrote is removed (or swept at start-up).
 /// Body files are immutable and shared by every copy (COPY, MOVE,
 /// `deliverMessage`).

@@ -17,7 +17,7 @@ extension SQLiteMailStore {
         let fileNames = try await writeBodies(messages.map(\.body))
         let records: [MessageRecord]
         do {
-            records = try await write { db in
+            records = try await groupWrite { db in
                 var mailbox = try Self.fetchMailbox(db, id: mailboxID)
                 var records: [MessageRecord] = []
                 records.reserveCapacity(messages.count)
@@ -95,7 +95,7 @@ extension SQLiteMailStore {
         let fileNames = [fileName]
         let records: [MessageRecord]
         do {
-            records = try await write { db in
+            records = try await groupWrite { db in
                 var records: [MessageRecord] = []
                 records.reserveCapacity(targets.count)
                 for mailboxID in targets {

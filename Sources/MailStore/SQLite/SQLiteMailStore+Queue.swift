@@ -44,7 +44,7 @@ extension SQLiteMailStore {
         let now = Self.queueTime(Date())
         let message: QueuedMessage
         do {
-            message = try await write { db in
+            message = try await groupWrite { db in
                 var id = QueueRows.newQueueID()
                 while try QueueRows.exists(db, id: id) { id = QueueRows.newQueueID() }
                 try db.execute(sql: """
@@ -145,7 +145,7 @@ extension SQLiteMailStore {
         let wanted = addresses.filter { seen.insert($0).inserted }
         let due = now.timeIntervalSince1970
         let claimedAt = Self.queueTime(Date()).timeIntervalSince1970
-        return try await write { db in
+        return try await groupWrite { db in
             guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
             // The state test in the WHERE clause is the claim: SQLite runs
             // one writer at a time, so a second claimer finds `delivering`.
@@ -167,7 +167,7 @@ extension SQLiteMailStore {
         let now = Self.queueTime(Date()).timeIntervalSince1970
         let update = RecipientUpdate(address: address, state: state, lastError: lastError,
                                      nextAttemptAt: nextAttemptAt)
-        try await write { db in
+        try await groupWrite { db in
             if try !Self.apply(update, queueID: queueID, now: now, db) {
                 guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
                 if try Self.recipientExists(db, queueID: queueID, address: address) {
@@ -181,7 +181,7 @@ extension SQLiteMailStore {
     public func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
         guard !updates.isEmpty else { return }
         let now = Self.queueTime(Date()).timeIntervalSince1970
-        let firstFinished = try await write { db -> String? in
+        let firstFinished = try await groupWrite { db -> String? in
             guard try QueueRows.exists(db, id: queueID) else { throw QueueError.messageNotFound(queueID) }
             var firstFinished: String?
             for update in updates where try !Self.apply(update, queueID: queueID, now: now, db) {

@@ -28,6 +28,8 @@ public final class SQLiteMailStore: MailStore {
     let pool: DatabasePool
     let bodies: BodyFileStore
     let notifier: ChangeNotifier
+    /// Shares one commit among concurrent hot writes (`groupWrite`).
+    let groupCommit: GroupCommit
     private let closed = Mutex(false)
 
     /// The metadata database in a store's directory.
@@ -79,6 +81,7 @@ public final class SQLiteMailStore: MailStore {
             throw MailStoreError.storageFailure("cannot open store in \(directory): \(error)")
         }
         notifier = ChangeNotifier(pool: pool, logger: logger)
+        groupCommit = GroupCommit(pool: pool)
         if removeOrphanFiles {
             try self.removeOrphanFiles()
             removeAbandonedSpoolFiles()
@@ -118,6 +121,30 @@ public final class SQLiteMailStore: MailStore {
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try checkOpen()
         return try await Self.mapErrors { try await self.pool.write(updates) }
+    }
+
+    /// One write that may share its transaction, and its commit's fsync,
+    /// with concurrent ones (`GroupCommit`): it runs in its own savepoint,
+    /// all or nothing, and returns only after the shared commit. Errors are
+    /// mapped as by `write`.
+    ///
+    /// Only the hot writes take this path: `appendMessage(s)` (IMAP APPEND,
+    /// imports), `deliverMessage` (every local SMTP recipient),
+    /// `enqueueOutbound` (every relayed message) and the queue runner's
+    /// `claimRecipients` and `updateRecipient(s)`. They are small, come
+    /// many at once under load, and each waits for its fsync before an SMTP
+    /// `250` or an IMAP `OK`, so sharing one is where the time goes. The
+    /// other writes (flag changes, expunges, copies, mailbox and account
+    /// changes, repairs) stay one transaction each through `write`: they
+    /// are rarer, and some are large (`STORE 1:*` or an expunge on a big
+    /// mailbox, deleting an account, `store check --repair`); in a batch a
+    /// delivery queued before such a write would wait for it to finish, and
+    /// a disk-full failure half-way through it would fail the delivery too.
+    /// Both paths go through GRDB's one writer connection, so every
+    /// transaction still commits after the one before it.
+    func groupWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try checkOpen()
+        return try await Self.mapErrors { try await self.groupCommit.write(updates) }
     }
 
     /// One read transaction on a snapshot; database errors become `storageFailure`.
