@@ -173,6 +173,13 @@ public protocol MailStore: Sendable {
     /// not touch the stored message. `messageTooLarge` over the store's bound.
     func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
         -> [MessageRecord]
+    /// `appendMessages` with each body in a spool file (`makeSpoolFile`;
+    /// IMAP APPEND literals, RFC 3502 §3): every spool is finished and
+    /// adopted as its message's blob without a copy; the same guarantees
+    /// (one transaction, all or none, consecutive UIDs in the order given,
+    /// durable before it returns; `messageTooLarge` for any over the
+    /// store's bound stores nothing). The spools stay the caller's.
+    func appendMessages(mailboxID: MailboxID, spooled messages: [SpooledMessage]) async throws -> [MessageRecord]
     /// Up to `length` octets of the stored body from `offset` (fewer at its
     /// end, none past it), reading only those octets from the blob (IMAP
     /// `BODY[]<partial>`, a header, POP3 TOP). `messageNotFound` for a UID

@@ -134,6 +134,20 @@ public struct NewMessage: Sendable {
     }
 }
 
+/// A message to be stored whose body is in a spool file (IMAP APPEND).
+public struct SpooledMessage: Sendable {
+    public var spool: SpoolFile
+    public var flags: MessageFlags
+    public var keywords: [String]
+    public var internalDate: Date
+    public init(spool: SpoolFile, flags: MessageFlags = [], keywords: [String] = [], internalDate: Date = Date()) {
+        self.spool = spool
+        self.flags = flags
+        self.keywords = keywords
+        self.internalDate = internalDate
+    }
+}
+
 /// How `MailStore.updateFlags` combines the given flags with the stored ones
 /// (IMAP STORE FLAGS / +FLAGS / -FLAGS, RFC 9051 §6.4.6).
 public enum FlagOperation: Sendable {

@@ -93,6 +93,10 @@ final class ReadCountingStore: MailStore {
     func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
         try await base.deliverMessage(message, to: mailboxIDs)
     }
+    func appendMessages(mailboxID: MailboxID, spooled messages: [SpooledMessage]) async throws
+        -> [MessageRecord] {
+        return try await base.appendMessages(mailboxID: mailboxID, spooled: messages)
+    }
     func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
         -> [MessageRecord] {
         try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)

@@ -157,6 +157,11 @@ public final class FaultInjectingMailStore: MailStore {
     public func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
         try write("deliverMessage"); return try await base.deliverMessage(message, to: mailboxIDs)
     }
+    public func appendMessages(mailboxID: MailboxID, spooled messages: [SpooledMessage]) async throws
+        -> [MessageRecord] {
+        try write("appendMessages")
+        return try await base.appendMessages(mailboxID: mailboxID, spooled: messages)
+    }
     public func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
         -> [MessageRecord] {
         try write("deliverMessage")

@@ -88,6 +88,45 @@ final class SpoolTests: StoreTestCase {
         }
     }
 
+    func testAppendSpooledMessagesAdoptsEachSpoolInOneTransaction() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        let first = bigMessage(), second = bigMessage(70_001)
+        let records: [MessageRecord]
+        do {
+            let a = try store.makeSpoolFile(maximumSize: nil), b = try store.makeSpoolFile(maximumSize: nil)
+            try a.write(first)
+            try b.write(second)
+            records = try await store.appendMessages(mailboxID: inbox.id, spooled: [
+                SpooledMessage(spool: a, flags: [.seen]), SpooledMessage(spool: b, keywords: ["$x"])])
+            // The spools stay the caller's: closing them keeps the stored blobs.
+            a.abort()
+            b.abort()
+        }
+        XCTAssertEqual(records.map(\.uid), [records[0].uid, records[0].uid + 1])
+        XCTAssertEqual(records[0].flags, [.seen])
+        XCTAssertEqual(records[1].keywords, ["$x"])
+        XCTAssertEqual(spoolFiles(), [])
+        XCTAssertEqual(bodyFileNames().count, 2)
+        let storedFirst = try await store.messageBody(mailboxID: inbox.id, uid: records[0].uid)
+        let storedSecond = try await store.messageBody(mailboxID: inbox.id, uid: records[1].uid)
+        XCTAssertEqual(storedFirst, first)
+        XCTAssertEqual(storedSecond, second)
+        XCTAssertEqual(records[1].contentHash, MessageContentHash.of(second))
+    }
+
+    func testAppendSpooledMessagesToAMissingMailboxStoresNothing() async throws {
+        let (store, _, _) = try await storeWithInbox()
+        let spool = try store.makeSpoolFile(maximumSize: nil)
+        try spool.write(bigMessage())
+        do {
+            _ = try await store.appendMessages(mailboxID: 999_999, spooled: [SpooledMessage(spool: spool)])
+            XCTFail("appended to a missing mailbox")
+        } catch {}
+        spool.abort()
+        XCTAssertEqual(bodyFileNames(), [])
+        XCTAssertEqual(spoolFiles(), [])
+    }
+
     func testRangedReads() async throws {
         let (store, _, inbox) = try await storeWithInbox()
         let bytes = bigMessage()

@@ -1,3 +1,4 @@
+import MailStore
 import MailCore
 
 /// A generic extension value (`tagged-ext-val`, RFC 4466 §2.1), used for
@@ -64,12 +65,34 @@ public struct AppendMessage: Hashable, Sendable {
     public var data: [UInt8]
     /// Sent as literal8 `~{n}` (BINARY, RFC 3516 §4.4).
     public var isBinary: Bool
+    /// The literal's bytes when the parser wrote them to a spool file as
+    /// they arrived (`IMAPCommandParser.spoolFactory`); `data` is then empty.
+    public var spool: SpoolFile?
 
-    public init(flags: [String] = [], date: MailDate? = nil, data: [UInt8], isBinary: Bool = false) {
+    public init(flags: [String] = [], date: MailDate? = nil, data: [UInt8], isBinary: Bool = false,
+                spool: SpoolFile? = nil) {
         self.flags = flags
         self.date = date
         self.data = data
         self.isBinary = isBinary
+        self.spool = spool
+    }
+
+    /// Octets of the message, in memory or spooled.
+    public var size: Int { spool?.size ?? data.count }
+
+    // A spool compares by identity (the same file).
+    public static func == (lhs: AppendMessage, rhs: AppendMessage) -> Bool {
+        lhs.flags == rhs.flags && lhs.date == rhs.date && lhs.data == rhs.data && lhs.isBinary == rhs.isBinary
+            && lhs.spool.map(ObjectIdentifier.init) == rhs.spool.map(ObjectIdentifier.init)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(flags)
+        hasher.combine(date)
+        hasher.combine(data)
+        hasher.combine(isBinary)
+        hasher.combine(spool.map(ObjectIdentifier.init))
     }
 }
 

@@ -1,3 +1,4 @@
+import MailStore
 import NIOCore
 
 /// The incremental command parser: feed it bytes as they arrive, then pull
@@ -20,6 +21,12 @@ public struct IMAPCommandParser: Sendable {
     public var mode: Mode = .commands
     /// The bounds in force; the session lowers them before authentication.
     public var limits: IMAPParserLimits
+    /// Makes a spool file bounded by the given size. When set (after
+    /// login), each APPEND message literal (RFC 9051 §6.3.12, MULTIAPPEND
+    /// RFC 3502, LITERAL+ RFC 7888) goes to its own spool file as its bytes
+    /// arrive instead of into the command; the parsed `AppendMessage`
+    /// carries it. Every other literal stays in memory, bounded as before.
+    public var spoolFactory: (@Sendable (Int) throws -> SpoolFile)?
 
     /// Received bytes not yet consumed, from `readIndex`.
     private var input: [UInt8] = []
@@ -30,6 +37,11 @@ public struct IMAPCommandParser: Sendable {
     private var pending: [UInt8] = []
     /// Literal bytes still to be copied into `pending`.
     private var literalRemaining = 0
+    /// The spool files of the APPEND being assembled, in order; the one
+    /// being written is the last while `spoolRemaining > 0`.
+    private var spools: [SpoolFile] = []
+    /// Literal bytes still to be written to the last spool.
+    private var spoolRemaining = 0
     /// Bytes of an oversized non-synchronising literal still to be dropped.
     private var skipRemaining: UInt64 = 0
     /// Drop everything up to the next LF (after an error mid-line).
@@ -43,7 +55,15 @@ public struct IMAPCommandParser: Sendable {
     }
 
     /// True when part of a command has been received (e.g. waiting for literal bytes).
-    public var hasPartialCommand: Bool { !pending.isEmpty || literalRemaining > 0 }
+    public var hasPartialCommand: Bool { !pending.isEmpty || literalRemaining > 0 || spoolRemaining > 0 }
+
+    /// Removes the spool files of a command not yet complete (the
+    /// connection closed mid-APPEND).
+    public mutating func discardPartialCommand() {
+        abortSpools()
+        pending.removeAll(keepingCapacity: false)
+        literalRemaining = 0
+    }
 
     public mutating func append(_ buffer: ByteBuffer) {
         guard !isStopped else { return }
@@ -78,6 +98,29 @@ public struct IMAPCommandParser: Sendable {
                 skipRemaining -= UInt64(count)
                 scanIndex = readIndex
                 if skipRemaining > 0 { return nil }
+                continue
+            }
+            if spoolRemaining > 0 {
+                let count = min(spoolRemaining, input.count - readIndex)
+                let piece = input[readIndex..<(readIndex + count)]
+                readIndex += count
+                spoolRemaining -= count
+                scanIndex = readIndex
+                do {
+                    try spools[spools.count - 1].write(piece)
+                } catch {
+                    // The rest of the literal and its line are dropped.
+                    skipRemaining = UInt64(spoolRemaining)
+                    spoolRemaining = 0
+                    discardingLine = true
+                    if case MailStoreError.messageTooLarge = error {
+                        let tag = Self.tag(of: pending)
+                        discardPartialCommand()
+                        return .literalTooLarge(tag: tag, closing: false)
+                    }
+                    return fail("cannot store the literal: \(error)")
+                }
+                if spoolRemaining > 0 { return nil }
                 continue
             }
             if literalRemaining > 0 {
@@ -132,8 +175,29 @@ public struct IMAPCommandParser: Sendable {
             pending.append(contentsOf: line)
             if let literal = literalHeader(line) {
                 guard let size = literal.size, size <= UInt64(limits.maxLiteralSize),
-                      UInt64(pending.count) + size <= UInt64(limits.maxCommandSize) else {
+                      UInt64(pending.count + spools.reduce(0) { $0 + $1.size }) + size
+                          <= UInt64(limits.maxCommandSize) else {
                     return refuseLiteral(size: literal.size, synchronizing: literal.synchronizing)
+                }
+                if let spoolFactory, isAppendMessageLiteral(lineLength: line.count) {
+                    let spool: SpoolFile
+                    do {
+                        spool = try spoolFactory(limits.maxLiteralSize)
+                    } catch {
+                        if !literal.synchronizing {
+                            skipRemaining = size
+                            discardingLine = true
+                        }
+                        return fail("cannot store the literal: \(error)")
+                    }
+                    // The command keeps an empty literal in its place; the
+                    // parsed message gets the spool (`attachSpools`).
+                    pending.removeLast(line.count - line.lastIndex(of: UInt8(ascii: "{"))!)
+                    pending.append(contentsOf: Array("{0}\r\n".utf8))
+                    spools.append(spool)
+                    spoolRemaining = Int(size)
+                    if literal.synchronizing { return .needsContinuation }
+                    continue
                 }
                 pending.append(contentsOf: [0x0D, 0x0A])
                 literalRemaining = Int(size)
@@ -144,8 +208,9 @@ public struct IMAPCommandParser: Sendable {
             pending.removeAll(keepingCapacity: false)
             switch CommandParser.parse(command, maxDepth: limits.maxDepth) {
             case .success(let tagged):
-                return .command(tagged)
+                return attachSpools(tagged)
             case .failure(let failure):
+                abortSpools()
                 return .error(tag: failure.tag, message: failure.error.message)
             }
         }
@@ -158,6 +223,7 @@ public struct IMAPCommandParser: Sendable {
     /// and the session closes the connection.
     private mutating func refuseLiteral(size: UInt64?, synchronizing: Bool) -> IMAPParserEvent {
         let tag = Self.tag(of: pending)
+        abortSpools()
         pending.removeAll(keepingCapacity: false)
         literalRemaining = 0
         guard !synchronizing else { return .literalTooLarge(tag: tag, closing: false) }
@@ -178,9 +244,54 @@ public struct IMAPCommandParser: Sendable {
     private mutating func fail(_ message: String, line: [UInt8]? = nil) -> IMAPParserEvent {
         let source = pending.isEmpty ? (line ?? []) : pending
         let tag = Self.tag(of: source)
+        abortSpools()
         pending.removeAll(keepingCapacity: false)
         literalRemaining = 0
         return .error(tag: tag, message: message)
+    }
+
+    /// True when the literal announced at the end of the last line of
+    /// `pending` (`lineLength` octets) is an APPEND message literal:
+    /// `tag APPEND mailbox 1*(SP [flag-list SP] [date-time SP] literal)`
+    /// (RFC 3502 §6, literal8 RFC 3516). Only the mailbox may be a literal
+    /// too, and only right after `APPEND ` on the first line.
+    private func isAppendMessageLiteral(lineLength: Int) -> Bool {
+        guard let tag = Self.tag(of: pending) else { return false }
+        let verb = Array("APPEND ".utf8)
+        let start = tag.utf8.count + 1
+        guard pending.count >= start + verb.count else { return false }
+        for (offset, byte) in verb.enumerated() where pending[start + offset] & 0xDF != byte & 0xDF {
+            return false
+        }
+        let lineStart = pending.count - lineLength
+        guard let open = pending.lastIndex(of: UInt8(ascii: "{")) else { return false }
+        let headerStart = open > 0 && pending[open - 1] == UInt8(ascii: "~") ? open - 1 : open
+        // `tag APPEND {n}` on the first line: that literal is the mailbox name.
+        return !(lineStart == 0 && headerStart == start + verb.count)
+    }
+
+    /// The parsed APPEND with each spooled literal's file in its message
+    /// (they come in order, one per message); any other command with
+    /// spools is a framing bug and is refused.
+    private mutating func attachSpools(_ tagged: TaggedCommand) -> IMAPParserEvent {
+        guard !spools.isEmpty else { return .command(tagged) }
+        let files = spools
+        spools = []
+        guard case .append(let name, var messages) = tagged.command, messages.count == files.count else {
+            for file in files { file.abort() }
+            return .error(tag: tagged.tag, message: "unexpected literal")
+        }
+        for index in messages.indices { messages[index].spool = files[index] }
+        var result = tagged
+        result.command = .append(name, messages)
+        return .command(result)
+    }
+
+    /// Removes the spool files of the command being dropped.
+    private mutating func abortSpools() {
+        for spool in spools { spool.abort() }
+        spools = []
+        spoolRemaining = 0
     }
 
     /// The tag at the start of a command, if it is a valid tag followed by a space.

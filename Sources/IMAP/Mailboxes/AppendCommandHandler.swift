@@ -16,14 +16,17 @@ enum AppendCommandHandler {
         }
         // Everything that can be checked is checked before anything is
         // stored, so a refused MULTIAPPEND stores nothing (RFC 3502 §3).
+        // The spool files go once the command is done, stored or refused
+        // (a stored message's blob is another name of the file).
+        defer { for message in messages { message.spool?.abort() } }
         var newMessages: [NewMessage] = []
         for message in messages {
             guard let parsed = IMAPFlags.parse(message.flags) else {
                 return .bad("invalid flag in APPEND")
             }
-            guard !message.data.isEmpty else { return .no("empty message", code: .cannot) }
+            guard message.size > 0 else { return .no("empty message", code: .cannot) }
             // APPENDLIMIT (RFC 7889 §3.2): TOOBIG for a message over the limit.
-            guard message.data.count <= context.maxMessageSize else {
+            guard message.size <= context.maxMessageSize else {
                 return .no("message larger than \(context.maxMessageSize) octets", code: .other("TOOBIG", nil))
             }
             var new = NewMessage(body: message.data, flags: parsed.flags, keywords: parsed.keywords)
@@ -45,10 +48,32 @@ enum AppendCommandHandler {
         // MULTIAPPEND is all or nothing (RFC 3502 §3): one store transaction.
         let uids: [MessageUID]
         do {
-            uids = try await context.store.appendMessages(mailboxID: mailbox.id, newMessages).map(\.uid)
+            if messages.allSatisfy({ $0.spool == nil }) {
+                uids = try await context.store.appendMessages(mailboxID: mailbox.id, newMessages).map(\.uid)
+            } else {
+                let spooled = try spooled(messages, newMessages, store: context.store)
+                defer { for message in spooled { message.spool.abort() } }
+                uids = try await context.store.appendMessages(mailboxID: mailbox.id, spooled: spooled).map(\.uid)
+            }
         } catch {
             return MailboxCommandErrors.result(for: error, context: context)
         }
         return .ok("APPEND completed", code: .appendUID(uidValidity: mailbox.uidValidity, uids: SequenceSet(numbers: uids)))
+    }
+
+    /// The messages with their bodies in spool files; a body held in
+    /// memory (not sent as a literal the parser spooled) is spooled here.
+    private static func spooled(_ messages: [AppendMessage], _ newMessages: [NewMessage], store: any MailStore) throws
+        -> [SpooledMessage] {
+        try zip(messages, newMessages).map { message, new in
+            let spool: SpoolFile
+            if let existing = message.spool {
+                spool = existing
+            } else {
+                spool = try store.makeSpoolFile(maximumSize: nil)
+                try spool.write(message.data)
+            }
+            return SpooledMessage(spool: spool, flags: new.flags, keywords: new.keywords, internalDate: new.internalDate)
+        }
     }
 }

@@ -137,6 +137,9 @@ extension IMAPSession {
             account = current
             // The full bounds from now on: literals up to APPENDLIMIT (RFC 7889).
             parser.limits = configuration.parserLimits
+            // APPEND message literals go to spool files as they arrive.
+            let store = self.store
+            parser.spoolFactory = { bound in try store.makeSpoolFile(maximumSize: bound) }
             saslExchange = nil
             authenticationTag = nil
             logger[metadataKey: "account"] = .string(current.address)

@@ -125,6 +125,8 @@ public final class IMAPSession {
             logger.info("connection closed without LOGOUT")
         }
         isLoggedOut = true
+        // An APPEND cut off mid-literal leaves no spool file.
+        parser.discardPartialCommand()
         selected = nil
         saslExchange = nil
         idleTag = nil

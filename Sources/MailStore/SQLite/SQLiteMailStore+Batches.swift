@@ -37,6 +37,53 @@ extension SQLiteMailStore {
         return records
     }
 
+    /// `appendMessages` with the bodies in spool files: each is finished
+    /// (fsynced) and adopted as its blob without copying, then one
+    /// transaction inserts them all; on failure the adopted files go.
+    public func appendMessages(mailboxID: MailboxID, spooled messages: [SpooledMessage]) async throws
+        -> [MessageRecord] {
+        try checkOpen()
+        guard !messages.isEmpty else { return [] }
+        for message in messages { try checkSize(message.spool.size) }
+        var fileNames: [String] = []
+        var prepared: [(parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String)] = []
+        do {
+            for message in messages {
+                fileNames.append(try await putSpool(message.spool))
+                // The MIME parser works on bytes in memory: one body at a time.
+                let body = try await blobs.get(fileNames[fileNames.count - 1])
+                prepared.append(try Self.prepare(body: body, internalDate: message.internalDate,
+                                                 hash: message.spool.contentHash))
+            }
+        } catch {
+            await discardUncommittedBodies(fileNames)
+            throw error
+        }
+        let stored = fileNames, parsed = prepared
+        let records: [MessageRecord]
+        do {
+            records = try await groupWrite { db in
+                var mailbox = try Self.fetchMailbox(db, id: mailboxID)
+                var records: [MessageRecord] = []
+                records.reserveCapacity(messages.count)
+                for index in messages.indices {
+                    let message = NewMessage(body: [], flags: messages[index].flags,
+                                             keywords: messages[index].keywords,
+                                             internalDate: messages[index].internalDate)
+                    records.append(try Self.insertNew(db, message, parsed[index], size: messages[index].spool.size,
+                                                      bodyFile: stored[index], into: &mailbox))
+                }
+                try Self.saveHighestModSeq(db, mailbox)
+                return records
+            }
+        } catch {
+            await discardUncommittedBodies(fileNames)
+            throw error
+        }
+        if let last = records.last { notifier.notify([mailboxID: last.modSeq]) }
+        return records
+    }
+
     /// One body file for every mailbox, one transaction for all of them.
     public func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
         try checkOpen()
