@@ -38,7 +38,7 @@ class SMTPSessionTestCase: XCTestCase {
         sqlite = try SQLiteMailStore(directory: directory.path, logger: logger)
         store = sqlite
         authenticator = Authenticator(store: sqlite, logger: logger, throttleConfiguration: .withoutDelays)
-        queue = InMemoryOutboundQueue()
+        queue = InMemoryOutboundQueue(store: sqlite)
         try await sqlite.addDomain("example.org")
         try await sqlite.addDomain("catchall.example")
         alice = try await sqlite.createAccount(address: "alice@example.org", passwordHash: Self.passwordHash)
