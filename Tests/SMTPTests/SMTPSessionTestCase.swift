@@ -65,9 +65,9 @@ class SMTPSessionTestCase: XCTestCase {
     }
 
     func makeSession(_ configuration: SMTPConfiguration? = nil, connection: ConnectionInfo = SMTPSessionTestCase.remote,
-                     store: (any MailStore)? = nil) -> SMTPSession {
+                     store: (any MailStore)? = nil, outboundQueue: (any OutboundQueue)? = nil) -> SMTPSession {
         SMTPSession(store: store ?? self.store, authenticator: authenticator,
-                    configuration: configuration ?? self.configuration(), outboundQueue: queue,
+                    configuration: configuration ?? self.configuration(), outboundQueue: outboundQueue ?? queue,
                     connection: connection, logger: logger, now: { SMTPSessionTestCase.date }, makeID: { "ID1" })
     }
 
