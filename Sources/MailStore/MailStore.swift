@@ -15,8 +15,9 @@ import MailCore
 /// that transaction, so no other writer can change the answer between the
 /// check and the act. In particular `updateFlags(…unchangedSince:)`,
 /// `expungeDeleted`, `appendMessages` (MULTIAPPEND), `deliverMessage`
-/// (several accounts), `moveMessages` and `claimRecipients` are each one
-/// transaction.
+/// (several accounts), `deliverAndEnqueue` (local copies and the queued
+/// copy of one SMTP message), `moveMessages` and `claimRecipients` are each
+/// one transaction.
 ///
 /// **Ordering.** Per mailbox, UIDs and MODSEQs are assigned in commit
 /// order and become visible in that order: a reader that sees UID n (or
@@ -39,7 +40,8 @@ import MailCore
 /// only after the commit that holds its changes. A failed call
 /// leaves no row; a body file it wrote is removed (or swept at start-up).
 /// Body files are immutable and shared by every copy (COPY, MOVE,
-/// `deliverMessage`).
+/// `deliverMessage`); a write with two body files (`deliverAndEnqueue`)
+/// makes both durable before its one transaction and removes both if it fails.
 ///
 /// **Idempotence.** Reads are. So are `setSubscribed`, `subscribe`,
 /// `unsubscribe`, `setAccountDisabled`, `setPasswordHash`,
@@ -48,7 +50,7 @@ import MailCore
 /// already gone is skipped), `retryNow`, `removeFinishedQueuedMessages`
 /// and `close`. Not idempotent: `appendMessage(s)`, `deliverMessage`,
 /// `copyMessages`, `moveMessages` (a repeat makes new UIDs or moves
-/// nothing) and `enqueueOutbound`; callers that may repeat them (imports)
+/// nothing), `enqueueOutbound` and `deliverAndEnqueue`; callers that may repeat them (imports)
 /// check `containsMessage` first.
 ///
 /// **Errors** are `MailStoreError` (or `QueueError` for the queue's own
@@ -241,6 +243,23 @@ public protocol MailStore: Sendable {
     /// adopted as the queued message's blob without a copy;
     /// `draft.body` is not used. Same errors and guarantees.
     func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage
+    /// One accepted SMTP message with local and relayed recipients (RFC 5321
+    /// §4.2.5, §6.1: once the `250` is sent every copy is the server's), in
+    /// ONE transaction: the local copies (`deliverMessage(spooled:…)`'s
+    /// rules: each distinct mailbox once, one shared blob adopted from
+    /// `spool`) and the queued message (`enqueueOutbound(_:spooled:)`'s
+    /// rules, its own blob adopted from `outboundSpool`, which holds other
+    /// header bytes: its own Received:, no Return-Path). Both blobs are
+    /// durable before the transaction commits; when it returns every copy
+    /// is durable, and when it throws no mailbox has the message, nothing is
+    /// queued and neither blob is left. The two spools must be different
+    /// files; both stay the caller's. With no mailbox it is
+    /// `enqueueOutbound`. Errors: those of both (`mailboxNotFound`,
+    /// `QueueError.noRecipients`, `.invalidEnvelope`, `messageTooLarge`,
+    /// a temporary failure) and nothing is stored.
+    func deliverAndEnqueue(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID],
+                           outbound draft: OutboundMessageDraft, spooled outboundSpool: SpoolFile) async throws
+        -> DeliveryAndQueueResult
     /// Every queued message, oldest first.
     func queuedMessages() async throws -> [QueuedMessage]
     /// The number of recipients still to be delivered (state `queued` or

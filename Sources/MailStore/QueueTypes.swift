@@ -210,6 +210,19 @@ public struct QueuedMessage: Sendable, Hashable {
     public var isFinished: Bool { recipients.allSatisfy(\.state.isFinal) }
 }
 
+/// What `MailStore.deliverAndEnqueue` stored in its one transaction: the
+/// local copies and the queued message of one SMTP message.
+public struct DeliveryAndQueueResult: Sendable, Equatable {
+    /// One per distinct mailbox, in the order given.
+    public var records: [MessageRecord]
+    public var queued: QueuedMessage
+
+    public init(records: [MessageRecord], queued: QueuedMessage) {
+        self.records = records
+        self.queued = queued
+    }
+}
+
 /// Failures of the outbound queue operations (storage failures are
 /// `MailStoreError.storageFailure`, an oversized body `.messageTooLarge`).
 public enum QueueError: Error, Sendable, Equatable {

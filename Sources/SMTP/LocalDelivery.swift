@@ -1,7 +1,10 @@
 // Local delivery: one message into the INBOX of several accounts, all or
 // nothing, in one store transaction sharing one body file
 // (`MailStore.deliverMessage`): when `deliver` returns every copy is
-// durable, and when it throws no account has the message.
+// durable, and when it throws no account has the message. With relayed
+// recipients too, `MessageDelivery` stores the copies through the
+// outbound queue instead (`OutboundQueue.enqueue(…localCopies:)`, one
+// transaction with the queued copy).
 import Foundation
 import Logging
 import MailCore
@@ -27,7 +30,8 @@ struct LocalDelivery: Sendable {
                                               to: inboxes(of: accounts))
     }
 
-    private func inboxes(of accounts: [Account]) async throws -> [MailboxID] {
+    /// The INBOX of each account, in order; `mailboxNotFound` if one has none.
+    func inboxes(of accounts: [Account]) async throws -> [MailboxID] {
         var inboxes: [MailboxID] = []
         for account in accounts {
             guard let inbox = try await store.mailbox(accountID: account.id, name: "INBOX") else {
@@ -36,21 +40,5 @@ struct LocalDelivery: Sendable {
             inboxes.append(inbox.id)
         }
         return inboxes
-    }
-
-    /// Takes back a committed delivery when what had to go with it (the
-    /// outbound queue's part of the same message) failed: the local copies
-    /// and the queue are two stores' calls, so this is the one remaining
-    /// compensation.
-    func rollBack(_ stored: [MessageRecord]) async {
-        for record in stored {
-            do {
-                _ = try await store.expunge(mailboxID: record.mailboxID, uids: [record.uid])
-            } catch {
-                logger.error("cannot remove a delivered copy after the queue failed",
-                             metadata: ["mailbox": "\(record.mailboxID)", "uid": "\(record.uid)",
-                                        "error": "\(error)"])
-            }
-        }
     }
 }

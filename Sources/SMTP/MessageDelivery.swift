@@ -1,9 +1,10 @@
 // What happens to an accepted message, the same for an SMTP session and for
 // `tern sendmail`: one body with Return-Path and Received: (RFC 5321 §4.4)
-// for every local account, stored once and all durable or none
-// (`LocalDelivery`, one store transaction); the
-// relayed recipients and outside alias forwards as one message in the
-// outbound queue; one Postfix-style log line per copy and queued recipient.
+// for every local account, stored once; the relayed recipients and
+// outside alias forwards as one message in the outbound queue; the local
+// copies and the queued one in one store transaction, all durable or none
+// (`MailStore.deliverAndEnqueue`); one Postfix-style log line per copy and
+// queued recipient.
 import Foundation
 import Logging
 import MailCore
@@ -116,10 +117,11 @@ struct MessageDelivery: Sendable {
                                  header: Array(body.prefix(IncomingMessage.headerBlockLimit)), received: received)
     }
 
-    /// Stores the spooled message for every local account in one store
-    /// transaction (all or none, one shared blob adopted from the spool),
-    /// then queues the rest; if queueing fails the local copies are removed
-    /// again and the error is rethrown (nothing was delivered). The spool
+    /// Stores the spooled message for every local account and queues the
+    /// relayed copy, all in one store transaction (all or none, one shared
+    /// blob for the local copies adopted from the spool, the queued copy's
+    /// own blob): if it throws, nothing was delivered or queued, so the
+    /// client may be told it failed (RFC 5321 §4.2.5, §6.1). The spool
     /// holds `spoolPrefix` then the content; `header` is the content's
     /// header block (for the log's Message-ID). `received(recipient)` is the
     /// Received: field for a copy for that recipient (nil: for several).
@@ -130,26 +132,26 @@ struct MessageDelivery: Sendable {
         let relayed = plan.relayed
         let contentSize = spool.size - prefixLength
         let delivery = LocalDelivery(store: store, logger: logger)
-        let stored = try await delivery.deliver(spool, to: accounts, internalDate: envelope.date)
         var queueID: String?
-        if !relayed.isEmpty, let outboundQueue {
-            do {
-                let queued: SpoolFile
-                if accounts.isEmpty {
-                    queued = spool
-                } else {
-                    // The queued copy has its own Received: and no Return-Path: a second spool.
-                    queued = try store.makeSpoolFile(maximumSize: nil)
-                    try queued.write(received(plan.relayedRecipient))
-                    try Self.copy(spool, from: prefixLength, to: queued)
-                }
-                defer { if queued !== spool { queued.abort() } }
+        if relayed.isEmpty || outboundQueue == nil {
+            _ = try await delivery.deliver(spool, to: accounts, internalDate: envelope.date)
+        } else if let outboundQueue {
+            let sender = envelope.sender.mailbox?.description
+            if accounts.isEmpty {
                 queueID = try await outboundQueue.enqueue(
-                    sender: envelope.sender.mailbox?.description, recipients: relayed, dsn: envelope.dsn,
-                    authenticatedUser: envelope.authenticatedUser, spooled: queued)
-            } catch {
-                await delivery.rollBack(stored)
-                throw error
+                    sender: sender, recipients: relayed, dsn: envelope.dsn,
+                    authenticatedUser: envelope.authenticatedUser, spooled: spool)
+            } else {
+                // The queued copy has its own Received: and no Return-Path: a second spool.
+                let queued = try store.makeSpoolFile(maximumSize: nil)
+                defer { queued.abort() }
+                try queued.write(received(plan.relayedRecipient))
+                try Self.copy(spool, from: prefixLength, to: queued)
+                let local = LocalCopies(spool: spool, internalDate: envelope.date,
+                                        mailboxIDs: try await delivery.inboxes(of: accounts))
+                queueID = try await outboundQueue.enqueue(
+                    sender: sender, recipients: relayed, dsn: envelope.dsn,
+                    authenticatedUser: envelope.authenticatedUser, spooled: queued, localCopies: local).queueID
             }
         }
 

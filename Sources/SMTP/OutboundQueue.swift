@@ -1,6 +1,7 @@
 // Where accepted mail for non-local recipients goes: the outbound queue.
 // The store-backed queue and its delivery runner come with the outbound
 // issue; the session only needs `enqueue`.
+import Foundation
 import MailStore
 
 /// One recipient of a queued message, with its RFC 3461 DSN parameters.
@@ -45,4 +46,30 @@ public protocol OutboundQueue: Sendable {
     /// queued message's blob without a copy; the spool stays the caller's).
     func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
                  authenticatedUser: String?, spooled: SpoolFile) async throws -> String
+    /// `enqueue` of a message that also has local recipients, in ONE store
+    /// transaction with its local copies (`MailStore.deliverAndEnqueue`):
+    /// when it returns the queued message and every local copy are durable,
+    /// and when it throws neither exists (RFC 5321 §4.2.5, §6.1). `spooled`
+    /// holds the queued copy, `localCopies.spool` the local copies' bytes
+    /// (their own header fields); the mailboxes are in the queue's store.
+    /// Both spools stay the caller's.
+    func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                 authenticatedUser: String?, spooled: SpoolFile, localCopies: LocalCopies) async throws
+        -> (records: [MessageRecord], queueID: String)
+}
+
+/// The local copies that go with a queued message in one transaction.
+public struct LocalCopies: Sendable {
+    /// The local copies' bytes (Return-Path, their Received:, the content).
+    public var spool: SpoolFile
+    /// INTERNALDATE of each copy.
+    public var internalDate: Date
+    /// The mailboxes (each account's INBOX), each once.
+    public var mailboxIDs: [MailboxID]
+
+    public init(spool: SpoolFile, internalDate: Date, mailboxIDs: [MailboxID]) {
+        self.spool = spool
+        self.internalDate = internalDate
+        self.mailboxIDs = mailboxIDs
+    }
 }

@@ -1,8 +1,11 @@
+import Foundation
 import MailStore
 import SMTP
 
 /// The SMTP session's (and `tern sendmail`'s) `OutboundQueue`, kept in the
-/// mail store (`MailStore.enqueueOutbound`: body fsynced, then one transaction).
+/// mail store (`MailStore.enqueueOutbound`: body fsynced, then one
+/// transaction; with local copies `MailStore.deliverAndEnqueue`, one
+/// transaction for both).
 public struct StoreOutboundQueue: OutboundQueue {
     let store: any MailStore
     /// Tells the running queue runner that mail is waiting.
@@ -35,6 +38,18 @@ public struct StoreOutboundQueue: OutboundQueue {
             spooled: spooled)
         wakeup?.wake()
         return queued.id
+    }
+
+    public func enqueue(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,
+                        authenticatedUser: String?, spooled: SpoolFile, localCopies: LocalCopies) async throws
+        -> (records: [MessageRecord], queueID: String) {
+        let result = try await store.deliverAndEnqueue(
+            spooled: localCopies.spool, internalDate: localCopies.internalDate, to: localCopies.mailboxIDs,
+            outbound: Self.draft(sender: sender, recipients: recipients, dsn: dsn,
+                                 authenticatedUser: authenticatedUser, body: []),
+            spooled: spooled)
+        wakeup?.wake()
+        return (result.records, result.queued.id)
     }
 
     static func draft(sender: String?, recipients: [OutboundRecipient], dsn: DSNParameters,

@@ -235,6 +235,13 @@ public final class FaultInjectingMailStore: MailStore {
         -> QueuedMessage {
         try write("enqueueOutbound"); return try await base.enqueueOutbound(draft, spooled: spool)
     }
+    public func deliverAndEnqueue(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID],
+                                  outbound draft: OutboundMessageDraft, spooled outboundSpool: SpoolFile)
+        async throws -> DeliveryAndQueueResult {
+        try write("deliverAndEnqueue")
+        return try await base.deliverAndEnqueue(spooled: spool, internalDate: internalDate, to: mailboxIDs,
+                                                outbound: draft, spooled: outboundSpool)
+    }
     public func pendingRecipientCount() async throws -> Int {
         try read("pendingRecipientCount"); return try await base.pendingRecipientCount()
     }

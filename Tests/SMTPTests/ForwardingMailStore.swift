@@ -138,6 +138,12 @@ extension ForwardingMailStore {
     func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage {
         try await base.enqueueOutbound(draft, spooled: spool)
     }
+    func deliverAndEnqueue(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID],
+                           outbound draft: OutboundMessageDraft, spooled outboundSpool: SpoolFile) async throws
+        -> DeliveryAndQueueResult {
+        try await base.deliverAndEnqueue(spooled: spool, internalDate: internalDate, to: mailboxIDs,
+                                         outbound: draft, spooled: outboundSpool)
+    }
     func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
     func pendingRecipientCount() async throws -> Int { try await base.pendingRecipientCount() }
     func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }

@@ -38,7 +38,7 @@ class SMTPSessionTestCase: XCTestCase {
         sqlite = try SQLiteMailStore(directory: directory.path, logger: logger)
         store = sqlite
         authenticator = Authenticator(store: sqlite, logger: logger, throttleConfiguration: .withoutDelays)
-        queue = InMemoryOutboundQueue()
+        queue = InMemoryOutboundQueue(store: sqlite)
         try await sqlite.addDomain("example.org")
         try await sqlite.addDomain("catchall.example")
         alice = try await sqlite.createAccount(address: "alice@example.org", passwordHash: Self.passwordHash)
@@ -65,9 +65,9 @@ class SMTPSessionTestCase: XCTestCase {
     }
 
     func makeSession(_ configuration: SMTPConfiguration? = nil, connection: ConnectionInfo = SMTPSessionTestCase.remote,
-                     store: (any MailStore)? = nil) -> SMTPSession {
+                     store: (any MailStore)? = nil, outboundQueue: (any OutboundQueue)? = nil) -> SMTPSession {
         SMTPSession(store: store ?? self.store, authenticator: authenticator,
-                    configuration: configuration ?? self.configuration(), outboundQueue: queue,
+                    configuration: configuration ?? self.configuration(), outboundQueue: outboundQueue ?? queue,
                     connection: connection, logger: logger, now: { SMTPSessionTestCase.date }, makeID: { "ID1" })
     }
 

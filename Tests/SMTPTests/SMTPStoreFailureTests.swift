@@ -72,7 +72,70 @@ final class SMTPStoreFailureTests: SMTPSessionTestCase {
         XCTAssertEqual(codes(retry), ["235 2.7.0"])
     }
 
-    func testQueueFailureTakesBackLocalCopies() async throws {
+    static let mixedRecipients = "MAIL FROM:<x@c.example>\r\nRCPT TO:<alice@example.org>\r\n"
+        + "RCPT TO:<bob@example.org>\r\nRCPT TO:<user@other.example>\r\nDATA\r\n"
+
+    /// A message for two local accounts and a remote recipient, with the
+    /// store refusing the queue's rows inside the one transaction: 451
+    /// 4.3.0, no account has it, nothing is queued, no file is left; once
+    /// the store is back the same message is stored and queued.
+    func testMixedMessageWithTheQueuePartFailingStoresNothing() async throws {
+        try await sqlite.pool.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER refuse_queue BEFORE INSERT ON outbound_recipient
+                BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END
+                """)
+        }
+        let storeQueue = StoreBackedOutboundQueue(store: sqlite)
+        let session = makeSession(connection: Self.trusted, store: sqlite, outboundQueue: storeQueue)
+        let reply = await send(session, "EHLO c.example\r\n" + Self.mixedRecipients + Self.message + ".\r\n")
+        XCTAssertEqual(codes(reply), ["250", "250 2.1.0", "250 2.1.5", "250 2.1.5", "250 2.1.5", "354", "451 4.3.0"])
+        for account in [alice!, bob!] {
+            let count = try await inbox(account).count
+            XCTAssertEqual(count, 0, account.address)
+        }
+        let queued = try await sqlite.queuedMessages()
+        XCTAssertEqual(queued, [])
+        XCTAssertEqual(bodyFiles(), [], "both body files are removed with the failed transaction")
+
+        try await sqlite.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse_queue") }
+        let again = await send(session, Self.mixedRecipients + Self.message + ".\r\n")
+        XCTAssertEqual(codes(again), ["250 2.1.0", "250 2.1.5", "250 2.1.5", "250 2.1.5", "354", "250 2.0.0"])
+        let local = try await inboxTexts(alice)
+        XCTAssertEqual(local.count, 1)
+        XCTAssertTrue(local.first?.hasPrefix("Return-Path: <x@c.example>\r\n") ?? false)
+        let bobCount = try await inbox(bob).count
+        XCTAssertEqual(bobCount, 1)
+        let nowQueued = try await sqlite.queuedMessages()
+        XCTAssertEqual(nowQueued.map { $0.recipients.map(\.address) }, [["user@other.example"]])
+        let queuedBody = try await sqlite.queuedMessageBody(id: try XCTUnwrap(nowQueued.first).id)
+        let queuedText = String(decoding: queuedBody, as: UTF8.self)
+        XCTAssertTrue(queuedText.hasPrefix("Received: "), "the queued copy has its own Received: and no Return-Path")
+        XCTAssertFalse(queuedText.contains("Return-Path:"))
+        XCTAssertEqual(bodyFiles().count, 2, "one blob for the local copies, one for the queued copy")
+    }
+
+    /// The store fails the one call that stores a mixed message: 451 4.3.0,
+    /// that call was the only write (no expunge afterwards), nothing stored.
+    func testMixedMessageWithTheStoreFailingAnswers451() async throws {
+        let failing = FaultInjectingMailStore(base: sqlite, failWrite: 1)
+        let session = makeSession(connection: Self.trusted, store: failing,
+                                  outboundQueue: StoreBackedOutboundQueue(store: failing))
+        let reply = await send(session, "EHLO c.example\r\n" + Self.mixedRecipients + Self.message + ".\r\n")
+        XCTAssertEqual(codes(reply), ["250", "250 2.1.0", "250 2.1.5", "250 2.1.5", "250 2.1.5", "354", "451 4.3.0"])
+        XCTAssertEqual(failing.failedCalls, ["deliverAndEnqueue"])
+        XCTAssertEqual(failing.writeCount, 1)
+        for account in [alice!, bob!] {
+            let count = try await inbox(account).count
+            XCTAssertEqual(count, 0, account.address)
+        }
+        let queued = try await sqlite.queuedMessages()
+        XCTAssertEqual(queued, [])
+        XCTAssertEqual(bodyFiles(), [])
+    }
+
+    /// The in-memory queue double fails: no local copy either.
+    func testQueueFailureStoresNoLocalCopy() async throws {
         queue.failNextEnqueue()
         let session = await greetedSession(connection: Self.trusted)
         let reply = await send(session, "MAIL FROM:<x@c.example>\r\nRCPT TO:<alice@example.org>\r\n"

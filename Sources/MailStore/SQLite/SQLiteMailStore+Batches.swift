@@ -109,7 +109,7 @@ extension SQLiteMailStore {
         try checkSize(spool.size)
         let fileName = try await putSpool(spool)
         let message = NewMessage(body: [], internalDate: internalDate)
-        let prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String)
+        let prepared: PreparedMessage
         do {
             // The one whole-body pass left: the MIME parser works on bytes in memory.
             let body = try await blobs.get(fileName)
@@ -134,31 +134,39 @@ extension SQLiteMailStore {
 
     /// The one transaction of a delivery whose body file is durable; on
     /// failure the file is removed.
-    private func commitDelivery(_ message: NewMessage,
-                                _ prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date,
-                                             hash: String),
+    private func commitDelivery(_ message: NewMessage, _ prepared: PreparedMessage,
                                 size: Int, fileName: String, to targets: [MailboxID]) async throws
         -> [MessageRecord] {
-        let fileNames = [fileName]
         let records: [MessageRecord]
         do {
             records = try await groupWrite { db in
-                var records: [MessageRecord] = []
-                records.reserveCapacity(targets.count)
-                for mailboxID in targets {
-                    var mailbox = try Self.fetchMailbox(db, id: mailboxID)
-                    records.append(try Self.insertNew(db, message, prepared, size: size,
-                                                      bodyFile: fileName, into: &mailbox))
-                    try Self.saveHighestModSeq(db, mailbox)
-                }
-                return records
+                try Self.insertDelivery(db, message, prepared, size: size, fileName: fileName, to: targets)
             }
         } catch {
-            await discardUncommittedBodies(fileNames)
+            await discardUncommittedBodies([fileName])
             throw error
         }
-        notifier.notify(Dictionary(records.map { ($0.mailboxID, $0.modSeq) }, uniquingKeysWith: max))
+        notifier.notify(Self.deliveryModSeqs(records))
         return records
+    }
+
+    /// The rows of one delivery: a copy in each of `targets` (distinct,
+    /// in order) referencing the one body file; inside the caller's transaction.
+    static func insertDelivery(_ db: Database, _ message: NewMessage, _ prepared: PreparedMessage,
+                               size: Int, fileName: String, to targets: [MailboxID]) throws -> [MessageRecord] {
+        var records: [MessageRecord] = []
+        records.reserveCapacity(targets.count)
+        for mailboxID in targets {
+            var mailbox = try fetchMailbox(db, id: mailboxID)
+            records.append(try insertNew(db, message, prepared, size: size, bodyFile: fileName, into: &mailbox))
+            try saveHighestModSeq(db, mailbox)
+        }
+        return records
+    }
+
+    /// What a committed delivery tells the notifier: each mailbox's new highest MODSEQ.
+    static func deliveryModSeqs(_ records: [MessageRecord]) -> [MailboxID: ModSeq] {
+        Dictionary(records.map { ($0.mailboxID, $0.modSeq) }, uniquingKeysWith: max)
     }
 
     // MARK: Helpers
@@ -192,7 +200,7 @@ extension SQLiteMailStore {
     /// Inserts one new message into `mailbox` with its next UID and MODSEQ
     /// and its `added` change-log row; the caller saves `mailbox`.
     static func insertNew(_ db: Database, _ message: NewMessage,
-                          _ prepared: (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String),
+                          _ prepared: PreparedMessage,
                           size: Int, bodyFile: String, into mailbox: inout Mailbox) throws -> MessageRecord {
         guard mailbox.uidNext < MessageUID.max else {
             throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")

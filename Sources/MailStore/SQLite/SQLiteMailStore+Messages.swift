@@ -199,17 +199,20 @@ extension SQLiteMailStore {
 
     // MARK: Helpers
 
+    /// `prepare`'s result.
+    typealias PreparedMessage = (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String)
+
     /// What storing a message needs besides its bytes: the structure parsed
     /// once (and its stored form, JSON), the internal date in whole seconds (IMAP's
     /// INTERNALDATE, RFC 9051 §2.3.3) and the content hash.
     static func prepare(_ message: NewMessage) throws
-        -> (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String) {
+        -> PreparedMessage {
         try prepare(body: message.body, internalDate: message.internalDate, hash: nil)
     }
 
     /// `prepare` of a body whose hash may be known already (a spool's).
     static func prepare(body: [UInt8], internalDate date: Date, hash known: String?) throws
-        -> (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String) {
+        -> PreparedMessage {
         let parsed = ParsedMessage.parse(body)
         let structure: Data
         do {

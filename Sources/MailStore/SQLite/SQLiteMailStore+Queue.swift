@@ -8,10 +8,7 @@ import GRDB
 extension SQLiteMailStore {
     public func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage {
         try checkOpen()
-        var seen = Set<String>()
-        let recipients = draft.recipients.filter { seen.insert($0.address).inserted }
-        guard !recipients.isEmpty else { throw QueueError.noRecipients }
-        try Self.validateEnvelope(draft, recipients)
+        let recipients = try Self.queueRecipients(draft)
         let body = draft.body
         if let maximumMessageSize, body.count > maximumMessageSize {
             throw MailStoreError.messageTooLarge(body.count)
@@ -28,13 +25,20 @@ extension SQLiteMailStore {
     public func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws
         -> QueuedMessage {
         try checkOpen()
-        var seen = Set<String>()
-        let recipients = draft.recipients.filter { seen.insert($0.address).inserted }
-        guard !recipients.isEmpty else { throw QueueError.noRecipients }
-        try Self.validateEnvelope(draft, recipients)
+        let recipients = try Self.queueRecipients(draft)
         try checkSize(spool.size)
         let fileName = try await putSpool(spool)
         return try await commitQueued(draft, recipients, size: spool.size, fileName: fileName)
+    }
+
+    /// The draft's recipients, each once, after the envelope checks
+    /// (`QueueError.noRecipients`, `.invalidEnvelope`).
+    static func queueRecipients(_ draft: OutboundMessageDraft) throws -> [OutboundMessageDraft.Recipient] {
+        var seen = Set<String>()
+        let recipients = draft.recipients.filter { seen.insert($0.address).inserted }
+        guard !recipients.isEmpty else { throw QueueError.noRecipients }
+        try validateEnvelope(draft, recipients)
+        return recipients
     }
 
     /// The metadata transaction of a queued message whose body file is
@@ -42,43 +46,50 @@ extension SQLiteMailStore {
     private func commitQueued(_ draft: OutboundMessageDraft, _ recipients: [OutboundMessageDraft.Recipient],
                               size: Int, fileName: String) async throws -> QueuedMessage {
         let now = Self.queueTime(Date())
-        let message: QueuedMessage
         do {
-            message = try await groupWrite { db in
-                var id = QueueRows.newQueueID()
-                while try QueueRows.exists(db, id: id) { id = QueueRows.newQueueID() }
-                try db.execute(sql: """
-                    INSERT INTO outbound_message (id, sender, created_at, size, body_file, ret, envelope_id,
-                                                  authenticated_user, smtp_utf8, body_type)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [
-                        id, draft.sender, now.timeIntervalSince1970, size, fileName, draft.ret?.rawValue,
-                        draft.envelopeID, draft.authenticatedUser, draft.smtpUTF8, draft.bodyType.rawValue,
-                    ])
-                var queued: [QueuedRecipient] = []
-                for (position, recipient) in recipients.enumerated() {
-                    try db.execute(sql: """
-                        INSERT INTO outbound_recipient (message_id, position, address, orcpt_type, orcpt_address,
-                                                        notify, state, attempts, next_attempt_at)
-                        VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?)
-                        """, arguments: [
-                            id, position, recipient.address, recipient.originalRecipient?.addressType,
-                            recipient.originalRecipient?.address, recipient.notify?.rawValue,
-                            now.timeIntervalSince1970,
-                        ])
-                    queued.append(QueuedRecipient(address: recipient.address,
-                                                  originalRecipient: recipient.originalRecipient,
-                                                  notify: recipient.notify, nextAttemptAt: now))
-                }
-                return QueuedMessage(id: id, sender: draft.sender, createdAt: now, size: size, ret: draft.ret,
-                                     envelopeID: draft.envelopeID, authenticatedUser: draft.authenticatedUser,
-                                     smtpUTF8: draft.smtpUTF8, bodyType: draft.bodyType, recipients: queued)
+            return try await groupWrite { db in
+                try Self.insertQueued(db, draft, recipients, size: size, fileName: fileName, now: now)
             }
         } catch {
-            await discardUncommittedQueueBody(fileName)
+            await discardUnreferencedFiles([fileName])
             throw error
         }
-        return message
+    }
+
+    /// The rows of one queued message (the message and one per recipient,
+    /// each due `now`) referencing its durable body file; inside the
+    /// caller's transaction.
+    static func insertQueued(_ db: Database, _ draft: OutboundMessageDraft,
+                             _ recipients: [OutboundMessageDraft.Recipient], size: Int, fileName: String,
+                             now: Date) throws -> QueuedMessage {
+        var id = QueueRows.newQueueID()
+        while try QueueRows.exists(db, id: id) { id = QueueRows.newQueueID() }
+        try db.execute(sql: """
+            INSERT INTO outbound_message (id, sender, created_at, size, body_file, ret, envelope_id,
+                                          authenticated_user, smtp_utf8, body_type)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                id, draft.sender, now.timeIntervalSince1970, size, fileName, draft.ret?.rawValue,
+                draft.envelopeID, draft.authenticatedUser, draft.smtpUTF8, draft.bodyType.rawValue,
+            ])
+        var queued: [QueuedRecipient] = []
+        for (position, recipient) in recipients.enumerated() {
+            try db.execute(sql: """
+                INSERT INTO outbound_recipient (message_id, position, address, orcpt_type, orcpt_address,
+                                                notify, state, attempts, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?)
+                """, arguments: [
+                    id, position, recipient.address, recipient.originalRecipient?.addressType,
+                    recipient.originalRecipient?.address, recipient.notify?.rawValue,
+                    now.timeIntervalSince1970,
+                ])
+            queued.append(QueuedRecipient(address: recipient.address,
+                                          originalRecipient: recipient.originalRecipient,
+                                          notify: recipient.notify, nextAttemptAt: now))
+        }
+        return QueuedMessage(id: id, sender: draft.sender, createdAt: now, size: size, ret: draft.ret,
+                             envelopeID: draft.envelopeID, authenticatedUser: draft.authenticatedUser,
+                             smtpUTF8: draft.smtpUTF8, bodyType: draft.bodyType, recipients: queued)
     }
 
     public func queuedMessages() async throws -> [QueuedMessage] {
@@ -322,11 +333,13 @@ extension SQLiteMailStore {
     /// Deletes a queue body file whose transaction failed, unless a row
     /// references it after all; when that cannot be checked the file stays
     /// for the orphan sweep.
-    private func discardUncommittedQueueBody(_ fileName: String) async {
+    /// Removes body files whose metadata transaction failed, unless a
+    /// mailbox or queue row references them after all.
+    func discardUnreferencedFiles(_ fileNames: [String]) async {
         let pool = self.pool
         let bodies = self.bodies
         _ = try? await FileIO.run {
-            let orphaned = try pool.read { db in try Self.unreferenced([fileName], db) }
+            let orphaned = try pool.read { db in try Self.unreferenced(fileNames, db) }
             bodies.remove(orphaned)
         }
     }
