@@ -16,7 +16,8 @@ public enum FetchCommandHandler {
     /// UID, FLAGS and MODSEQ come from the view; the stored records (size,
     /// internal date, the structure parsed at delivery for ENVELOPE and
     /// BODYSTRUCTURE) are read per chunk with one store call, only when an
-    /// attribute needs them; a body only when an attribute needs it. Sets `\Seen`
+    /// attribute needs them; of a body only the ranges its sections name
+    /// (`loadSource`), whole only for BODY[] and RFC822. Sets `\Seen`
     /// where RFC 9051 §6.4.5 says (BODY[...] without PEEK, RFC822,
     /// RFC822.TEXT, BINARY without PEEK) unless the mailbox is read-only,
     /// and tells `selected` about that change. UID FETCH always includes UID.
@@ -159,7 +160,7 @@ public enum FetchCommandHandler {
             let root = source.parsed?.root ?? ParsedMessage(messageID: nil).root
             if !reparse, let size = record?.size {
                 let ranges = MessageExcerpts.merged(builder.readRanges(root: root), size: size)
-                if !ranges.contains(0..<size) || size == 0 {
+                if !ranges.contains(0..<size) {
                     var excerpts = MessageExcerpts(size: size)
                     for range in ranges {
                         excerpts.add(range, try await context.store.messageBody(
