@@ -294,12 +294,12 @@ final class FetchTests: MessagesTestCase {
     func testHostileStructureOffsetsAreClamped() {
         let message = Array("Subject: x\r\n\r\nbody".utf8)
         let root = MIMEPart(headerOffset: 0, headerSize: 5000, bodyOffset: 9000, bodySize: 10)
-        XCTAssertEqual(MessageSection.data(SectionSpecifier(text: .text), in: message, root: root), [])
-        XCTAssertEqual(MessageSection.data(SectionSpecifier(text: .header), in: message, root: root), message)
-        XCTAssertEqual(MessageSection.data(SectionSpecifier(text: .headerFields(["subject"])), in: message, root: root),
+        XCTAssertEqual(MessageSection.data(SectionSpecifier(text: .text), nil, in: message, root: root), [])
+        XCTAssertEqual(MessageSection.data(SectionSpecifier(text: .header), nil, in: message, root: root), message)
+        XCTAssertEqual(MessageSection.data(SectionSpecifier(text: .headerFields(["subject"])), nil, in: message, root: root),
                        Array("Subject: x\r\n\r\n".utf8))
         let negative = MIMEPart(headerOffset: -4, headerSize: 2, bodyOffset: -1, bodySize: -3)
-        XCTAssertEqual(MessageSection.data(SectionSpecifier(part: [1]), in: message, root: negative), [])
+        XCTAssertEqual(MessageSection.data(SectionSpecifier(part: [1]), nil, in: message, root: negative), [])
     }
 
     func testTransferDecoding() {

@@ -15,7 +15,12 @@ final class ReadCountingStore: MailStore {
         var recordsByUID = 0
         /// `message(mailboxID:uid:)` calls.
         var singleRecords = 0
+        /// Body reads, whole or ranged.
         var bodies = 0
+        /// Whole-body reads (`messageBody(mailboxID:uid:)`).
+        var wholeBodies = 0
+        /// Octets the body reads returned, whole and ranged.
+        var bodyBytes = 0
         /// UIDs asked for with `messageEnvelopes(mailboxID:uids:)`.
         var envelopesByUID = 0
         /// `messageSummaries(mailboxID:)` calls.
@@ -127,12 +132,14 @@ final class ReadCountingStore: MailStore {
         return try await base.message(mailboxID: mailboxID, uid: uid)
     }
     func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
-        count { $0.bodies += 1 }
-        return try await base.messageBody(mailboxID: mailboxID, uid: uid)
+        let body = try await base.messageBody(mailboxID: mailboxID, uid: uid)
+        count { $0.bodies += 1; $0.wholeBodies += 1; $0.bodyBytes += body.count }
+        return body
     }
     func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8] {
-        count { $0.bodies += 1 }
-        return try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
+        let bytes = try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
+        count { $0.bodies += 1; $0.bodyBytes += bytes.count }
+        return bytes
     }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
                      keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {

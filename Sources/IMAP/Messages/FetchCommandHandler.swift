@@ -16,7 +16,8 @@ public enum FetchCommandHandler {
     /// UID, FLAGS and MODSEQ come from the view; the stored records (size,
     /// internal date, the structure parsed at delivery for ENVELOPE and
     /// BODYSTRUCTURE) are read per chunk with one store call, only when an
-    /// attribute needs them; a body only when an attribute needs it. Sets `\Seen`
+    /// attribute needs them; of a body only the ranges its sections name
+    /// (`loadSource`), whole only for BODY[] and RFC822. Sets `\Seen`
     /// where RFC 9051 §6.4.5 says (BODY[...] without PEEK, RFC822,
     /// RFC822.TEXT, BINARY without PEEK) unless the mailbox is read-only,
     /// and tells `selected` about that change. UID FETCH always includes UID.
@@ -141,8 +142,11 @@ public enum FetchCommandHandler {
     }
 
     /// Reads what the builder needs for one message: the parsed structure
-    /// (the store's typed value; reparsed from the body only if the store
-    /// could not read it) and the body when an attribute needs it.
+    /// (the store's typed value; reparsed from the whole body only if the
+    /// store could not read it) and, when an attribute needs it, the body:
+    /// with ranged reads of just the bytes the sections name
+    /// (`FetchItemBuilder.readRanges`: a header, a part, a `<partial>`
+    /// window), whole only when the whole message is asked for.
     static func loadSource(_ message: SelectedMessage, record: MessageRecord?, builder: FetchItemBuilder,
                            selected: SelectedMailbox, context: CommandContext,
                            output: inout FetchOutput) async -> FetchSource {
@@ -150,16 +154,29 @@ public enum FetchCommandHandler {
         if builder.needsStructure {
             source.parsed = record?.parsedStructure
         }
-        if builder.needsBody || (builder.needsStructure && source.parsed == nil) {
-            do {
-                source.body = try await context.store.messageBody(mailboxID: selected.mailbox.id, uid: message.uid)
-            } catch {
-                context.logger.debug("FETCH: body of UID \(message.uid) unavailable: \(error)")
-                output.expungeIssued = true
+        let reparse = builder.needsStructure && source.parsed == nil
+        guard builder.needsBody || reparse else { return source }
+        do {
+            let root = source.parsed?.root ?? ParsedMessage(messageID: nil).root
+            if !reparse, let size = record?.size {
+                let ranges = MessageExcerpts.merged(builder.readRanges(root: root), size: size)
+                if !ranges.contains(0..<size) {
+                    var excerpts = MessageExcerpts(size: size)
+                    for range in ranges {
+                        excerpts.add(range, try await context.store.messageBody(
+                            mailboxID: selected.mailbox.id, uid: message.uid,
+                            offset: range.lowerBound, length: range.count))
+                    }
+                    source.body = excerpts
+                    return source
+                }
             }
-            if builder.needsStructure && source.parsed == nil, let body = source.body {
-                source.parsed = ParsedMessage.parse(body)
-            }
+            let body = try await context.store.messageBody(mailboxID: selected.mailbox.id, uid: message.uid)
+            source.body = body
+            if reparse { source.parsed = ParsedMessage.parse(body) }
+        } catch {
+            context.logger.debug("FETCH: body of UID \(message.uid) unavailable: \(error)")
+            output.expungeIssued = true
         }
         return source
     }

@@ -11,9 +11,10 @@ struct FetchSource {
     var record: MessageRecord?
     /// The structure parsed at delivery; nil only when it cannot be read.
     var parsed: ParsedMessage?
-    /// The raw message when an attribute needs it; nil when not read, or
-    /// when its file is gone (expunged by another session meanwhile).
-    var body: [UInt8]?
+    /// The raw message, whole or the excerpts the attributes need
+    /// (`FetchItemBuilder.readRanges`); nil when not read, or when its file
+    /// is gone (expunged by another session meanwhile).
+    var body: (any MessageBytes)?
     /// This FETCH has just set `\Seen`: FLAGS goes into the response even
     /// when not asked for (RFC 9051 §6.4.5).
     var seenWasSet: Bool = false
@@ -61,9 +62,10 @@ struct FetchItemBuilder {
     }
 
     /// True when some attribute needs the stored record: its size, internal
-    /// date or structure. `FETCH (UID FLAGS MODSEQ)` needs none: the view has them.
+    /// date or structure, or the size that bounds the ranged reads of body
+    /// sections. `FETCH (UID FLAGS MODSEQ)` needs none: the view has them.
     var needsRecord: Bool {
-        needsStructure || attributes.contains { attribute in
+        needsStructure || needsBody || attributes.contains { attribute in
             switch attribute {
             case .internalDate, .rfc822Size: return true
             default: return false
@@ -79,6 +81,22 @@ struct FetchItemBuilder {
             case .bodySection(let section, _, _): return section != .complete
             case .binary(let part, _, _), .binarySize(let part): return !part.isEmpty
             case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822: return false
+            }
+        }
+    }
+
+    /// The byte ranges of the raw message the attributes read (each
+    /// section's, its `<partial>` window only; a BINARY part's whole body,
+    /// decoded before it is cut), unbounded for the whole message.
+    func readRanges(root: MIMEPart) -> [Range<Int>] {
+        attributes.compactMap { attribute in
+            switch attribute {
+            case .rfc822: return 0..<Int.max
+            case .rfc822Header: return MessageSection.readRange(SectionSpecifier(text: .header), nil, root: root)
+            case .rfc822Text: return MessageSection.readRange(SectionSpecifier(text: .text), nil, root: root)
+            case .bodySection(let section, let partial, _): return MessageSection.readRange(section, partial, root: root)
+            case .binary(let part, _, _), .binarySize(let part): return MessageSection.binarySource(part, root: root)?.range
+            case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq: return nil
             }
         }
     }
@@ -117,15 +135,18 @@ struct FetchItemBuilder {
             case .uid: items.append(.uid(message.uid))
             case .modSeq: items.append(.modSeq(UInt64(max(message.modSeq, 0))))
             case .rfc822:
-                items.append(.rfc822(source.body))
+                items.append(.rfc822(source.body?.bytes(in: 0..<Int.max)))
             case .rfc822Header:
-                items.append(.rfc822Header(source.body.flatMap { MessageSection.data(SectionSpecifier(text: .header), in: $0, root: parsed.root) }))
+                items.append(.rfc822Header(source.body.flatMap {
+                    MessageSection.data(SectionSpecifier(text: .header), nil, in: $0, root: parsed.root)
+                }))
             case .rfc822Text:
-                items.append(.rfc822Text(source.body.flatMap { MessageSection.data(SectionSpecifier(text: .text), in: $0, root: parsed.root) }))
+                items.append(.rfc822Text(source.body.flatMap {
+                    MessageSection.data(SectionSpecifier(text: .text), nil, in: $0, root: parsed.root)
+                }))
             case .bodySection(let section, let partial, _):
-                let data = source.body.flatMap { MessageSection.data(section, in: $0, root: parsed.root) }
-                items.append(.bodySection(section, origin: partial?.offset,
-                                          data: data.map { MessageSection.partial($0, partial) }))
+                let data = source.body.flatMap { MessageSection.data(section, partial, in: $0, root: parsed.root) }
+                items.append(.bodySection(section, origin: partial?.offset, data: data))
             case .binary(let part, let partial, _):
                 let data = try Self.binary(part, body: source.body, root: parsed.root)
                 items.append(.binary(part: part, origin: partial?.offset, data: data.map { MessageSection.partial($0, partial) }))
@@ -150,9 +171,10 @@ struct FetchItemBuilder {
 
     /// The decoded content of a part (RFC 3516 §4.2), nil when the part or
     /// the message is missing.
-    static func binary(_ part: [Int], body: [UInt8]?, root: MIMEPart) throws(UnknownTransferEncoding) -> [UInt8]? {
-        guard let body, let source = MessageSection.binarySource(part, in: body, root: root) else { return nil }
-        guard let decoded = TransferDecoding.decode(source.bytes, encoding: source.encoding) else {
+    static func binary(_ part: [Int], body: (any MessageBytes)?, root: MIMEPart) throws(UnknownTransferEncoding)
+        -> [UInt8]? {
+        guard let body, let source = MessageSection.binarySource(part, root: root) else { return nil }
+        guard let decoded = TransferDecoding.decode(body.bytes(in: source.range)[...], encoding: source.encoding) else {
             throw UnknownTransferEncoding(encoding: source.encoding)
         }
         return decoded

@@ -2,75 +2,108 @@ import MailCore
 
 /// BODY[section] and BINARY[part] data (RFC 9051 §6.4.5, RFC 3516 §4.2),
 /// cut from the raw message with the byte offsets of the MIME tree parsed
-/// at delivery. Offsets are clamped to the message, so a damaged structure
-/// gives short data, never a crash.
+/// at delivery. The message is either whole or the excerpts FETCH read from
+/// the store (`readRange` says which bytes each section needs, so a header
+/// FETCH of a 30 MB message reads the header only). Offsets are clamped to
+/// the message, so a damaged structure gives short data, never a crash.
 enum MessageSection {
-    /// The bytes `section` names, nil when the message has no such part
-    /// (the response then carries NIL).
-    static func data(_ section: SectionSpecifier, in message: [UInt8], root: MIMEPart) -> [UInt8]? {
+    /// Where a section's data lies in the raw message.
+    enum Extent {
+        /// These bytes, as they are (clamped to the message).
+        case bytes(Range<Int>)
+        /// The header in this range, reduced to the fields `keep` selects.
+        case headerFields(Range<Int>, keep: @Sendable (HeaderField) -> Bool)
+    }
+
+    /// Where the data `section` names lies, nil when the message has no
+    /// such part (the response then carries NIL).
+    static func extent(_ section: SectionSpecifier, root: MIMEPart) -> Extent? {
         guard !section.part.isEmpty else {
             // An empty part path is the message itself.
-            guard let text = section.text else { return message }
-            return messageText(text, of: root, in: message)
+            guard let text = section.text else { return .bytes(0..<Int.max) }
+            return messageText(text, of: root)
         }
         guard let part = root.part(at: section.part) else { return nil }
         switch section.text {
         case nil:
             // A part's body; for message/rfc822 the whole encapsulated message.
-            return slice(message, body(of: part))
+            return .bytes(body(of: part))
         case .mime:
-            return slice(message, header(of: part))
+            return .bytes(header(of: part))
         case .header, .headerFields, .headerFieldsNot, .text:
             // Only a message/rfc822 part has a header and text of its own.
             guard part.isMessage, let inner = part.parts.first else { return nil }
-            return messageText(section.text!, of: inner, in: message)
+            return messageText(section.text!, of: inner)
         }
     }
 
     /// HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT or TEXT of the message
     /// whose root part is `root`.
-    static func messageText(_ text: SectionText, of root: MIMEPart, in message: [UInt8]) -> [UInt8]? {
+    static func messageText(_ text: SectionText, of root: MIMEPart) -> Extent? {
         switch text {
         case .header:
-            return slice(message, header(of: root))
+            return .bytes(header(of: root))
         case .text:
-            return slice(message, body(of: root))
+            return .bytes(body(of: root))
         case .mime:
             return nil
         case .headerFields(let names):
-            return headerFields(of: root, in: message) { field in names.contains { field.hasName($0) } }
+            return .headerFields(header(of: root)) { field in names.contains { field.hasName($0) } }
         case .headerFieldsNot(let names):
-            return headerFields(of: root, in: message) { field in !names.contains { field.hasName($0) } }
+            return .headerFields(header(of: root)) { field in !names.contains { field.hasName($0) } }
         }
     }
 
-    /// The fields of the header that `keep` selects, exactly as written,
+    /// The bytes of the message that `data(section, partial, ...)` reads:
+    /// only the `<partial>` window of a plain section, the whole header for
+    /// HEADER.FIELDS (filtered first, cut after). nil when there is no such part.
+    static func readRange(_ section: SectionSpecifier, _ partial: PartialRange?, root: MIMEPart) -> Range<Int>? {
+        switch extent(section, root: root) {
+        case nil: return nil
+        case .bytes(let range): return narrowed(range, to: partial)
+        case .headerFields(let range, _): return range
+        }
+    }
+
+    /// The data of `section` with `<partial>` applied, nil when the message
+    /// has no such part.
+    static func data(_ section: SectionSpecifier, _ partial: PartialRange?, in message: some MessageBytes,
+                     root: MIMEPart) -> [UInt8]? {
+        switch extent(section, root: root) {
+        case nil:
+            return nil
+        case .bytes(let range):
+            return message.bytes(in: narrowed(range, to: partial))
+        case .headerFields(let range, let keep):
+            return self.partial(headerFields(message.bytes(in: range), keep: keep), partial)
+        }
+    }
+
+    /// The fields of a header that `keep` selects, exactly as written,
     /// followed by the empty line that ends a header (RFC 9051 §6.4.5: the
     /// subset of the header, names compared case-insensitively).
-    static func headerFields(of root: MIMEPart, in message: [UInt8],
-                             keep: (HeaderField) -> Bool) -> [UInt8] {
-        let range = clamped(header(of: root), count: message.count)
-        let header = MessageHeader.parse(message, in: range)
+    static func headerFields(_ header: [UInt8], keep: (HeaderField) -> Bool) -> [UInt8] {
+        let parsed = MessageHeader.parse(header, in: 0..<header.count)
         var output: [UInt8] = []
-        for field in header.fields where keep(field) {
-            let fieldRange = clamped(field.offset..<(field.offset + field.length), count: message.count)
-            output.append(contentsOf: message[fieldRange])
+        for field in parsed.fields where keep(field) {
+            let fieldRange = clamped(field.offset..<(field.offset + field.length), count: header.count)
+            output.append(contentsOf: header[fieldRange])
             if output.last != 0x0A { output.append(contentsOf: [0x0D, 0x0A]) }
         }
         output.append(contentsOf: [0x0D, 0x0A])
         return output
     }
 
-    /// The part a BINARY or BINARY.SIZE item names, with the encoding its
-    /// body is in. An empty path is the whole message, taken as it is.
-    static func binarySource(_ path: [Int], in message: [UInt8], root: MIMEPart)
-        -> (bytes: ArraySlice<UInt8>, encoding: String)? {
-        guard !path.isEmpty else { return (message[...], "binary") }
+    /// Where the part a BINARY or BINARY.SIZE item names lies, with the
+    /// encoding its body is in. An empty path is the whole message, taken
+    /// as it is.
+    static func binarySource(_ path: [Int], root: MIMEPart) -> (range: Range<Int>, encoding: String)? {
+        guard !path.isEmpty else { return (0..<Int.max, "binary") }
         guard let part = root.part(at: path) else { return nil }
         // Multiparts and messages carry no transfer encoding of their own
         // beyond 7bit/8bit/binary (RFC 2045 §6.4): their bodies go as they are.
         let encoding = part.isMultipart || part.isMessage ? "binary" : part.encoding
-        return (message[clamped(body(of: part), count: message.count)], encoding)
+        return (body(of: part), encoding)
     }
 
     /// `<origin.length>` applied to section data (RFC 9051 §6.4.5): an
@@ -81,6 +114,18 @@ enum MessageSection {
         guard start < data.count else { return [] }
         let end = min(data.count, start + Int(range.length))
         return Array(data[start..<end])
+    }
+
+    /// The part of `range` that `<origin.length>` selects (RFC 9051 §6.4.5);
+    /// empty when the origin is past its end. Cutting the message at the
+    /// result equals cutting the section data with `partial`, because both
+    /// are clamped to the message's end.
+    static func narrowed(_ range: Range<Int>, to partial: PartialRange?) -> Range<Int> {
+        guard let partial else { return range }
+        let (start, overflow) = range.lowerBound.addingReportingOverflow(Int(partial.offset))
+        guard !overflow, start < range.upperBound else { return range.upperBound..<range.upperBound }
+        let (end, endOverflow) = start.addingReportingOverflow(Int(partial.length))
+        return start..<(endOverflow ? range.upperBound : min(end, range.upperBound))
     }
 
     /// A part's header bytes (MIMEPart.headerRange, safe for any stored values).
