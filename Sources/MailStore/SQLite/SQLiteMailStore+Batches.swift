@@ -15,26 +15,8 @@ extension SQLiteMailStore {
         for message in messages { try checkSize(message.body.count) }
         let prepared = try messages.map(Self.prepare)
         let fileNames = try await writeBodies(messages.map(\.body))
-        let records: [MessageRecord]
-        do {
-            records = try await groupWrite { db in
-                var mailbox = try Self.fetchMailbox(db, id: mailboxID)
-                var records: [MessageRecord] = []
-                records.reserveCapacity(messages.count)
-                for index in messages.indices {
-                    records.append(try Self.insertNew(db, messages[index], prepared[index],
-                                                      size: messages[index].body.count,
-                                                      bodyFile: fileNames[index], into: &mailbox))
-                }
-                try Self.saveHighestModSeq(db, mailbox)
-                return records
-            }
-        } catch {
-            await discardUncommittedBodies(fileNames)
-            throw error
-        }
-        if let last = records.last { notifier.notify([mailboxID: last.modSeq]) }
-        return records
+        return try await commitAppends(mailboxID: mailboxID, messages, prepared,
+                                       sizes: messages.map(\.body.count), fileNames: fileNames)
     }
 
     /// `appendMessages` with the bodies in spool files: each is finished
@@ -59,7 +41,20 @@ extension SQLiteMailStore {
             await discardUncommittedBodies(fileNames)
             throw error
         }
-        let stored = fileNames, parsed = prepared
+        let metadata = messages.map {
+            NewMessage(body: [], flags: $0.flags, keywords: $0.keywords, internalDate: $0.internalDate)
+        }
+        return try await commitAppends(mailboxID: mailboxID, metadata, prepared,
+                                       sizes: messages.map(\.spool.size), fileNames: fileNames)
+    }
+
+    /// The one transaction of `appendMessages` (bytes or spooled) whose body
+    /// files are durable: the rows in order, consecutive UIDs; on failure
+    /// the files are removed. `messages` give flags, keywords and date.
+    private func commitAppends(mailboxID: MailboxID, _ messages: [NewMessage],
+                               _ prepared: [(parsed: ParsedMessage, structure: Data, internalDate: Date,
+                                             hash: String)],
+                               sizes: [Int], fileNames: [String]) async throws -> [MessageRecord] {
         let records: [MessageRecord]
         do {
             records = try await groupWrite { db in
@@ -67,11 +62,8 @@ extension SQLiteMailStore {
                 var records: [MessageRecord] = []
                 records.reserveCapacity(messages.count)
                 for index in messages.indices {
-                    let message = NewMessage(body: [], flags: messages[index].flags,
-                                             keywords: messages[index].keywords,
-                                             internalDate: messages[index].internalDate)
-                    records.append(try Self.insertNew(db, message, parsed[index], size: messages[index].spool.size,
-                                                      bodyFile: stored[index], into: &mailbox))
+                    records.append(try Self.insertNew(db, messages[index], prepared[index], size: sizes[index],
+                                                      bodyFile: fileNames[index], into: &mailbox))
                 }
                 try Self.saveHighestModSeq(db, mailbox)
                 return records
