@@ -141,11 +141,15 @@ public protocol MailStore: Sendable {
     /// each once (what one FETCH or SEARCH batch looks at). Missing UIDs
     /// are skipped; `mailboxNotFound` for an unknown mailbox.
     func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord]
-    /// UID, size, internal date and the stored ENVELOPE (no MIME tree) of
-    /// the given UIDs that exist, ascending, each once: what SEARCH on
-    /// addresses, subjects, dates and sizes reads. `mailboxNotFound` for an
+    /// UID, size, internal date and the `parts` asked for — the stored
+    /// ENVELOPE (no MIME tree), its searchable text (`EnvelopeSearchText`,
+    /// kept when the message is stored, so reading it decodes nothing) —
+    /// of the given UIDs that exist, ascending, each once: what SEARCH on
+    /// addresses, subjects, dates and sizes reads. A part not asked for is
+    /// nil; `searchText` when asked is never nil. `mailboxNotFound` for an
     /// unknown mailbox.
-    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope]
+    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID], parts: MessageEnvelope.Parts) async throws
+        -> [MessageEnvelope]
     /// UID, MODSEQ, flags, keywords and size of every message, ascending by
     /// UID, without structures, hashes or bodies (what a selected view or
     /// a POP3 maildrop holds). `mailboxNotFound` for an unknown mailbox.

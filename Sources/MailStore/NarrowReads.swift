@@ -33,21 +33,36 @@ public struct MailboxStatus: Sendable, Hashable {
 }
 
 /// What SEARCH on addresses, subjects, dates and sizes needs of one message:
-/// the stored ENVELOPE without the MIME tree (`MailStore.messageEnvelopes`).
+/// the stored ENVELOPE without the MIME tree and its searchable text
+/// (`MailStore.messageEnvelopes`).
 public struct MessageEnvelope: Sendable, Equatable {
+    /// Which parts a read fills in besides UID, size and date.
+    public struct Parts: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The stored ENVELOPE (decoded from the stored structure: costly).
+        public static let envelope = Parts(rawValue: 1)
+        /// The decoded, folded Subject and address lists (cheap: kept as text).
+        public static let searchText = Parts(rawValue: 2)
+    }
+
     public var uid: MessageUID
     public var size: Int
     /// INTERNALDATE, whole seconds.
     public var internalDate: Date
-    /// nil when the stored structure cannot be read (the reader may then
-    /// read the full record or the body).
+    /// nil when not asked for, or when the stored structure cannot be read
+    /// (the reader may then read the full record or the body).
     public var envelope: Envelope?
+    /// nil only when not asked for.
+    public var searchText: EnvelopeSearchText?
 
-    public init(uid: MessageUID, size: Int, internalDate: Date, envelope: Envelope?) {
+    public init(uid: MessageUID, size: Int, internalDate: Date, envelope: Envelope?,
+                searchText: EnvelopeSearchText? = nil) {
         self.uid = uid
         self.size = size
         self.internalDate = internalDate
         self.envelope = envelope
+        self.searchText = searchText
     }
 }
 

@@ -69,13 +69,14 @@ extension LineProtocol {
 
     /// IMAP (RFC 9051) on one listener: 143 with STARTTLS or 993 with implicit TLS.
     static func imap(store: any MailStore, authenticator: Authenticator,
-                     configuration: IMAPSessionConfiguration) -> LineProtocol {
-        imap(store: store, authenticator: authenticator, currentConfiguration: { configuration })
+                     configuration: IMAPSessionConfiguration, viewCache: MailboxViewCache? = nil) -> LineProtocol {
+        imap(store: store, authenticator: authenticator, viewCache: viewCache, currentConfiguration: { configuration })
     }
 
     /// IMAP whose sessions each take `currentConfiguration()` when they
-    /// start (a configuration reload applies to new sessions).
-    static func imap(store: any MailStore, authenticator: Authenticator,
+    /// start (a configuration reload applies to new sessions). Every
+    /// listener of a server passes the same `viewCache`.
+    static func imap(store: any MailStore, authenticator: Authenticator, viewCache: MailboxViewCache? = nil,
                      currentConfiguration: @escaping @Sendable () -> IMAPSessionConfiguration) -> LineProtocol {
         var imap = LineProtocol(
             name: "imap",
@@ -91,7 +92,7 @@ extension LineProtocol {
                 make: { connection, logger, write in
                     IMAPByteSession(session: IMAPSession(
                         store: store, authenticator: authenticator, configuration: currentConfiguration(),
-                        connection: connection, logger: logger, write: write))
+                        connection: connection, logger: logger, viewCache: viewCache, write: write))
                 },
                 changeNotifications: { mailboxID in store.changeNotifications(mailboxID: mailboxID) }))
         imap.loginTimeoutReply = Array("* BYE login timeout; log in sooner\r\n".utf8)

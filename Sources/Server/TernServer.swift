@@ -260,6 +260,8 @@ public final class TernServer: Sendable {
     private func makeListeners(store: any MailStore, wakeup: OutboundWakeup, sockets: [ListeningSocket],
                                authenticator: Authenticator) -> [ListenerSet.Listener] {
         let locks = MaildropLocks()
+        // One for every IMAP listener: sessions on 143 and 993 share the views.
+        let viewCache = MailboxViewCache()
         let inFlight = InFlightMessageBytes(limitPerAddress: configuration.limits.maxUnauthenticatedInFlightPerAddress)
         let outboundQueue = StoreOutboundQueue(store: store, wakeup: wakeup)
         var result: [ListenerSet.Listener] = []
@@ -273,7 +275,7 @@ public final class TernServer: Sendable {
                 lineProtocol = .smtp(store: store, authenticator: authenticator, outboundQueue: outboundQueue,
                                      currentConfiguration: { self.smtpConfiguration(for: listener, inFlight: inFlight) })
             case .imap:
-                lineProtocol = .imap(store: store, authenticator: authenticator,
+                lineProtocol = .imap(store: store, authenticator: authenticator, viewCache: viewCache,
                                      currentConfiguration: { self.imapConfiguration(for: listener) })
             }
             result.append(ListenerSet.Listener(configuration: listener, lineProtocol: lineProtocol,

@@ -92,6 +92,7 @@ final class LeanViewTests: IMAPSessionTestCase {
         XCTAssertEqual(counting.counts.envelopesByUID, Self.count)
         XCTAssertEqual(counting.counts.recordsByUID + counting.counts.wholeMailboxRecords, 0,
                        "envelopes only, no MIME trees")
+        XCTAssertEqual(counting.counts.decodedEnvelopesByUID, 0, "the stored search text, no envelope decoded")
 
         counting.reset()
         let both = await send(session, "b SEARCH SEEN SUBJECT quarterly\r\n")
@@ -110,6 +111,12 @@ final class LeanViewTests: IMAPSessionTestCase {
         XCTAssertTrue(larger.hasPrefix("* SEARCH 1 2 3 "), String(larger.prefix(80)))
         XCTAssertEqual(counting.counts.envelopesByUID, Self.count)
         XCTAssertEqual(counting.counts.recordsByUID + counting.counts.bodies, 0)
+        XCTAssertEqual(counting.counts.decodedEnvelopesByUID, 0)
+
+        counting.reset()
+        let sent = await send(session, "d SEARCH SENTBEFORE 1-Jan-2000 SUBJECT quarterly\r\n")
+        XCTAssertTrue(sent.hasPrefix("* SEARCH\r\n"), String(sent.prefix(80)))
+        XCTAssertEqual(counting.counts.decodedEnvelopesByUID, Self.count, "SENTBEFORE needs the Date of the envelope")
     }
 
     func testSyncAndExpungeReadSummariesOnly() async throws {

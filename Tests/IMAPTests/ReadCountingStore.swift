@@ -23,6 +23,8 @@ final class ReadCountingStore: MailStore {
         var bodyBytes = 0
         /// UIDs asked for with `messageEnvelopes(mailboxID:uids:)`.
         var envelopesByUID = 0
+        /// UIDs whose whole ENVELOPE (decoded from the structure) was asked for.
+        var decodedEnvelopesByUID = 0
         /// `messageSummaries(mailboxID:)` calls.
         var wholeMailboxSummaries = 0
         /// UIDs asked for with `messageSummaries(mailboxID:uids:)`.
@@ -115,9 +117,13 @@ final class ReadCountingStore: MailStore {
         count { $0.recordsByUID += uids.count }
         return try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
-        count { $0.envelopesByUID += uids.count }
-        return try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids)
+    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
+                          parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {
+        count {
+            $0.envelopesByUID += uids.count
+            if parts.contains(.envelope) { $0.decodedEnvelopesByUID += uids.count }
+        }
+        return try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids, parts: parts)
     }
     func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
         count { $0.wholeMailboxSummaries += 1 }

@@ -78,6 +78,7 @@ class IMAPSessionTestCase: XCTestCase {
     var inbox: Mailbox!
     /// What the last session made streamed through `write`.
     var written = SessionWrites()
+    var viewCache: MailboxViewCache!
 
     override func setUp() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("imap-tests-\(UUID().uuidString)")
@@ -85,6 +86,9 @@ class IMAPSessionTestCase: XCTestCase {
         authenticator = Authenticator(store: store, logger: logger, throttleConfiguration: .withoutDelays)
         account = try await store.createAccount(address: Self.address, passwordHash: Self.passwordHash)
         inbox = try await store.mailbox(accountID: account.id, name: "INBOX")
+        // Every session of a test shares views, as a server's do; kept for
+        // mailboxes of any size so that every test goes through it.
+        viewCache = MailboxViewCache(minimumMessages: 0)
     }
 
     override func tearDown() async throws {
@@ -102,12 +106,14 @@ class IMAPSessionTestCase: XCTestCase {
     /// A session on `store` (or `sessionStore`, e.g. a fault-injecting one).
     func makeSession(_ configuration: IMAPSessionConfiguration? = nil,
                      connection: ConnectionInfo = IMAPSessionTestCase.loopback,
-                     logger: Logger? = nil, sessionStore: (any MailStore)? = nil) -> IMAPSession {
+                     logger: Logger? = nil, sessionStore: (any MailStore)? = nil,
+                     sharingViews: Bool = true) -> IMAPSession {
         let written = SessionWrites()
         self.written = written
         return IMAPSession(store: sessionStore ?? store, authenticator: authenticator,
                            configuration: configuration ?? self.configuration(), connection: connection,
-                           logger: logger ?? self.logger, write: { try written.append($0) })
+                           logger: logger ?? self.logger, viewCache: sharingViews ? viewCache : nil,
+                           write: { try written.append($0) })
     }
 
     /// Sends bytes; returns the whole output with what was streamed before it.

@@ -80,7 +80,7 @@ final class NarrowReadTests: StoreTestCase {
         let (store, _, inbox) = try await sqliteStoreWithInbox()
         let first = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one", id: "a@b")))
         let second = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("two")))
-        let envelopes = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [2, 1, 1, 5])
+        let envelopes = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [2, 1, 1, 5], parts: .envelope)
         XCTAssertEqual(envelopes, [
             MessageEnvelope(uid: 1, size: first.size, internalDate: first.internalDate,
                             envelope: first.parsedStructure?.envelope),
@@ -93,16 +93,76 @@ final class NarrowReadTests: StoreTestCase {
         try await store.write { db in
             try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff7b' WHERE uid = 1")
         }
-        let damaged = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1, 2])
+        let damaged = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1, 2], parts: .envelope)
         XCTAssertEqual(damaged.map(\.uid), [1, 2])
         XCTAssertNil(damaged.first?.envelope)
         XCTAssertEqual(damaged.last?.envelope?.subject, "two")
         do {
-            _ = try await store.messageEnvelopes(mailboxID: 999, uids: [1])
+            _ = try await store.messageEnvelopes(mailboxID: 999, uids: [1], parts: .searchText)
             XCTFail("an unknown mailbox was read")
         } catch let error as MailStoreError {
             XCTAssertEqual(error, .mailboxNotFound("999"))
         }
+    }
+
+    /// The search text is kept when a message is stored: decoded RFC 2047
+    /// words, folded, the address lists as FROM/TO/CC/BCC search them;
+    /// read without the envelope unless that is asked for too.
+    func testSearchTextIsKeptWithTheMessage() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        let body = """
+            From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <Juergen@Example.ORG>\r
+            To: Alice <alice@example.org>, bob@example.net\r
+            Cc: Carol <carol@example.com>\r
+            Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgQmVybGlu?= QUARTERLY\r
+            \r
+            Hello\r
+
+            """
+        let record = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(body.utf8)))
+        let envelope = try XCTUnwrap(record.parsedStructure?.envelope)
+        let read = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1], parts: .searchText)
+        let text = try XCTUnwrap(read.first?.searchText)
+        XCTAssertNil(read.first?.envelope, "not asked for")
+        XCTAssertEqual(text, EnvelopeSearchText(envelope))
+        XCTAssertEqual(text.subject, "grüße aus berlin quarterly")
+        XCTAssertEqual(text.from, "jürgen müller <juergen@example.org>")
+        XCTAssertEqual(text.to, "alice <alice@example.org>, <bob@example.net>")
+        XCTAssertEqual(text.cc, "carol <carol@example.com>")
+        XCTAssertEqual(text.bcc, "")
+        let both = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1], parts: [.envelope, .searchText])
+        XCTAssertEqual(both.first?.envelope, envelope)
+        XCTAssertEqual(both.first?.searchText, text)
+        // A row without search text (written before v7) gets it from its envelope.
+        try await store.write { db in try db.execute(sql: "UPDATE message SET search_subject = NULL") }
+        let computed = try await store.messageEnvelopes(mailboxID: inbox.id, uids: [1], parts: .searchText)
+        XCTAssertEqual(computed.first?.searchText, text)
+        XCTAssertNil(computed.first?.envelope)
+    }
+
+    /// The v7 migration fills in the search text of the messages an older
+    /// release stored, and leaves NULL where the structure is unreadable.
+    func testMigrationToV7FillsTheSearchTextOfExistingMessages() async throws {
+        let parsed = ParsedMessage.parse(sampleMessage("=?UTF-8?Q?Caf=C3=A9?= Menu"))
+        let json = String(decoding: try JSONEncoder().encode(parsed), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
+        try await writeOldDatabase(upTo: "v6-mailbox-counters", sql: """
+            INSERT INTO account (id, address, password_hash, created_at) VALUES (1, 'alice@example.org', 'h', 0);
+            INSERT INTO mailbox (id, account_id, name, uid_validity, uid_next, highest_modseq)
+                VALUES (1, 1, 'INBOX', 7, 3, 2);
+            INSERT INTO message (mailbox_id, uid, modseq, internal_date, size, content_hash, body_file, parsed_structure)
+                VALUES (1, 1, 1, 0, 10, 'h1', 'f1', CAST('\(json)' AS BLOB)),
+                       (1, 2, 2, 0, 10, 'h2', 'f2', x'00ff7b');
+            """)
+        let store = try openSQLiteStore(removeOrphanFiles: false)
+        let read = try await store.messageEnvelopes(mailboxID: 1, uids: [1, 2], parts: .searchText)
+        XCTAssertEqual(read.map(\.uid), [1, 2])
+        XCTAssertEqual(read.first?.searchText?.subject, "café menu")
+        XCTAssertEqual(read.first?.searchText?.from, "<bob@example.org>")
+        XCTAssertNil(read.last?.searchText, "an unreadable structure has none")
+        let stored = try await store.read { db in
+            try String.fetchOne(db, sql: "SELECT search_subject FROM message WHERE uid = 1")
+        }
+        XCTAssertEqual(stored, "café menu", "kept in the row, not computed on each read")
     }
 
     /// Lists longer than one `uid IN (…)` chunk are read in several.

@@ -70,8 +70,9 @@ extension ForwardingMailStore {
     func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
-        try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids)
+    func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
+                          parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {
+        try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids, parts: parts)
     }
     func messageSummaries(mailboxID: MailboxID) async throws -> [MessageSummary] {
         try await base.messageSummaries(mailboxID: mailboxID)

@@ -95,6 +95,7 @@ enum MailboxTreeCommands {
                 return .no("no such mailbox", code: .nonExistent)
             }
             try await context.store.deleteMailbox(id: mailbox.id)
+            context.viewCache?.forget(mailboxID: mailbox.id)
             return .ok("DELETE completed")
         } catch {
             return MailboxCommandErrors.result(for: error, context: context)

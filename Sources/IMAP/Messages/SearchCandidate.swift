@@ -71,6 +71,10 @@ final class SearchCandidate {
         envelopeRecord?.envelope ?? parsed?.envelope
     }
 
+    /// The envelope's search text as the store keeps it; nil while the
+    /// envelope is not read (or was read without it).
+    var searchText: EnvelopeSearchText? { envelopeRecord?.searchText }
+
     /// RFC822.SIZE, once the envelope or the record is read.
     var size: Int? { envelopeRecord?.size ?? record?.size }
 

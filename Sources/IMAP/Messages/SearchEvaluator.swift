@@ -22,6 +22,10 @@ struct SearchEvaluator {
     /// `key` with its sets resolved; the boolean structure is kept.
     private indirect enum CompiledKey {
         case leaf(SearchKey)
+        /// SUBJECT, FROM, TO, CC, BCC or `HEADER Subject` with its needle
+        /// folded once: matched against the store's search text, or as
+        /// `original` where the candidate has none.
+        case envelopeText(EnvelopeTextField, needle: [UInt8], original: SearchKey)
         case uids(SequenceSetMembership)
         case numbers(SequenceSetMembership)
         case not(CompiledKey)
@@ -50,8 +54,56 @@ struct SearchEvaluator {
         case .and(let keys):
             return .and(keys.map { compile($0, savedResult: savedResult) })
         default:
+            if let (field, value) = Self.envelopeTextKey(key) {
+                return .envelopeText(field, needle: SearchFolding.needle(value), original: key)
+            }
             return .leaf(key)
         }
+    }
+
+    /// The parts of the envelope `EnvelopeSearchText` keeps.
+    enum EnvelopeTextField {
+        case subject, from, to, cc, bcc
+
+        func text(_ searchText: EnvelopeSearchText) -> String {
+            switch self {
+            case .subject: return searchText.subject
+            case .from: return searchText.from
+            case .to: return searchText.to
+            case .cc: return searchText.cc
+            case .bcc: return searchText.bcc
+            }
+        }
+    }
+
+    /// The field and needle of a key the search text answers. `HEADER
+    /// Subject ""` matches messages that have the field, which the search
+    /// text cannot tell from an empty one: it is left to the envelope.
+    static func envelopeTextKey(_ key: SearchKey) -> (EnvelopeTextField, [UInt8])? {
+        switch key {
+        case .subject(let value): return (.subject, value)
+        case .from(let value): return (.from, value)
+        case .to(let value): return (.to, value)
+        case .cc(let value): return (.cc, value)
+        case .bcc(let value): return (.bcc, value)
+        case .header(let field, let value) where field.lowercased() == "subject" && !value.isEmpty:
+            return (.subject, value)
+        default: return nil
+        }
+    }
+
+    /// The parts of the stored envelope the keys need: its search text,
+    /// and the envelope itself only for keys the search text does not
+    /// answer (SENTBEFORE/ON/SINCE, HEADER Date, Message-ID, In-Reply-To).
+    var envelopeParts: MessageEnvelope.Parts {
+        let needsEnvelope = Self.contains(key) { key in
+            if Self.envelopeTextKey(key) != nil { return false }
+            switch key {
+            case .sentBefore, .sentOn, .sentSince, .header: return true
+            default: return false
+            }
+        }
+        return needsEnvelope ? [.envelope, .searchText] : [.searchText]
     }
 
     /// True when the key uses MODSEQ: results then carry the highest
@@ -92,6 +144,9 @@ struct SearchEvaluator {
         switch key {
         case .leaf(let leaf):
             return evaluate(leaf, message)
+        case .envelopeText(let field, let needle, let original):
+            guard let searchText = message.searchText else { return evaluate(original, message) }
+            return SearchFolding.contains(field.text(searchText), needle)
         case .uids(let membership):
             return membership.contains(message.uid)
         case .numbers(let membership):
@@ -126,40 +181,40 @@ struct SearchEvaluator {
         case .keyword(let name): return Self.hasKeyword(message.message.keywords, name)
         case .unkeyword(let name): return !Self.hasKeyword(message.message.keywords, name)
         case .from(let value):
-            return message.foldedEnvelope("from") { SearchText.addresses($0.from) }
-                .map { SearchText.contains($0, SearchText.needle(value)) }
+            return message.foldedEnvelope("from") { SearchFolding.addresses($0.from) }
+                .map { SearchFolding.contains($0, SearchFolding.needle(value)) }
         case .to(let value):
-            return message.foldedEnvelope("to") { SearchText.addresses($0.to) }
-                .map { SearchText.contains($0, SearchText.needle(value)) }
+            return message.foldedEnvelope("to") { SearchFolding.addresses($0.to) }
+                .map { SearchFolding.contains($0, SearchFolding.needle(value)) }
         case .cc(let value):
-            return message.foldedEnvelope("cc") { SearchText.addresses($0.cc) }
-                .map { SearchText.contains($0, SearchText.needle(value)) }
+            return message.foldedEnvelope("cc") { SearchFolding.addresses($0.cc) }
+                .map { SearchFolding.contains($0, SearchFolding.needle(value)) }
         case .bcc(let value):
-            return message.foldedEnvelope("bcc") { SearchText.addresses($0.bcc) }
-                .map { SearchText.contains($0, SearchText.needle(value)) }
+            return message.foldedEnvelope("bcc") { SearchFolding.addresses($0.bcc) }
+                .map { SearchFolding.contains($0, SearchFolding.needle(value)) }
         case .subject(let value):
             return message.foldedEnvelope("subject") { EncodedWords.decode($0.subject ?? "") }
-                .map { SearchText.contains($0, SearchText.needle(value)) }
+                .map { SearchFolding.contains($0, SearchFolding.needle(value)) }
         case .header(let field, let value):
-            let needle = SearchText.needle(value)
+            let needle = SearchFolding.needle(value)
             if let stored = Self.envelopeField(field) {
                 // The stored envelope keeps this field's raw value (RFC 9051
                 // §7.5.2): no body is read. A message has at most one of
                 // these fields (RFC 5322 §3.6), the envelope holds the first.
                 guard let envelope = message.envelope else { return nil }
                 guard let raw = stored(envelope) else { return false }
-                return SearchText.contains(SearchText.folded(EncodedWords.decode(raw)), needle)
+                return SearchFolding.contains(SearchText.folded(EncodedWords.decode(raw)), needle)
             }
             guard let header = message.messageHeader else { return nil }
             // An empty string matches every message that has the field.
-            return header.fields(named: field).contains { SearchText.contains(SearchText.folded($0.decodedValue), needle) }
+            return header.fields(named: field).contains { SearchFolding.contains(SearchText.folded($0.decodedValue), needle) }
         case .body(let value):
             guard let text = message.foldedBody else { return nil }
-            return SearchText.contains(text, SearchText.needle(value))
+            return SearchFolding.contains(text, SearchFolding.needle(value))
         case .text(let value):
             guard let header = message.foldedHeader, let body = message.foldedBody else { return nil }
-            let needle = SearchText.needle(value)
-            return SearchText.contains(header, needle) || SearchText.contains(body, needle)
+            let needle = SearchFolding.needle(value)
+            return SearchFolding.contains(header, needle) || SearchFolding.contains(body, needle)
         case .before(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .before, date) }
         case .on(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .on, date) }
         case .since(let date): return message.internalDate.map { SearchDates.matches(SearchDates.day($0), .since, date) }

@@ -66,7 +66,7 @@ public struct SearchQuery: Sendable {
             if candidate.record == nil { candidate.record = records[candidate.uid] }
             guard let record = candidate.record else { return nil }
             let envelope = candidate.parsed?.envelope ?? Envelope()
-            return Match(record: record, from: SearchText.addresses(envelope.from),
+            return Match(record: record, from: SearchFolding.addresses(envelope.from),
                          subject: EncodedWords.decode(envelope.subject ?? ""))
         }
     }
@@ -96,7 +96,8 @@ extension SearchEvaluator {
             var undecided = answers.indices.filter { answers[$0] == nil }
             if !undecided.isEmpty && !needsMIMETree {
                 let envelopes = try await store.messageEnvelopes(mailboxID: mailboxID,
-                                                                 uids: undecided.map { candidates[$0].uid })
+                                                                 uids: undecided.map { candidates[$0].uid },
+                                                                 parts: envelopeParts)
                 let byUID = Dictionary(envelopes.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
                 for index in undecided {
                     guard let envelope = byUID[candidates[index].uid] else {

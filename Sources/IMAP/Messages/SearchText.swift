@@ -3,50 +3,12 @@ import MailCore
 /// The text SEARCH compares strings against (RFC 9051 §6.4.4): header values
 /// with RFC 2047 words decoded, and the text parts of the body with their
 /// transfer encoding and charset undone. Comparisons are case-insensitive
-/// substring matches on lower-cased UTF-8.
+/// substring matches on lower-cased UTF-8 (MailCore's `SearchFolding`, which
+/// the store also uses for the search text it keeps).
 enum SearchText {
-    /// The needle of a search key: the client's bytes (UTF-8 or US-ASCII,
-    /// the only CHARSETs accepted) lower-cased.
-    static func needle(_ bytes: [UInt8]) -> [UInt8] {
-        Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
-    }
-
-    /// Text lower-cased for matching.
+    /// Text folded for matching (`SearchFolding`), as UTF-8.
     static func folded(_ text: String) -> [UInt8] {
-        Array(text.lowercased().utf8)
-    }
-
-    /// True when `needle` occurs in `haystack` (both already folded).
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard haystack.count >= needle.count else { return false }
-        let first = needle[0]
-        var index = 0
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first {
-                var offset = 1
-                while offset < needle.count && haystack[index + offset] == needle[offset] { offset += 1 }
-                if offset == needle.count { return true }
-            }
-            index += 1
-        }
-        return false
-    }
-
-    /// An address list as one string: `Name <local@domain>` per address,
-    /// display names decoded (what FROM, TO, CC and BCC search).
-    static func addresses(_ list: [EnvelopeAddress]) -> String {
-        list.map { address in
-            var text = ""
-            if let name = address.name { text += EncodedWords.decode(name) + " " }
-            if let mailbox = address.mailbox {
-                text += "<" + mailbox
-                if let host = address.host { text += "@" + host }
-                text += ">"
-            }
-            return text
-        }.joined(separator: ", ")
+        Array(SearchFolding.fold(text).utf8)
     }
 
     /// Every header field as `Name: decoded value` lines (part of TEXT).

@@ -20,12 +20,10 @@ extension SelectedMailboxCommands {
         case .success(let found): mailbox = found
         case .failure(let failure): return Selection(result: failure.result, selected: nil)
         }
-        // The mailbox first, then its messages: see `SelectedMailbox.init`.
-        // Summaries only (UID, flags, keywords, MODSEQ): no structure is read.
-        let summaries: [MessageSummary]
+        let view: SelectedMailbox
         let tombstones: [MailboxChange]
         do {
-            summaries = try await context.store.messageSummaries(mailboxID: mailbox.id)
+            view = try await openView(mailbox, readOnly: readOnly, context: context)
             if let qresync = options.qresync, qresync.uidValidity == mailbox.uidValidity {
                 tombstones = try await context.store.changes(mailboxID: mailbox.id, after: ModSeq(clamping: qresync.modSeq))
                     .filter { $0.kind == .expunged }
@@ -35,7 +33,6 @@ extension SelectedMailboxCommands {
         } catch {
             return Selection(result: storeFailure(error, command: command, context: context), selected: nil)
         }
-        let view = SelectedMailbox(mailbox: mailbox, messages: summaries, isReadOnly: readOnly)
         var enabled: EnabledExtensions = []
         if options.condStore || options.qresync != nil { enabled.insert(.condstore) }
 
@@ -46,6 +43,27 @@ extension SelectedMailboxCommands {
         let code: ResponseCode = readOnly ? .readOnly : .readWrite
         return Selection(result: .ok("\(command) completed", code: code, untagged: untagged),
                          selected: view, enabled: enabled)
+    }
+
+    /// The session's view of `mailbox`: from the server's shared snapshot
+    /// of it and the change log after that snapshot when one is kept
+    /// (`MailboxViewCache`), else from every message's summary (UID,
+    /// flags, keywords, MODSEQ; no structure). A view newer than the
+    /// snapshot replaces it.
+    static func openView(_ mailbox: Mailbox, readOnly: Bool, context: CommandContext) async throws -> SelectedMailbox {
+        let view: SelectedMailbox
+        if let cache = context.viewCache, let snapshot = cache.snapshot(of: mailbox) {
+            view = SelectedMailbox(snapshot: snapshot, current: mailbox, isReadOnly: readOnly)
+            // Nothing is announced yet: expunges are applied at once, the responses dropped.
+            _ = try await view.synchronize(store: context.store, allowExpunge: true, enabled: [])
+            if view.highestModSeq > snapshot.mailbox.highestModSeq, let newer = view.snapshot { cache.keep(newer) }
+        } else {
+            // The mailbox first, then its messages: see `SelectedMailbox.init`.
+            let summaries = try await context.store.messageSummaries(mailboxID: mailbox.id)
+            view = SelectedMailbox(mailbox: mailbox, messages: summaries, isReadOnly: readOnly)
+            if let cache = context.viewCache, let snapshot = view.snapshot { cache.keep(snapshot) }
+        }
+        return view
     }
 
     /// The untagged data every SELECT/EXAMINE sends (RFC 9051 §6.3.2; rev1

@@ -47,12 +47,13 @@ public struct InvalidSequenceSet: Error, Sendable, Equatable {
 /// structure and no hash. Keyword lists are interned (each distinct list
 /// once, `KeywordLists`), system flags are a byte.
 ///
-/// Owned by one session; not shared between tasks.
+/// Owned by one session; not shared between tasks. Its arrays may start
+/// as a `MailboxViewCache` snapshot's, shared until the view changes.
 public final class SelectedMailbox {
     /// One announced message. `keywords` indexes `keywordLists`; `isExpunged`
     /// says the store has expunged it while the expunge could not be
     /// reported yet.
-    struct Entry {
+    struct Entry: Sendable {
         var uid: MessageUID
         var keywords: UInt32
         var modSeq: ModSeq
@@ -85,6 +86,27 @@ public final class SelectedMailbox {
         self.entries = []
         entries.reserveCapacity(sorted.count)
         for summary in sorted { entries.append(entry(summary)) }
+    }
+
+    /// A view starting from a shared snapshot (`MailboxViewCache`): its
+    /// arrays are shared until this view changes. `mailbox` is the row as
+    /// read now, its HIGHESTMODSEQ and UIDNEXT taken back to the
+    /// snapshot's, so the next `synchronize` reads every change after it.
+    init(snapshot: MailboxViewCache.Snapshot, current mailbox: Mailbox, isReadOnly: Bool) {
+        var mailbox = mailbox
+        mailbox.highestModSeq = snapshot.mailbox.highestModSeq
+        mailbox.uidNext = snapshot.mailbox.uidNext
+        self.mailbox = mailbox
+        self.isReadOnly = isReadOnly
+        self.entries = snapshot.entries
+        self.keywordLists = snapshot.keywordLists
+    }
+
+    /// This view as a snapshot to share, nil while an expunge is held back
+    /// (the snapshot must be the mailbox as it was at its HIGHESTMODSEQ).
+    var snapshot: MailboxViewCache.Snapshot? {
+        guard !entries.contains(where: \.isExpunged) else { return nil }
+        return MailboxViewCache.Snapshot(mailbox: mailbox, entries: entries, keywordLists: keywordLists)
     }
 
     /// Messages in this view (EXISTS as last announced).
@@ -146,11 +168,18 @@ public final class SelectedMailbox {
     /// The keywords used by the view's messages, each once (case-insensitively),
     /// in the order they first appear (FLAGS and PERMANENTFLAGS at SELECT).
     public var keywordsInUse: [String] {
-        var used = Set<UInt32>()
-        for entry in entries where !entry.isExpunged { used.insert(entry.keywords) }
+        // One pass over the messages in UID order, noting each list the
+        // first time it is used (most messages have none), so the order does
+        // not depend on how the view was built (from a snapshot or not).
+        var used = [Bool](repeating: false, count: keywordLists.lists.count)
+        var order: [Int] = []
+        for entry in entries where entry.keywords != 0 && !entry.isExpunged && !used[Int(entry.keywords)] {
+            used[Int(entry.keywords)] = true
+            order.append(Int(entry.keywords))
+        }
         var keywords: [String] = []
         var seen: Set<String> = []
-        for (index, list) in keywordLists.lists.enumerated() where used.contains(UInt32(index)) {
+        for list in order.map({ keywordLists.lists[$0] }) {
             for keyword in list where seen.insert(keyword.lowercased()).inserted { keywords.append(keyword) }
         }
         return keywords
@@ -264,7 +293,7 @@ public final class SelectedMailbox {
 /// Distinct keyword lists, each stored once: most messages share a handful
 /// (none, `$Forwarded`, `$Junk`...), so a view holds one small index per
 /// message instead of an array of strings.
-struct KeywordLists {
+struct KeywordLists: Sendable {
     /// Index 0 is the empty list.
     private(set) var lists: [[String]] = [[]]
     private var indices: [[String]: UInt32] = [[]: 0]

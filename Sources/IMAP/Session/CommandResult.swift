@@ -60,9 +60,13 @@ public struct CommandContext: Sendable {
     public var write: IMAPResponseWriter
     /// Largest message APPEND accepts (APPENDLIMIT, RFC 7889).
     public var maxMessageSize: Int
+    /// The server's shared mailbox views (SELECT starts from them); nil
+    /// reads every view from the store.
+    public var viewCache: MailboxViewCache?
 
     public init(store: any MailStore, account: Account, enabled: EnabledExtensions, logger: Logger,
-                write: @escaping IMAPResponseWriter, maxMessageSize: Int) {
+                write: @escaping IMAPResponseWriter, maxMessageSize: Int, viewCache: MailboxViewCache? = nil) {
+        self.viewCache = viewCache
         self.store = store
         self.account = account
         self.enabled = enabled

@@ -47,9 +47,14 @@ public final class IMAPSession {
     /// Bytes received for an incomplete command before login.
     var partialCommandBytesBeforeLogin = 0
 
+    /// Views shared with the server's other sessions (see `MailboxViewCache`).
+    let viewCache: MailboxViewCache?
+
     public init(store: any MailStore, authenticator: Authenticator, configuration: IMAPSessionConfiguration,
-                connection: ConnectionInfo, logger: Logger, write: @escaping IMAPResponseWriter) {
+                connection: ConnectionInfo, logger: Logger, viewCache: MailboxViewCache? = nil,
+                write: @escaping IMAPResponseWriter) {
         self.store = store
+        self.viewCache = viewCache
         self.authenticator = authenticator
         self.configuration = configuration
         self.connection = connection
@@ -352,6 +357,6 @@ public final class IMAPSession {
         await flush()
         guard !isLoggedOut else { return nil }
         return CommandContext(store: store, account: account, enabled: enabled, logger: logger, write: write,
-                              maxMessageSize: configuration.parserLimits.maxLiteralSize)
+                              maxMessageSize: configuration.parserLimits.maxLiteralSize, viewCache: viewCache)
     }
 }

@@ -57,18 +57,21 @@ extension SQLiteMailStore {
     }
 
     /// Inserts one message row; `structure` is the stored form of
-    /// `record.parsedStructure` (JSON of `ParsedMessage`).
+    /// `record.parsedStructure` (JSON of `ParsedMessage`), and the
+    /// envelope's search text is kept beside it.
     static func insertMessage(_ db: Database, _ record: MessageRecord, structure: Data, bodyFile: String) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
-                                 message_id, body_file, parsed_structure)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 message_id, body_file, parsed_structure, \(Rows.searchTextColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [
+        let searchText = record.parsedStructure.map { EnvelopeSearchText($0.envelope) }
+        let values: [(any DatabaseValueConvertible)?] = [
             record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
             Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
             record.contentHash, record.messageID, bodyFile, structure,
-        ])
+        ] + Rows.searchTextValues(searchText)
+        try statement.execute(arguments: StatementArguments(values))
     }
 
     static func logChange(_ db: Database, mailboxID: MailboxID, modSeq: ModSeq, uid: MessageUID,

@@ -12,6 +12,24 @@ enum Rows {
     /// The number of `messageColumns`: the index of the first column after them.
     static let messageColumnCount = 10
 
+    /// The columns of a message's searchable text (v7 migration), in
+    /// `EnvelopeSearchText` order; NULL where the structure could not be read.
+    static let searchTextColumns = "search_subject, search_from, search_to, search_cc, search_bcc"
+
+    /// The search text in the five columns starting at `first`; nil when
+    /// the row has none.
+    static func searchText(_ row: Row, from first: Int) -> EnvelopeSearchText? {
+        guard let subject: String = row[first] else { return nil }
+        return EnvelopeSearchText(subject: subject, from: row[first + 1] ?? "", to: row[first + 2] ?? "",
+                                  cc: row[first + 3] ?? "", bcc: row[first + 4] ?? "")
+    }
+
+    /// The values stored in `searchTextColumns` for a message.
+    static func searchTextValues(_ text: EnvelopeSearchText?) -> [(any DatabaseValueConvertible)?] {
+        guard let text else { return [nil, nil, nil, nil, nil] }
+        return [text.subject, text.from, text.to, text.cc, text.bcc]
+    }
+
     static func domain(_ row: Row) -> MailDomain {
         MailDomain(name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }

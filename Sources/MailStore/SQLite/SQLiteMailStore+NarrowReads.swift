@@ -66,22 +66,33 @@ extension SQLiteMailStore {
     }
 
     /// SQLite extracts the envelope from the stored JSON (a malformed one
-    /// gives NULL, not an error), so only that small object is decoded.
-    public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageEnvelope] {
+    /// gives NULL, not an error), so only that small object is decoded,
+    /// and only when asked for; the search text is read from its columns
+    /// (v7 migration), computed from the envelope where a row lacks it.
+    public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID], parts: MessageEnvelope.Parts) async throws
+        -> [MessageEnvelope] {
         try await read { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
             let decoder = JSONDecoder()
+            let wantsEnvelope = parts.contains(.envelope)
+            let wantsText = parts.contains(.searchText)
+            let structure = "CAST(parsed_structure AS TEXT)"
+            let envelopeWhen = wantsEnvelope ? "1" : (wantsText ? "search_subject IS NULL" : "0")
             let columns = """
-                uid, size, internal_date, CASE WHEN json_valid(CAST(parsed_structure AS TEXT))
-                    THEN json_extract(CAST(parsed_structure AS TEXT), '$.envelope') END
+                uid, size, internal_date,
+                CASE WHEN \(envelopeWhen) AND json_valid(\(structure)) THEN json_extract(\(structure), '$.envelope') END,
+                \(wantsText ? Rows.searchTextColumns : "NULL, NULL, NULL, NULL, NULL")
                 """
             return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: columns) { row in
                 let uid: Int64 = row[0]
                 let internalDate: TimeInterval = row[2]
                 let json: String? = row[3]
+                let envelope = json.flatMap { try? decoder.decode(Envelope.self, from: Data($0.utf8)) }
+                var searchText: EnvelopeSearchText?
+                if wantsText { searchText = Rows.searchText(row, from: 4) ?? envelope.map(EnvelopeSearchText.init) }
                 return MessageEnvelope(uid: MessageUID(truncatingIfNeeded: uid), size: row[1],
                                        internalDate: Date(timeIntervalSince1970: internalDate),
-                                       envelope: json.flatMap { try? decoder.decode(Envelope.self, from: Data($0.utf8)) })
+                                       envelope: wantsEnvelope ? envelope : nil, searchText: searchText)
             }
         }
     }

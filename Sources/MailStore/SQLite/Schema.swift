@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import MailCore
 
 /// The SQLite schema, built by named GRDB migrations. A migration, once
 /// released, is never edited: changes go into a new one.
@@ -11,6 +13,7 @@ enum Schema {
         migrator.registerMigration("v4-subscriptions", migrate: createSubscriptionTable)
         migrator.registerMigration("v5-account-disabled", migrate: addAccountDisabled)
         migrator.registerMigration("v6-mailbox-counters", migrate: addMailboxCounters)
+        migrator.registerMigration("v7-search-text", migrate: addSearchText)
         return migrator
     }
 
@@ -202,5 +205,40 @@ enum Schema {
                 WHERE id = NEW.mailbox_id;
             END;
             """)
+    }
+
+    /// v7: the searchable text of each message's envelope
+    /// (`EnvelopeSearchText`: decoded, folded Subject, From, To, Cc, Bcc)
+    /// beside its stored structure, so SEARCH on them reads short strings
+    /// instead of decoding every structure. Filled here for the existing
+    /// rows (from the stored envelope, in batches by row ID); NULL where
+    /// the structure cannot be read.
+    private static func addSearchText(_ db: Database) throws {
+        for column in ["search_subject", "search_from", "search_to", "search_cc", "search_bcc"] {
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN \(column) TEXT")
+        }
+        let decoder = JSONDecoder()
+        let update = try db.makeStatement(sql: """
+            UPDATE message SET search_subject = ?, search_from = ?, search_to = ?, search_cc = ?, search_bcc = ?
+            WHERE id = ?
+            """)
+        var last: Int64 = 0
+        while true {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, CASE WHEN json_valid(CAST(parsed_structure AS TEXT))
+                    THEN json_extract(CAST(parsed_structure AS TEXT), '$.envelope') END
+                FROM message WHERE id > ? ORDER BY id LIMIT 1000
+                """, arguments: [last])
+            guard !rows.isEmpty else { break }
+            for row in rows {
+                let id: Int64 = row[0]
+                last = id
+                let json: String? = row[1]
+                guard let envelope = json.flatMap({ try? decoder.decode(Envelope.self, from: Data($0.utf8)) }) else {
+                    continue
+                }
+                try update.execute(arguments: StatementArguments(Rows.searchTextValues(EnvelopeSearchText(envelope)) + [id]))
+            }
+        }
     }
 }
