@@ -18,7 +18,9 @@
 #  2. `tern import mbox` into bench@bench.test's INBOX (timed);
 #  3. large_mailbox_client.py hold, on the freshly started server: its resident
 #     memory (RSS and PSS of its process tree: Dovecot forks one process per
-#     session) before and with SESSIONS sessions holding INBOX selected;
+#     session) before and with SESSIONS sessions holding INBOX selected, also after
+#     the first alone (one-time costs: caches, the first read of the mailbox), so
+#     next_session_* is what each further session adds;
 #  4. large_mailbox_client.py measure: best and median of RUNS (after a warm-up
 #     round, in which Dovecot builds its index) of STATUS, SELECT, FETCH 1:*
 #     (UID FLAGS), UID SEARCH UNSEEN, SEARCH HEADER Subject quarterly, FETCH

@@ -45,6 +45,59 @@ final class NarrowReadTests: StoreTestCase {
         }
     }
 
+    /// SEARCH's read of the search text (by list or by range) scans the
+    /// `message_search_text` index alone.
+    func testSearchTextReadsTheCoveringIndexOnly() async throws {
+        let store = try openSQLiteStore()
+        let columns = "uid, size, internal_date, NULL, \(Rows.searchTextColumns)"
+        let plans = try await store.read { db in
+            try [
+                "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid BETWEEN 1 AND 500 ORDER BY uid",
+                "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid IN (2, 3) ORDER BY uid",
+            ].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { row -> String in row["detail"] }
+                    .joined(separator: "; ")
+            }
+        }
+        for plan in plans {
+            XCTAssertTrue(plan.contains("COVERING INDEX message_search_text"), plan)
+        }
+    }
+
+    /// Dense UID lists are read by range, sparse ones by list: the same
+    /// rows either way, in order, each once, missing UIDs skipped.
+    func testDenseAndSparseUIDListsReadTheSameRows() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        for index in 1...300 {
+            _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("m\(index)")))
+        }
+        _ = try await store.expunge(mailboxID: inbox.id, uids: Array(stride(from: 7, through: 300, by: 7)))
+        let present = try await store.messageSummaries(mailboxID: inbox.id).map(\.uid)
+        let dense = Array(1...300).map(MessageUID.init) + [1, 5, 5000, 300]
+        let sparse = Array(stride(from: 1, through: 300, by: 5)).map(MessageUID.init)
+        for asked in [dense, sparse, [MessageUID](dense.reversed())] {
+            let expected = Set(asked).intersection(present).sorted()
+            let summaries = try await store.messageSummaries(mailboxID: inbox.id, uids: asked)
+            XCTAssertEqual(summaries.map(\.uid), expected)
+            let envelopes = try await store.messageEnvelopes(mailboxID: inbox.id, uids: asked, parts: .searchText)
+            XCTAssertEqual(envelopes.map(\.uid), expected)
+            XCTAssertEqual(envelopes.first?.searchText?.subject, "m\(expected[0])")
+        }
+    }
+
+    /// A copy keeps the search text of its original (copied, not recomputed).
+    func testCopiesKeepTheirSearchText() async throws {
+        let (store, alice, inbox) = try await sqliteStoreWithInbox()
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("Copied Along")))
+        let archive = try await store.createMailbox(accountID: alice.id, name: "Kept", specialUse: nil)
+        _ = try await store.copyMessages(from: inbox.id, uids: [1], to: archive.id)
+        _ = try await store.moveMessages(from: inbox.id, uids: [1], to: archive.id)
+        let stored = try await store.read { db in
+            try String.fetchAll(db, sql: "SELECT search_subject FROM message WHERE mailbox_id = ?", arguments: [archive.id])
+        }
+        XCTAssertEqual(stored, ["copied along", "copied along"])
+    }
+
     func testUnknownMailboxIsNotFound() async throws {
         let (store, _, _) = try await sqliteStoreWithInbox()
         for read in [

@@ -26,9 +26,16 @@ extension SQLiteMailStore {
     /// holds at most a handful of shapes per query.
     static let uidChunkSize = 256
 
+    /// The most UIDs read with one `uid BETWEEN` range.
+    static let uidRangeSize = 4096
+
     /// Reads the rows of `uids` that exist in the mailbox, in ascending UID
-    /// order (each once), selecting `columns`; `decode` turns each row into a
-    /// value before the next one is read. Missing UIDs are skipped.
+    /// order (each once), selecting `columns` — `uid` first — ; `decode`
+    /// turns each row into a value before the next one is read. Missing UIDs
+    /// are skipped. A dense run of UIDs (most of a range asked for: a SEARCH
+    /// or FETCH over a whole mailbox) is read as one `uid BETWEEN` range
+    /// scan, skipping the rows not asked for before decoding them; a sparse
+    /// one with `uid IN (…)` lists, one index seek per UID.
     static func fetchMessageRows<T>(_ db: Database, mailboxID: MailboxID, uids: some Sequence<MessageUID>,
                                     columns: String, _ decode: (Row) throws -> T) throws -> [T] {
         let sorted = Set(uids).sorted()
@@ -36,6 +43,14 @@ extension SQLiteMailStore {
         values.reserveCapacity(sorted.count)
         var start = 0
         while start < sorted.count {
+            let end = min(start + uidRangeSize, sorted.count)
+            let span = Int(sorted[end - 1] - sorted[start]) + 1
+            if end - start >= 64 && span <= 2 * (end - start) {
+                try fetchRange(db, mailboxID: mailboxID, wanted: sorted[start..<end], columns: columns,
+                               into: &values, decode)
+                start = end
+                continue
+            }
             let chunk = sorted[start..<min(start + uidChunkSize, sorted.count)]
             var width = 1
             while width < chunk.count { width *= 2 }
@@ -51,21 +66,37 @@ extension SQLiteMailStore {
             while let row = try cursor.next() {
                 values.append(try decode(row))
             }
-            start += uidChunkSize
+            start += chunk.count
         }
         return values
     }
 
+    /// The rows of the sorted, dense `wanted` UIDs, by one range scan.
+    private static func fetchRange<T>(_ db: Database, mailboxID: MailboxID, wanted: ArraySlice<MessageUID>,
+                                      columns: String, into values: inout [T], _ decode: (Row) throws -> T) throws {
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(columns) FROM message WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid
+            """)
+        let cursor = try Row.fetchCursor(statement, arguments: [mailboxID, Int64(wanted.first!), Int64(wanted.last!)])
+        var next = wanted.startIndex
+        while let row = try cursor.next() {
+            let uid = MessageUID(truncatingIfNeeded: row[0] as Int64)
+            while next < wanted.endIndex && wanted[next] < uid { next += 1 }
+            guard next < wanted.endIndex else { break }
+            if wanted[next] == uid { values.append(try decode(row)) }
+        }
+    }
+
     /// Inserts one message row; `structure` is the stored form of
-    /// `record.parsedStructure` (JSON of `ParsedMessage`), and the
-    /// envelope's search text is kept beside it.
-    static func insertMessage(_ db: Database, _ record: MessageRecord, structure: Data, bodyFile: String) throws {
+    /// `record.parsedStructure` (JSON of `ParsedMessage`); `searchText`,
+    /// its envelope's search text, is kept beside it (nil: unknown).
+    static func insertMessage(_ db: Database, _ record: MessageRecord, structure: Data, bodyFile: String,
+                              searchText: EnvelopeSearchText?) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
                                  message_id, body_file, parsed_structure, \(Rows.searchTextColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let searchText = record.parsedStructure.map { EnvelopeSearchText($0.envelope) }
         let values: [(any DatabaseValueConvertible)?] = [
             record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
             Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
@@ -133,14 +164,15 @@ extension SQLiteMailStore {
                          to target: inout Mailbox) throws -> [CopyResult.Pair] {
         // The structure is copied as stored, never decoded.
         let found = try fetchMessageRows(db, mailboxID: source, uids: uids,
-                                         columns: "\(Rows.messageColumns), body_file") { row in
+                                         columns: "\(Rows.messageColumns), body_file, \(Rows.searchTextColumns)") { row in
             let file: String = row[Rows.messageColumnCount]
             let structure: Data = row[8]
-            return (Rows.messageWithoutStructure(row), structure, file)
+            return (Rows.messageWithoutStructure(row), structure, file,
+                    Rows.searchText(row, from: Rows.messageColumnCount + 1))
         }
         var pairs: [CopyResult.Pair] = []
         pairs.reserveCapacity(found.count)
-        for (original, structure, bodyFile) in found {
+        for (original, structure, bodyFile, searchText) in found {
             guard target.uidNext < MessageUID.max else {
                 throw MailStoreError.storageFailure("UIDs of mailbox \(target.name) exhausted")
             }
@@ -149,7 +181,7 @@ extension SQLiteMailStore {
             record.uid = target.uidNext
             target.highestModSeq += 1
             record.modSeq = target.highestModSeq
-            try insertMessage(db, record, structure: structure, bodyFile: bodyFile)
+            try insertMessage(db, record, structure: structure, bodyFile: bodyFile, searchText: searchText)
             try logChange(db, mailboxID: target.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
             pairs.append(CopyResult.Pair(source: original.uid, copy: record.uid))
             target.uidNext += 1
@@ -215,6 +247,7 @@ extension SQLiteMailStore {
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
             var records: [MessageRecord] = []
             records.reserveCapacity(count)
+            let searchText = EnvelopeSearchText(parsed.envelope)
             for _ in 0..<count {
                 guard mailbox.uidNext < MessageUID.max else {
                     throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
@@ -224,7 +257,7 @@ extension SQLiteMailStore {
                     mailboxID: mailboxID, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
                     keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
                     size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed)
-                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName)
+                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName, searchText: searchText)
                 try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: record.uid, kind: .added)
                 mailbox.uidNext += 1
                 records.append(record)

@@ -32,10 +32,9 @@ extension SQLiteMailStore {
         do {
             for message in messages {
                 fileNames.append(try await putSpool(message.spool))
-                // The MIME parser works on bytes in memory: one body at a time.
-                let body = try await blobs.get(fileNames[fileNames.count - 1])
-                prepared.append(try Self.prepare(body: body, internalDate: message.internalDate,
-                                                 hash: message.spool.contentHash))
+                prepared.append(try await prepareStored(fileNames[fileNames.count - 1], size: message.spool.size,
+                                                        internalDate: message.internalDate,
+                                                        hash: message.spool.contentHash))
             }
         } catch {
             await discardUncommittedBodies(fileNames)
@@ -103,9 +102,8 @@ extension SQLiteMailStore {
         let message = NewMessage(body: [], internalDate: internalDate)
         let prepared: PreparedMessage
         do {
-            // The one whole-body pass left: the MIME parser works on bytes in memory.
-            let body = try await blobs.get(fileName)
-            prepared = try Self.prepare(body: body, internalDate: internalDate, hash: spool.contentHash)
+            prepared = try await prepareStored(fileName, size: spool.size, internalDate: internalDate,
+                                               hash: spool.contentHash)
         } catch {
             await discardUncommittedBodies([fileName])
             throw error
@@ -203,7 +201,8 @@ extension SQLiteMailStore {
             keywords: uniqueKeywords(message.keywords), internalDate: prepared.internalDate,
             size: size, contentHash: prepared.hash, messageID: prepared.parsed.messageID,
             parsedStructure: prepared.parsed)
-        try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile)
+        try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile,
+                          searchText: EnvelopeSearchText(prepared.parsed.envelope))
         try logChange(db, mailboxID: mailbox.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
         mailbox.uidNext += 1
         return record

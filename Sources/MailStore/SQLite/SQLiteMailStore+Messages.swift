@@ -210,6 +210,17 @@ extension SQLiteMailStore {
         try prepare(body: message.body, internalDate: message.internalDate, hash: nil)
     }
 
+    /// `prepare` of a stored body file (a spool just adopted), read whole —
+    /// the MIME parser works on bytes in memory — within `parseBudget`, so
+    /// concurrent big deliveries take turns instead of all being in memory.
+    func prepareStored(_ fileName: String, size: Int, internalDate: Date, hash: String?) async throws
+        -> PreparedMessage {
+        try await parseBudget.withOctets(size) {
+            let body = try await self.blobs.get(fileName)
+            return try Self.prepare(body: body, internalDate: internalDate, hash: hash)
+        }
+    }
+
     /// `prepare` of a body whose hash may be known already (a spool's).
     static func prepare(body: [UInt8], internalDate date: Date, hash known: String?) throws
         -> PreparedMessage {

@@ -30,9 +30,8 @@ extension SQLiteMailStore {
         let prepared: PreparedMessage
         do {
             fileNames.append(try await putSpool(outboundSpool))
-            // The one whole-body pass left: the MIME parser works on bytes in memory.
-            let body = try await blobs.get(fileName)
-            prepared = try Self.prepare(body: body, internalDate: internalDate, hash: spool.contentHash)
+            prepared = try await prepareStored(fileName, size: spool.size, internalDate: internalDate,
+                                               hash: spool.contentHash)
         } catch {
             await discardUnreferencedFiles(fileNames)
             throw error

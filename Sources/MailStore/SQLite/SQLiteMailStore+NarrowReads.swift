@@ -67,8 +67,10 @@ extension SQLiteMailStore {
 
     /// SQLite extracts the envelope from the stored JSON (a malformed one
     /// gives NULL, not an error), so only that small object is decoded,
-    /// and only when asked for; the search text is read from its columns
-    /// (v7 migration), computed from the envelope where a row lacks it.
+    /// and only when asked for. The search text alone is read from the
+    /// `message_search_text` covering index (v7), without touching the
+    /// rows and their structures; a row without it (an unreadable
+    /// structure) gets it from its envelope, read for that row alone.
     public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID], parts: MessageEnvelope.Parts) async throws
         -> [MessageEnvelope] {
         try await read { db in
@@ -76,26 +78,48 @@ extension SQLiteMailStore {
             let decoder = JSONDecoder()
             let wantsEnvelope = parts.contains(.envelope)
             let wantsText = parts.contains(.searchText)
-            let structure = "CAST(parsed_structure AS TEXT)"
-            let envelopeWhen = wantsEnvelope ? "1" : (wantsText ? "search_subject IS NULL" : "0")
-            let columns = """
-                uid, size, internal_date,
-                CASE WHEN \(envelopeWhen) AND json_valid(\(structure)) THEN json_extract(\(structure), '$.envelope') END,
-                \(wantsText ? Rows.searchTextColumns : "NULL, NULL, NULL, NULL, NULL")
-                """
-            return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: columns) { row in
+            let envelopeColumn = wantsEnvelope ? Self.envelopeColumn : "NULL"
+            let textColumns = wantsText ? Rows.searchTextColumns : "NULL, NULL, NULL, NULL, NULL"
+            var lacking: [Int] = []
+            var envelopes = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
+                                                      columns: "uid, size, internal_date, \(envelopeColumn), \(textColumns)") { row in
                 let uid: Int64 = row[0]
                 let internalDate: TimeInterval = row[2]
                 let json: String? = row[3]
-                let envelope = json.flatMap { try? decoder.decode(Envelope.self, from: Data($0.utf8)) }
-                var searchText: EnvelopeSearchText?
-                if wantsText { searchText = Rows.searchText(row, from: 4) ?? envelope.map(EnvelopeSearchText.init) }
                 return MessageEnvelope(uid: MessageUID(truncatingIfNeeded: uid), size: row[1],
                                        internalDate: Date(timeIntervalSince1970: internalDate),
-                                       envelope: wantsEnvelope ? envelope : nil, searchText: searchText)
+                                       envelope: json.flatMap { try? decoder.decode(Envelope.self, from: Data($0.utf8)) },
+                                       searchText: wantsText ? Rows.searchText(row, from: 4) : nil)
             }
+            guard wantsText else { return envelopes }
+            for index in envelopes.indices where envelopes[index].searchText == nil {
+                if let envelope = envelopes[index].envelope {
+                    envelopes[index].searchText = EnvelopeSearchText(envelope)
+                } else {
+                    lacking.append(index)
+                }
+            }
+            guard !lacking.isEmpty else { return envelopes }
+            let found = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: lacking.map { envelopes[$0].uid },
+                                                  columns: "uid, \(Self.envelopeColumn)") { row -> (MessageUID, Envelope?) in
+                let uid: Int64 = row[0]
+                let json: String? = row[1]
+                return (MessageUID(truncatingIfNeeded: uid),
+                        json.flatMap { try? decoder.decode(Envelope.self, from: Data($0.utf8)) })
+            }
+            let byUID = Dictionary(found.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+            for index in lacking {
+                envelopes[index].searchText = byUID[envelopes[index].uid].flatMap { $0 }.map(EnvelopeSearchText.init)
+            }
+            return envelopes
         }
     }
+
+    /// The stored ENVELOPE as JSON, NULL where the structure is not valid JSON.
+    static let envelopeColumn = """
+        CASE WHEN json_valid(CAST(parsed_structure AS TEXT))
+            THEN json_extract(CAST(parsed_structure AS TEXT), '$.envelope') END
+        """
 
     // MARK: Single-key lookups (SMTP recipients)
 

@@ -30,6 +30,10 @@ public final class SQLiteMailStore: MailStore {
     let notifier: ChangeNotifier
     /// Shares one commit among concurrent hot writes (`groupWrite`).
     let groupCommit: GroupCommit
+    /// Bounds the bodies held whole at once to parse their structure.
+    let parseBudget = MemoryBudget(limit: SQLiteMailStore.parseBudgetOctets)
+    /// 48 MiB: one 40 MB message, or several small ones, at a time.
+    public static let parseBudgetOctets = 48 << 20
     private let closed = Mutex(false)
 
     /// The metadata database in a store's directory.
