@@ -191,6 +191,12 @@ public protocol MailStore: Sendable {
     /// `BODY[]<partial>`, a header, POP3 TOP). `messageNotFound` for a UID
     /// that does not exist.
     func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8]
+    /// Ranged reads of several messages' bodies in one call (the header
+    /// sections of a FETCH batch): for each request, in order, what
+    /// `messageBody(mailboxID:uid:offset:length:)` gives, or nil for a UID
+    /// that does not exist (expunged meanwhile). `mailboxNotFound` for an
+    /// unknown mailbox.
+    func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?]
     /// A new, empty spool file for an incoming message, on the blobs' file
     /// system, bounded by `maximumSize` and the store's own bound (the
     /// smaller). Removed when closed unless a store call adopted it; the

@@ -92,3 +92,17 @@ public struct MessageSummary: Sendable, Hashable {
                   size: record.size)
     }
 }
+
+/// Part of one message's body: up to `length` octets from `offset`
+/// (`MailStore.messageBodies(mailboxID:ranges:)`).
+public struct BodyRange: Sendable, Hashable {
+    public var uid: MessageUID
+    public var offset: Int
+    public var length: Int
+
+    public init(uid: MessageUID, offset: Int, length: Int) {
+        self.uid = uid
+        self.offset = offset
+        self.length = length
+    }
+}

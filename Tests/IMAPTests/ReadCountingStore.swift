@@ -142,6 +142,16 @@ final class ReadCountingStore: MailStore {
         count { $0.bodies += 1; $0.wholeBodies += 1; $0.bodyBytes += body.count }
         return body
     }
+    func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?] {
+        let parts = try await base.messageBodies(mailboxID: mailboxID, ranges: ranges)
+        count { counts in
+            for part in parts {
+                counts.bodies += 1
+                counts.bodyBytes += part?.count ?? 0
+            }
+        }
+        return parts
+    }
     func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8] {
         let bytes = try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
         count { $0.bodies += 1; $0.bodyBytes += bytes.count }

@@ -167,6 +167,10 @@ public final class FaultInjectingMailStore: MailStore {
         try write("deliverMessage")
         return try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)
     }
+    public func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?] {
+        try read("messageBodies")
+        return try await base.messageBodies(mailboxID: mailboxID, ranges: ranges)
+    }
     public func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws
         -> [UInt8] {
         try read("messageBody")

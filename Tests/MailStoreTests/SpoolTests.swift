@@ -151,6 +151,41 @@ final class SpoolTests: StoreTestCase {
         } catch MailStoreError.messageNotFound {}
     }
 
+    /// Several messages' ranges in one call: each as the single ranged
+    /// read gives it, in the order asked, nil for a UID that is gone.
+    func testRangedReadsOfSeveralMessages() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        var bodies: [[UInt8]] = []
+        for index in 0..<5 {
+            let body = sampleMessage("ranged \(index)") + [UInt8](repeating: UInt8(0x61 + index), count: 1000 * index)
+            bodies.append(body)
+            _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: body))
+        }
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [4])
+        let ranges = [BodyRange(uid: 5, offset: 10, length: 50), BodyRange(uid: 1, offset: 0, length: 5_000),
+                      BodyRange(uid: 4, offset: 0, length: 10), BodyRange(uid: 3, offset: 1_000_000, length: 10),
+                      BodyRange(uid: 5, offset: 0, length: 3), BodyRange(uid: 99, offset: 0, length: 1)]
+        let parts = try await store.messageBodies(mailboxID: inbox.id, ranges: ranges)
+        XCTAssertEqual(parts.count, ranges.count)
+        XCTAssertEqual(parts[0], Array(bodies[4][10..<60]))
+        XCTAssertEqual(parts[1], bodies[0], "a range past the end gives what there is")
+        XCTAssertNil(parts[2], "expunged")
+        XCTAssertEqual(parts[3], [])
+        XCTAssertEqual(parts[4], Array(bodies[4][0..<3]))
+        XCTAssertNil(parts[5], "never existed")
+        for (range, part) in zip(ranges, parts) where part != nil {
+            let single = try await store.messageBody(mailboxID: inbox.id, uid: range.uid, offset: range.offset,
+                                                     length: range.length)
+            XCTAssertEqual(part, single)
+        }
+        let none = try await store.messageBodies(mailboxID: inbox.id, ranges: [])
+        XCTAssertEqual(none.count, 0)
+        do {
+            _ = try await store.messageBodies(mailboxID: 999_999, ranges: [BodyRange(uid: 1, offset: 0, length: 1)])
+            XCTFail("an unknown mailbox was read")
+        } catch MailStoreError.mailboxNotFound {}
+    }
+
     func testStoreBoundAppliesToSpooledDelivery() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning

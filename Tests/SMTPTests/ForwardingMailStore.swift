@@ -100,6 +100,9 @@ extension ForwardingMailStore {
         -> [MessageRecord] {
         try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)
     }
+    func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?] {
+        try await base.messageBodies(mailboxID: mailboxID, ranges: ranges)
+    }
     func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8] {
         try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
     }

@@ -51,6 +51,47 @@ extension SQLiteMailStore {
         }
     }
 
+    /// One query for every body file, then every `pread(2)` in one trip to
+    /// the file I/O threads.
+    public func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?] {
+        guard !ranges.isEmpty else {
+            _ = try await read { db in try Self.fetchMailbox(db, id: mailboxID) }
+            return []
+        }
+        let files = try await read { db in
+            _ = try Self.fetchMailbox(db, id: mailboxID)
+            let rows = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: ranges.map(\.uid),
+                                                 columns: "uid, body_file") { row -> (MessageUID, String) in
+                let uid: Int64 = row[0]
+                return (MessageUID(truncatingIfNeeded: uid), row[1])
+            }
+            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        }
+        let bodies = self.bodies
+        let results = try await FileIO.run { () -> [Result<[UInt8], any Error>?] in
+            ranges.map { range in
+                guard let file = files[range.uid] else { return nil }
+                return Result { try bodies.read(file, offset: range.offset, count: range.length) }
+            }
+        }
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(ranges.count)
+        for (range, result) in zip(ranges, results) {
+            switch result {
+            case nil: values.append(nil)
+            case .success(let bytes)?: values.append(bytes)
+            case .failure(let error)?:
+                // Expunged (and its file removed) between the two reads.
+                guard try await message(mailboxID: mailboxID, uid: range.uid) != nil else {
+                    values.append(nil)
+                    continue
+                }
+                throw MailStoreError.storageFailure("cannot read body of UID \(range.uid): \(error)")
+            }
+        }
+        return values
+    }
+
     public func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws
         -> [UInt8] {
         let fileName = try await read { db in
