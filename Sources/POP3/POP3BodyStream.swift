@@ -6,6 +6,11 @@
 // the terminating ".". The bytes are exactly those of
 // `POP3Response.message(_, wireForm(whole))` after its status line, so a
 // session holds one piece of the message, never all of it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MailStore
 
 /// The rest of a RETR response after its `+OK` line, produced piece by
@@ -41,12 +46,60 @@ public final class POP3BodyStream: @unchecked Sendable {
         offset += piece.count
         var output: [UInt8] = []
         output.reserveCapacity(piece.count + piece.count / 32 + 8)
-        for byte in piece { convert(byte, into: &output) }
+        convert(piece, into: &output)
         if piece.count < pieceSize {
             finish(into: &output)
             finished = true
         }
         return output
+    }
+
+    /// `convert(_:into:)` of every byte of `piece`, with the runs between
+    /// CR and LF (found with memchr) copied whole: one pass per line
+    /// rather than a call per octet.
+    private func convert(_ piece: [UInt8], into output: inout [UInt8]) {
+        piece.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
+            /// The position of the next `byte` at or after `start`, `count` if none.
+            func next(_ byte: UInt8, from start: Int) -> Int {
+                guard start < count, let found = memchr(base + start, Int32(byte), count - start) else { return count }
+                return UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+            }
+            var index = 0
+            var nextCR = -1
+            var nextLF = -1
+            // Each pass consumes at least one octet, or clears `previousWasCR`.
+            while index < count {
+                if previousWasCR {
+                    // CR then anything: the line ends with CRLF here.
+                    previousWasCR = false
+                    emit(Self.lf, into: &output)
+                    if base[index] == Self.lf { index += 1 }
+                    continue
+                }
+                // RFC 1939 §3: a line starting with "." gets one more.
+                if atLineStart && base[index] == 0x2E { output.append(0x2E) }
+                if nextCR < index { nextCR = next(Self.cr, from: index) }
+                if nextLF < index { nextLF = next(Self.lf, from: index) }
+                let stop = min(nextCR, nextLF)
+                if stop > index {
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<stop]))
+                    atLineStart = false
+                    sawContent = true
+                    index = stop
+                    continue
+                }
+                if base[index] == Self.cr {
+                    emit(Self.cr, into: &output)
+                    previousWasCR = true
+                } else {
+                    emit(Self.cr, into: &output)
+                    emit(Self.lf, into: &output)
+                }
+                index += 1
+            }
+        }
     }
 
     private func emit(_ byte: UInt8, into output: inout [UInt8]) {
@@ -55,24 +108,6 @@ public final class POP3BodyStream: @unchecked Sendable {
         output.append(byte)
         atLineStart = byte == Self.lf
         sawContent = true
-    }
-
-    private func convert(_ byte: UInt8, into output: inout [UInt8]) {
-        if previousWasCR {
-            previousWasCR = false
-            emit(Self.lf, into: &output)
-            if byte == Self.lf { return }
-        }
-        switch byte {
-        case Self.cr:
-            emit(Self.cr, into: &output)
-            previousWasCR = true
-        case Self.lf:
-            emit(Self.cr, into: &output)
-            emit(Self.lf, into: &output)
-        default:
-            emit(byte, into: &output)
-        }
     }
 
     private func finish(into output: inout [UInt8]) {

@@ -21,6 +21,8 @@ final class ReadCountingStore: MailStore {
         var wholeBodies = 0
         /// Octets the body reads returned, whole and ranged.
         var bodyBytes = 0
+        /// The largest `length` a ranged body read asked for.
+        var largestRangedRead = 0
         /// UIDs asked for with `messageEnvelopes(mailboxID:uids:)`.
         var envelopesByUID = 0
         /// UIDs whose whole ENVELOPE (decoded from the structure) was asked for.
@@ -34,11 +36,16 @@ final class ReadCountingStore: MailStore {
 
     let base: any MailStore
     private let state = Mutex(Counts())
+    /// Ranged body reads still allowed before they fail (nil: no limit).
+    private let rangedReadsLeft = Mutex<Int?>(nil)
 
     init(base: any MailStore) { self.base = base }
 
     var counts: Counts { state.withLock { $0 } }
     func reset() { state.withLock { $0 = Counts() } }
+    /// Lets `n` more ranged body reads through, then fails every later
+    /// one (a body file gone or unreadable midway); nil lifts the limit.
+    func failRangedReads(after n: Int?) { rangedReadsLeft.withLock { $0 = n } }
     private func count(_ change: (inout Counts) -> Void) { state.withLock { change(&$0) } }
 
     func addDomain(_ name: String) async throws { try await base.addDomain(name) }
@@ -153,6 +160,13 @@ final class ReadCountingStore: MailStore {
         return parts
     }
     func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws -> [UInt8] {
+        count { $0.largestRangedRead = max($0.largestRangedRead, length) }
+        let allowed = rangedReadsLeft.withLock { left in
+            guard let remaining = left else { return true }
+            left = remaining - 1
+            return remaining > 0
+        }
+        if !allowed { throw MailStoreError.storageFailure("injected ranged read failure (test)") }
         let bytes = try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
         count { $0.bodies += 1; $0.bodyBytes += bytes.count }
         return bytes

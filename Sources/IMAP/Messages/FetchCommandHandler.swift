@@ -90,7 +90,9 @@ public enum FetchCommandHandler {
                         try await output.flush()
                         return .no("cannot decode Content-Transfer-Encoding \(error.encoding)", code: .unknownCTE)
                     }
-                    try await output.send(.fetch(message.sequenceNumber, items))
+                    let sent = try await output.send(message.sequenceNumber, items, uid: message.uid,
+                                                     mailboxID: selected.mailbox.id)
+                    if !sent { output.expungeIssued = true }
                 }
                 start = end
             }
@@ -98,6 +100,11 @@ public enum FetchCommandHandler {
         } catch {
             context.logger.debug("FETCH output stopped: \(error)")
             return .no("FETCH stopped: the response could not be sent")
+        }
+        if output.streamFailed {
+            // The literal's size was sent before its octets: the rest was
+            // padded to keep the connection in step (RFC 9051 §4.3).
+            return .no("FETCH failed: a message could not be read whole; its data is damaged")
         }
         if output.expungeIssued {
             // RFC 9051 §7.1 EXPUNGEISSUED: the other messages were sent; the
@@ -159,7 +166,9 @@ public enum FetchCommandHandler {
         do {
             let root = source.parsed?.root ?? ParsedMessage(messageID: nil).root
             if !reparse, let size = record?.size {
-                let ranges = MessageExcerpts.merged(builder.readRanges(root: root), size: size)
+                // Big plain data is streamed by `FetchOutput.send` instead.
+                source.streamedSize = size
+                let ranges = MessageExcerpts.merged(builder.readRanges(root: root, streamingSize: size), size: size)
                 if !ranges.contains(0..<size) {
                     var excerpts = MessageExcerpts(size: size)
                     for range in ranges {
@@ -198,11 +207,15 @@ public enum FetchCommandHandler {
 }
 
 /// Gathers encoded responses and writes them in batches of about
-/// `FetchCommandHandler.writeBatchSize` bytes.
+/// `FetchCommandHandler.writeBatchSize` bytes; copies streamed literals
+/// from the store in chunks of `FetchItemBuilder.streamThreshold` octets,
+/// so a whole 30 MB message is never held.
 struct FetchOutput {
     let context: CommandContext
     var pending: [UInt8] = []
     var expungeIssued = false
+    /// A streamed literal could not be read whole after its size was sent.
+    var streamFailed = false
 
     init(context: CommandContext) {
         self.context = context
@@ -211,6 +224,88 @@ struct FetchOutput {
     mutating func send(_ response: UntaggedResponse) async throws {
         pending.append(contentsOf: context.encode(.untagged(response)))
         if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }
+    }
+
+    /// Sends `* number FETCH (items)`, copying each `.streamed` item's
+    /// octets from the store. The first chunk is read before any of the
+    /// response is sent: false, and nothing sent, when that read fails
+    /// (the message was expunged meanwhile). A later failed or short
+    /// read pads the literal with spaces to the size already sent and
+    /// sets `streamFailed`.
+    mutating func send(_ number: UInt32, _ items: [FetchItem], uid: MessageUID, mailboxID: MailboxID) async throws
+        -> Bool {
+        let pieces = IMAPResponseEncoder.fetchPieces(number, items, allowUTF8Quoted: context.allowUTF8Quoted)
+        var first: [UInt8]?
+        for piece in pieces {
+            guard case .literal(let range) = piece, !range.isEmpty else { continue }
+            do {
+                first = try await context.store.messageBody(
+                    mailboxID: mailboxID, uid: uid, offset: range.lowerBound,
+                    length: min(range.count, FetchItemBuilder.streamThreshold))
+            } catch {
+                context.logger.debug("FETCH: body of UID \(uid) unavailable: \(error)")
+                return false
+            }
+            break
+        }
+        for piece in pieces {
+            switch piece {
+            case .bytes(let bytes):
+                pending.append(contentsOf: bytes)
+                if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }
+            case .literal(let range):
+                try await stream(range, uid: uid, mailboxID: mailboxID, first: &first)
+            }
+        }
+        return true
+    }
+
+    /// Copies the octets of `range` of the message from the store, one
+    /// chunk per read (`first`, when set, is the first chunk, read already).
+    /// Each pass of the loop consumes at least one octet or ends it.
+    private mutating func stream(_ range: Range<Int>, uid: MessageUID, mailboxID: MailboxID,
+                                 first: inout [UInt8]?) async throws {
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let length = min(range.upperBound - offset, FetchItemBuilder.streamThreshold)
+            var chunk: [UInt8]
+            if let read = first {
+                chunk = read
+                first = nil
+            } else {
+                do {
+                    chunk = try await context.store.messageBody(mailboxID: mailboxID, uid: uid, offset: offset,
+                                                                length: length)
+                } catch {
+                    context.logger.error("FETCH: body of UID \(uid) unreadable at octet \(offset): \(error)")
+                    chunk = []
+                }
+            }
+            if chunk.count > length { chunk = Array(chunk.prefix(length)) }
+            pending.append(contentsOf: chunk)
+            offset += chunk.count
+            if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }
+            if chunk.count < length {
+                if !chunk.isEmpty || offset < range.upperBound {
+                    context.logger.error("FETCH: body of UID \(uid) ended at octet \(offset) of \(range.upperBound)")
+                }
+                try await pad(range.upperBound - offset)
+                return
+            }
+        }
+    }
+
+    /// `count` spaces, in chunks: the rest of a literal that could not be read.
+    private mutating func pad(_ count: Int) async throws {
+        guard count > 0 else { return }
+        streamFailed = true
+        var left = count
+        while left > 0 {
+            let length = min(left, FetchItemBuilder.streamThreshold)
+            pending.append(contentsOf: repeatElement(UInt8(ascii: " "), count: length))
+            left -= length
+            if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }
+        }
     }
 
     mutating func flush() async throws {

@@ -15,6 +15,10 @@ struct FetchSource {
     /// (`FetchItemBuilder.readRanges`); nil when not read, or when its file
     /// is gone (expunged by another session meanwhile).
     var body: (any MessageBytes)?
+    /// The stored size when data over `FetchItemBuilder.streamThreshold`
+    /// is streamed from the store instead of read into `body`
+    /// (`FetchItemBuilder.streamed`); nil: every item's data is in `body`.
+    var streamedSize: Int?
     /// This FETCH has just set `\Seen`: FLAGS goes into the response even
     /// when not asked for (RFC 9051 §6.4.5).
     var seenWasSet: Bool = false
@@ -50,6 +54,10 @@ struct FetchItemBuilder {
         self.condstore = condstore || qresync
         self.qresync = qresync
     }
+
+    /// Data longer than this many octets that is a plain range of the
+    /// message is streamed from the store (`streamed`) in chunks of this size.
+    static let streamThreshold = 64 * 1024
 
     /// True when some attribute needs the raw message.
     var needsBody: Bool {
@@ -87,9 +95,18 @@ struct FetchItemBuilder {
 
     /// The byte ranges of the raw message the attributes read (each
     /// section's, its `<partial>` window only; a BINARY part's whole body,
-    /// decoded before it is cut), unbounded for the whole message.
-    func readRanges(root: MIMEPart) -> [Range<Int>] {
+    /// decoded before it is cut), unbounded for the whole message. With
+    /// `streamingSize` (the stored size), none for the data that is
+    /// streamed (`streamed`) or for BINARY.SIZE of a part that needs no
+    /// decoding (`plainBinarySize`).
+    func readRanges(root: MIMEPart, streamingSize: Int? = nil) -> [Range<Int>] {
         attributes.compactMap { attribute in
+            if let size = streamingSize {
+                if streamed(attribute, root: root, size: size) != nil { return nil }
+                if case .binarySize(let part) = attribute, Self.plainBinarySize(part, root: root, size: size) != nil {
+                    return nil
+                }
+            }
             switch attribute {
             case .rfc822: return 0..<Int.max
             case .rfc822Header: return MessageSection.readRange(SectionSpecifier(text: .header), nil, root: root)
@@ -98,6 +115,55 @@ struct FetchItemBuilder {
             case .binary(let part, _, _), .binarySize(let part): return MessageSection.binarySource(part, root: root)?.range
             case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq: return nil
             }
+        }
+    }
+
+    /// The literal an attribute's data is sent as without being read, when
+    /// that data is a plain range of the message (RFC822, RFC822.HEADER,
+    /// RFC822.TEXT, BODY[section]<partial> but HEADER.FIELDS[.NOT], BINARY
+    /// of a part in 7bit, 8bit or binary, RFC 3516 §4.2) longer than
+    /// `streamThreshold` once clamped to `size`. nil: the data is read.
+    func streamed(_ attribute: FetchAttribute, root: MIMEPart, size: Int) -> StreamedLiteral? {
+        let range: Range<Int>?
+        var literal8 = false
+        switch attribute {
+        case .rfc822: range = 0..<Int.max
+        case .rfc822Header: range = MessageSection.plainRange(SectionSpecifier(text: .header), nil, root: root)
+        case .rfc822Text: range = MessageSection.plainRange(SectionSpecifier(text: .text), nil, root: root)
+        case .bodySection(let section, let partial, _): range = MessageSection.plainRange(section, partial, root: root)
+        case .binary(let part, let partial, _):
+            guard let source = MessageSection.binarySource(part, root: root),
+                  TransferDecoding.isIdentity(source.encoding) else { return nil }
+            range = MessageSection.narrowed(source.range, to: partial)
+            literal8 = true
+        case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize:
+            return nil
+        }
+        guard let range else { return nil }
+        let clamped = MessageSection.clamped(range, count: max(size, 0))
+        guard clamped.count > Self.streamThreshold else { return nil }
+        return StreamedLiteral(range: clamped, literal8: literal8)
+    }
+
+    /// BINARY.SIZE of a part whose body needs no decoding: its size in
+    /// the message of `size` octets, known without reading it. nil for a
+    /// missing part or one that must be decoded.
+    static func plainBinarySize(_ part: [Int], root: MIMEPart, size: Int) -> Int? {
+        guard let source = MessageSection.binarySource(part, root: root),
+              TransferDecoding.isIdentity(source.encoding) else { return nil }
+        return MessageSection.clamped(source.range, count: max(size, 0)).count
+    }
+
+    /// The name a streamed attribute's data goes under in the response.
+    static func streamedName(_ attribute: FetchAttribute) -> StreamedItem? {
+        switch attribute {
+        case .rfc822: return .rfc822
+        case .rfc822Header: return .rfc822Header
+        case .rfc822Text: return .rfc822Text
+        case .bodySection(let section, let partial, _): return .bodySection(section, origin: partial?.offset)
+        case .binary(let part, let partial, _): return .binary(part: part, origin: partial?.offset)
+        case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize:
+            return nil
         }
     }
 
@@ -124,6 +190,18 @@ struct FetchItemBuilder {
         var items: [FetchItem] = []
         if alwaysUID && !attributes.contains(.uid) { items.append(.uid(message.uid)) }
         for attribute in attributes {
+            if source.body != nil, let size = source.streamedSize {
+                if let literal = streamed(attribute, root: parsed.root, size: size),
+                   let name = Self.streamedName(attribute) {
+                    items.append(.streamed(name, literal))
+                    continue
+                }
+                if case .binarySize(let part) = attribute,
+                   let plain = Self.plainBinarySize(part, root: parsed.root, size: size) {
+                    items.append(.binarySize(part: part, size: plain))
+                    continue
+                }
+            }
             switch attribute {
             case .flags: items.append(.flags(IMAPFlags.names(message.flags, keywords: message.keywords)))
             case .internalDate:

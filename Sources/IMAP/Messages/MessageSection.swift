@@ -65,6 +65,15 @@ enum MessageSection {
         }
     }
 
+    /// The bytes of the message that are the data of `section` with
+    /// `<partial>` applied, when that data is those bytes as they are
+    /// (everything but HEADER.FIELDS and HEADER.FIELDS.NOT, which filter
+    /// the header): what FETCH can stream. nil otherwise or for no such part.
+    static func plainRange(_ section: SectionSpecifier, _ partial: PartialRange?, root: MIMEPart) -> Range<Int>? {
+        guard case .bytes(let range) = extent(section, root: root) else { return nil }
+        return narrowed(range, to: partial)
+    }
+
     /// The data of `section` with `<partial>` applied, nil when the message
     /// has no such part.
     static func data(_ section: SectionSpecifier, _ partial: PartialRange?, in message: some MessageBytes,

@@ -8,15 +8,23 @@ enum TransferDecoding {
     /// (BINARY then answers `NO [UNKNOWN-CTE]`, RFC 3516 §4.3). `encoding`
     /// is the lower-cased Content-Transfer-Encoding token.
     static func decode(_ bytes: ArraySlice<UInt8>, encoding: String) -> [UInt8]? {
+        if isIdentity(encoding) { return Array(bytes) }
         switch encoding {
-        case "7bit", "8bit", "binary", "":
-            return Array(bytes)
         case "base64":
             return base64(bytes)
         case "quoted-printable":
             return quotedPrintable(bytes)
         default:
             return nil
+        }
+    }
+
+    /// True for the encodings whose decoded data is the encoded bytes
+    /// (RFC 2045 §6.2: 7bit, 8bit and binary mean no encoding was applied).
+    static func isIdentity(_ encoding: String) -> Bool {
+        switch encoding {
+        case "7bit", "8bit", "binary", "": return true
+        default: return false
         }
     }
 

@@ -91,6 +91,11 @@ public enum FetchItem: Equatable, Sendable {
     case rfc822([UInt8]?)
     case rfc822Header([UInt8]?)
     case rfc822Text([UInt8]?)
+    /// An item whose data is too big to hold: its name and the literal's
+    /// `{n}` CRLF are encoded, the octets are copied from the stored
+    /// message by FETCH (`IMAPResponseEncoder.fetchPieces`). Encoded with
+    /// `encode` it gives only that prefix.
+    case streamed(StreamedItem, StreamedLiteral)
 }
 
 /// Untagged response data (RFC 9051 §7).

@@ -11,6 +11,32 @@ public enum IMAPResponseEncoder {
         return writer.bytes
     }
 
+    /// `* n FETCH (...)` CRLF cut into pieces: encoded text, and for each
+    /// `.streamed` item, after the text that ends with its literal's
+    /// `{n}` CRLF, the range of the message whose octets follow
+    /// (RFC 9051 §4.3: a literal is its octet count, CRLF, the octets).
+    /// A response without streamed items is one `.bytes` piece, the same
+    /// bytes as `encode`.
+    public static func fetchPieces(_ number: UInt32, _ items: [FetchItem], allowUTF8Quoted: Bool = false)
+        -> [FetchResponsePiece] {
+        var pieces: [FetchResponsePiece] = []
+        var writer = IMAPWriter(allowUTF8Quoted: allowUTF8Quoted)
+        writer.raw("* \(number) FETCH (")
+        for (index, item) in items.enumerated() {
+            if index > 0 { writer.space() }
+            writer.writeFetchItem(item)
+            if case .streamed(_, let literal) = item {
+                pieces.append(.bytes(writer.bytes))
+                pieces.append(.literal(literal.range))
+                writer.bytes = []
+            }
+        }
+        writer.raw(")")
+        writer.crlf()
+        pieces.append(.bytes(writer.bytes))
+        return pieces
+    }
+
     /// Appends the encoded response to `buffer`.
     public static func write(_ response: IMAPResponse, into buffer: inout ByteBuffer, allowUTF8Quoted: Bool = false) {
         buffer.writeBytes(encode(response, allowUTF8Quoted: allowUTF8Quoted))
@@ -169,6 +195,29 @@ extension IMAPWriter {
         case .rfc822(let data): raw("RFC822 "); writeNString(data)
         case .rfc822Header(let data): raw("RFC822.HEADER "); writeNString(data)
         case .rfc822Text(let data): raw("RFC822.TEXT "); writeNString(data)
+        case .streamed(let name, let literal):
+            writeStreamedItemName(name)
+            space()
+            // The octets follow, copied by FETCH (`fetchPieces`).
+            if literal.literal8 { raw("~") }
+            raw("{\(literal.range.count)}")
+            crlf()
+        }
+    }
+
+    /// The name of a streamed item, as `writeFetchItem` writes it for data in memory.
+    mutating func writeStreamedItemName(_ name: StreamedItem) {
+        switch name {
+        case .bodySection(let section, let origin):
+            raw("BODY")
+            writeSection(section)
+            if let origin { raw("<\(origin)>") }
+        case .binary(let part, let origin):
+            raw("BINARY[" + part.map(String.init).joined(separator: ".") + "]")
+            if let origin { raw("<\(origin)>") }
+        case .rfc822: raw("RFC822")
+        case .rfc822Header: raw("RFC822.HEADER")
+        case .rfc822Text: raw("RFC822.TEXT")
         }
     }
 }
