@@ -247,4 +247,40 @@ final class RangedSectionTests: IMAPSessionTestCase {
         XCTAssertEqual(counting.counts.bodyBytes, bytes.count)
         XCTAssertLessThanOrEqual(counting.counts.largestRangedRead, FetchItemBuilder.streamThreshold)
     }
+
+    /// The header sections of a batch of messages come from one store call
+    /// (`messageBodies`), not one per message; the answers are the same.
+    func testHeaderFetchOfManyMessagesReadsTheirRangesInOneCall() async throws {
+        for index in 1...40 {
+            let body = "From: Bob <bob@example.org>\r\nSubject: number \(index)\r\nX-Long: "
+                + String(repeating: "x", count: index * 50) + "\r\n\r\nBody \(index)\r\n"
+            _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(body.utf8)))
+        }
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [])
+        let counting = ReadCountingStore(base: store)
+        let written = SessionWrites()
+        self.written = written
+        let session = IMAPSession(store: counting, authenticator: authenticator, configuration: configuration(),
+                                  connection: Self.loopback, logger: logger, write: { try written.append($0) })
+        _ = await send(session, "L1 LOGIN \(Self.address) \(Self.password)\r\n")
+        _ = await send(session, "s SELECT INBOX\r\n")
+        counting.reset()
+        let batched = await send(session, "h FETCH 1:40 (BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT]<0.4>)\r\n")
+        XCTAssertTrue(batched.hasSuffix("h OK FETCH completed\r\n"), String(batched.suffix(200)))
+        for index in [1, 17, 40] {
+            let fields = "Subject: number \(index)\r\n\r\n"
+            XCTAssertTrue(batched.contains("* \(index) FETCH (BODY[HEADER.FIELDS (Subject)] {\(fields.utf8.count)}\r\n"
+                                           + fields), "message \(index)")
+            XCTAssertTrue(batched.contains("Subject: number \(index)\r\n\r\n BODY[TEXT]<0> \"Body\")"),
+                          "message \(index)")
+        }
+        XCTAssertEqual(counting.counts.bodyCalls, 1, "one call for the batch")
+        XCTAssertEqual(counting.counts.wholeBodies, 0)
+        // The same answers as one read per message (a single message is not batched).
+        for index in [1, 17, 40] {
+            let single = await send(session, "o FETCH \(index) (BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT]<0.4>)\r\n")
+            let response = single.components(separatedBy: "o OK")[0]
+            XCTAssertTrue(batched.contains(response), response)
+        }
+    }
 }

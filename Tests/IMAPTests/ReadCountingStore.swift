@@ -15,8 +15,10 @@ final class ReadCountingStore: MailStore {
         var recordsByUID = 0
         /// `message(mailboxID:uid:)` calls.
         var singleRecords = 0
-        /// Body reads, whole or ranged.
+        /// Body reads, whole or ranged (each range of a `messageBodies` call).
         var bodies = 0
+        /// Store calls that read bodies (one `messageBodies` call is one).
+        var bodyCalls = 0
         /// Whole-body reads (`messageBody(mailboxID:uid:)`).
         var wholeBodies = 0
         /// Octets the body reads returned, whole and ranged.
@@ -146,10 +148,20 @@ final class ReadCountingStore: MailStore {
     }
     func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
         let body = try await base.messageBody(mailboxID: mailboxID, uid: uid)
-        count { $0.bodies += 1; $0.wholeBodies += 1; $0.bodyBytes += body.count }
+        count { $0.bodies += 1; $0.bodyCalls += 1; $0.wholeBodies += 1; $0.bodyBytes += body.count }
         return body
     }
     func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?] {
+        count { counts in
+            counts.bodyCalls += 1
+            for range in ranges { counts.largestRangedRead = max(counts.largestRangedRead, range.length) }
+        }
+        let allowed = rangedReadsLeft.withLock { left in
+            guard let remaining = left else { return true }
+            left = remaining - ranges.count
+            return remaining >= ranges.count
+        }
+        if !allowed { throw MailStoreError.storageFailure("injected ranged read failure (test)") }
         let parts = try await base.messageBodies(mailboxID: mailboxID, ranges: ranges)
         count { counts in
             for part in parts {
@@ -168,7 +180,7 @@ final class ReadCountingStore: MailStore {
         }
         if !allowed { throw MailStoreError.storageFailure("injected ranged read failure (test)") }
         let bytes = try await base.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: length)
-        count { $0.bodies += 1; $0.bodyBytes += bytes.count }
+        count { $0.bodies += 1; $0.bodyCalls += 1; $0.bodyBytes += bytes.count }
         return bytes
     }
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,

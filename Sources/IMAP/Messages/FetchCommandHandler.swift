@@ -71,6 +71,8 @@ public enum FetchCommandHandler {
                     try await output.flush()
                     return SelectedMailboxCommands.storeFailure(error, command: "FETCH", context: context)
                 }
+                let excerpts = await prefetchExcerpts(chunk.map(\.0), records: records, builder: builder,
+                                                      selected: selected, context: context)
                 for (message, seenWasSet) in chunk {
                     let record = records[message.uid]
                     // Expunged meanwhile (RFC 2180 §4.1.3): no response rather
@@ -80,7 +82,7 @@ public enum FetchCommandHandler {
                         continue
                     }
                     var source = await loadSource(message, record: record, builder: builder, selected: selected,
-                                                  context: context, output: &output)
+                                                  context: context, prefetched: excerpts[message.uid], output: &output)
                     source.seenWasSet = seenWasSet
                     if builder.needsBody && source.body == nil { continue }
                     let items: [FetchItem]
@@ -154,8 +156,9 @@ public enum FetchCommandHandler {
     /// with ranged reads of just the bytes the sections name
     /// (`FetchItemBuilder.readRanges`: a header, a part, a `<partial>`
     /// window), whole only when the whole message is asked for.
+    /// `prefetched`: the excerpts `prefetchExcerpts` read for this message.
     static func loadSource(_ message: SelectedMessage, record: MessageRecord?, builder: FetchItemBuilder,
-                           selected: SelectedMailbox, context: CommandContext,
+                           selected: SelectedMailbox, context: CommandContext, prefetched: MessageExcerpts? = nil,
                            output: inout FetchOutput) async -> FetchSource {
         var source = FetchSource(message: message, record: record)
         if builder.needsStructure {
@@ -168,6 +171,10 @@ public enum FetchCommandHandler {
             if !reparse, let size = record?.size {
                 // Big plain data is streamed by `FetchOutput.send` instead.
                 source.streamedSize = size
+                if let prefetched {
+                    source.body = prefetched
+                    return source
+                }
                 let ranges = MessageExcerpts.merged(builder.readRanges(root: root, streamingSize: size), size: size)
                 if !ranges.contains(0..<size) {
                     var excerpts = MessageExcerpts(size: size)
@@ -188,6 +195,46 @@ public enum FetchCommandHandler {
             output.expungeIssued = true
         }
         return source
+    }
+
+    /// The excerpts (a header, a part, a `<partial>` window) of every
+    /// message of a batch whose attributes name ranges rather than the whole
+    /// message, read with one store call (`MailStore.messageBodies`) instead
+    /// of one per message and range. A message left out (gone meanwhile,
+    /// or the call failed) is read alone by `loadSource`, which reports it.
+    static func prefetchExcerpts(_ chunk: [SelectedMessage], records: [MessageUID: MessageRecord],
+                                 builder: FetchItemBuilder, selected: SelectedMailbox,
+                                 context: CommandContext) async -> [MessageUID: MessageExcerpts] {
+        guard builder.needsBody else { return [:] }
+        var wanted: [(uid: MessageUID, size: Int, ranges: [Range<Int>])] = []
+        for message in chunk {
+            guard let record = records[message.uid] else { continue }
+            let parsed = builder.needsStructure ? record.parsedStructure : ParsedMessage(messageID: nil)
+            guard let root = parsed?.root else { continue }
+            let ranges = MessageExcerpts.merged(builder.readRanges(root: root, streamingSize: record.size),
+                                                size: record.size)
+            if ranges.contains(0..<record.size) { continue }
+            wanted.append((message.uid, record.size, ranges))
+        }
+        guard wanted.count > 1 else { return [:] }
+        let requests = wanted.flatMap { message in
+            message.ranges.map { BodyRange(uid: message.uid, offset: $0.lowerBound, length: $0.count) }
+        }
+        guard let parts = try? await context.store.messageBodies(mailboxID: selected.mailbox.id, ranges: requests) else {
+            return [:]
+        }
+        var excerpts: [MessageUID: MessageExcerpts] = [:]
+        var next = 0
+        for message in wanted {
+            var collected = MessageExcerpts(size: message.size)
+            var complete = true
+            for range in message.ranges {
+                if let part = parts[next] { collected.add(range, part) } else { complete = false }
+                next += 1
+            }
+            if complete { excerpts[message.uid] = collected }
+        }
+        return excerpts
     }
 
     /// UIDs in `set` expunged after `since` that this view no longer holds
