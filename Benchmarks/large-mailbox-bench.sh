@@ -138,7 +138,8 @@ if [ "$WITH_DOVECOT" = 1 ]; then
     || { cat "$WORK/dovecot-start.log" >&2; exit 1; }
   stop_dovecot() { timeout 60 bash "$PEER_SCRIPTS/stop-dovecot.sh" >/dev/null 2>&1 || true; }
   trap 'stop_dovecot; cleanup' EXIT
-  [ "$REUSE" = 1 ] || mv "$WORK/maildir" "$PEERS/mail/test1/Maildir"
+  # A reused WORK may still hold the Maildir (an earlier run stopped before this).
+  if [ -d "$WORK/maildir" ]; then rm -rf "$PEERS/mail/test1/Maildir"; mv "$WORK/maildir" "$PEERS/mail/test1/Maildir"; fi
   chown -R peermail:peermail "$PEERS/mail"
   DOVECOT_PID=$(cat "$PEERS/dovecot/run/master.pid")
   echo "== Dovecot: $SESSIONS sessions holding INBOX selected"

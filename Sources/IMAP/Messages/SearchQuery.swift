@@ -75,22 +75,26 @@ public struct SearchQuery: Sendable {
 extension SearchEvaluator {
     /// Messages looked at per round: their records are read with one store call.
     static let batchSize = 256
+    /// Messages whose envelopes (search text) are read with one store call:
+    /// small values, so larger rounds, fewer round trips to the store.
+    static let envelopeBatchSize = 4096
 
-    /// Calls `body` with each message that matches, in order. Per batch of
-    /// `batchSize` messages: the keys are first tried on what the view
-    /// holds (flags, keywords, UID, MODSEQ); for the messages still
-    /// undecided the stored envelopes, sizes and dates are read in one call
-    /// (unless a key needs the MIME tree anyway), then for those still
-    /// undecided the full records (with the structure) in one call; a body
-    /// only for a message whose answer still depends on it, and it is
-    /// dropped again once that message is decided, so at most one body is
-    /// in memory. A message expunged meanwhile matches nothing.
+    /// Calls `body` with each message that matches, in order. Per round of
+    /// `envelopeBatchSize` messages: the keys are first tried on what the
+    /// view holds (flags, keywords, UID, MODSEQ); for the messages still
+    /// undecided the stored envelopes (their search text, sizes and dates)
+    /// are read in one call (unless a key needs the MIME tree anyway), then
+    /// for those still undecided the full records (with the structure), one
+    /// call per `batchSize`; a body only for a message whose answer still
+    /// depends on it, and it is dropped again once that message is decided,
+    /// so at most one body is in memory. A message expunged meanwhile
+    /// matches nothing.
     func forEachMatch(in messages: [SelectedMessage], mailboxID: MailboxID, store: any MailStore,
                       _ body: (SearchCandidate) -> Void) async throws {
         var start = 0
         while start < messages.count {
-            let batch = messages[start..<min(start + Self.batchSize, messages.count)]
-            start += Self.batchSize
+            let batch = messages[start..<min(start + Self.envelopeBatchSize, messages.count)]
+            start += Self.envelopeBatchSize
             let candidates = batch.map { SearchCandidate(message: $0) }
             var answers = candidates.map { matches($0) }
             var undecided = answers.indices.filter { answers[$0] == nil }
@@ -98,39 +102,58 @@ extension SearchEvaluator {
                 let envelopes = try await store.messageEnvelopes(mailboxID: mailboxID,
                                                                  uids: undecided.map { candidates[$0].uid },
                                                                  parts: envelopeParts)
-                let byUID = Dictionary(envelopes.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+                var next = envelopes.startIndex
+                // Both ascend by UID: walk them together.
                 for index in undecided {
-                    guard let envelope = byUID[candidates[index].uid] else {
+                    let uid = candidates[index].uid
+                    while next < envelopes.endIndex && envelopes[next].uid < uid { next += 1 }
+                    guard next < envelopes.endIndex, envelopes[next].uid == uid else {
                         answers[index] = false
                         continue
                     }
-                    candidates[index].envelopeRecord = envelope
+                    candidates[index].envelopeRecord = envelopes[next]
                     answers[index] = matches(candidates[index])
                 }
                 undecided = undecided.filter { answers[$0] == nil }
             }
-            if !undecided.isEmpty {
-                let records = try await store.messages(mailboxID: mailboxID, uids: undecided.map { candidates[$0].uid })
-                let byUID = Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
-                for index in undecided {
-                    let candidate = candidates[index]
-                    guard let record = byUID[candidate.uid] else {
-                        answers[index] = false
-                        continue
-                    }
-                    candidate.record = record
-                    answers[index] = matches(candidate)
-                    guard answers[index] == nil else { continue }
-                    guard let bytes = try? await store.messageBody(mailboxID: mailboxID, uid: candidate.uid) else {
-                        answers[index] = false
-                        continue
-                    }
-                    candidate.body = bytes
-                    answers[index] = matches(candidate)
-                    candidate.releaseBody()
-                }
+            var recordStart = 0
+            while recordStart < undecided.count {
+                let round = undecided[recordStart..<min(recordStart + Self.batchSize, undecided.count)]
+                recordStart += Self.batchSize
+                let decided = try await readRecordsAndBodies(of: round.map { candidates[$0] }, mailboxID: mailboxID,
+                                                             store: store)
+                for (index, answer) in zip(round, decided) { answers[index] = answer }
             }
             for (candidate, answer) in zip(candidates, answers) where answer == true { body(candidate) }
         }
+    }
+
+    /// The records of `round` in one call, then the bodies one at a time of
+    /// the candidates still undecided; the answers, in `round`'s order.
+    private func readRecordsAndBodies(of round: [SearchCandidate], mailboxID: MailboxID,
+                                      store: any MailStore) async throws -> [Bool?] {
+        let records = try await store.messages(mailboxID: mailboxID, uids: round.map(\.uid))
+        let byUID = Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+        var answers: [Bool?] = []
+        answers.reserveCapacity(round.count)
+        for candidate in round {
+            guard let record = byUID[candidate.uid] else {
+                answers.append(false)
+                continue
+            }
+            candidate.record = record
+            var answer = matches(candidate)
+            if answer == nil {
+                if let bytes = try? await store.messageBody(mailboxID: mailboxID, uid: candidate.uid) {
+                    candidate.body = bytes
+                    answer = matches(candidate)
+                    candidate.releaseBody()
+                } else {
+                    answer = false
+                }
+            }
+            answers.append(answer)
+        }
+        return answers
     }
 }
