@@ -23,7 +23,10 @@ extension SelectedMailbox {
                 // Tombstones of UIDs this view never announced are not the client's business.
                 newUIDs.remove(change.uid)
                 changedUIDs.remove(change.uid)
-                if let index { entries[index].isExpunged = true }
+                if let index, !entries[index].isExpunged {
+                    entries[index].isExpunged = true
+                    heldExpungeCount += 1
+                }
             case .added, .flagsChanged:
                 if let index {
                     // A row the view already knows (its record is as new) is skipped:
@@ -75,6 +78,8 @@ extension SelectedMailbox {
     /// is still valid when the client reads it (RFC 9051 §7.5.1), or one
     /// VANISHED with their UIDs under QRESYNC (RFC 7162 §3.2.10).
     func flushExpunges(enabled: EnabledExtensions) -> [UntaggedResponse] {
+        guard heldExpungeCount > 0 else { return [] }
+        heldExpungeCount = 0
         var numbers: [UInt32] = []
         var uids: [MessageUID] = []
         for (index, entry) in entries.enumerated() where entry.isExpunged {

@@ -71,6 +71,9 @@ public final class SelectedMailbox {
     var entries: [Entry]
     /// Every distinct keyword list of the view, each stored once.
     var keywordLists = KeywordLists()
+    /// Entries marked `isExpunged` (held back): when none, nothing is
+    /// scanned to flush them.
+    var heldExpungeCount = 0
 
     /// `mailbox` must have been read before `messages` (its HIGHESTMODSEQ
     /// is then no later than the summaries): changes in between show up
@@ -105,7 +108,7 @@ public final class SelectedMailbox {
     /// This view as a snapshot to share, nil while an expunge is held back
     /// (the snapshot must be the mailbox as it was at its HIGHESTMODSEQ).
     var snapshot: MailboxViewCache.Snapshot? {
-        guard !entries.contains(where: \.isExpunged) else { return nil }
+        guard heldExpungeCount == 0 else { return nil }
         return MailboxViewCache.Snapshot(mailbox: mailbox, entries: entries, keywordLists: keywordLists)
     }
 
@@ -168,6 +171,7 @@ public final class SelectedMailbox {
     /// The keywords used by the view's messages, each once (case-insensitively),
     /// in the order they first appear (FLAGS and PERMANENTFLAGS at SELECT).
     public var keywordsInUse: [String] {
+        guard keywordLists.lists.count > 1 else { return [] }
         // One pass over the messages in UID order, noting each list the
         // first time it is used (most messages have none), so the order does
         // not depend on how the view was built (from a snapshot or not).
