@@ -150,6 +150,11 @@ public protocol MailStore: Sendable {
     /// unknown mailbox.
     func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID], parts: MessageEnvelope.Parts) async throws
         -> [MessageEnvelope]
+    /// Size, INTERNALDATE and where the header and text lie (`MessageLayout`)
+    /// of the given UIDs that exist, ascending, each once, without decoding
+    /// their structures: what FETCH of top-level sections reads.
+    /// `mailboxNotFound` for an unknown mailbox.
+    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout]
     /// UID, MODSEQ, flags, keywords and size of every message, ascending by
     /// UID, without structures, hashes or bodies (what a selected view or
     /// a POP3 maildrop holds). `mailboxNotFound` for an unknown mailbox.

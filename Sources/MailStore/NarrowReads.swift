@@ -106,3 +106,26 @@ public struct BodyRange: Sendable, Hashable {
         self.length = length
     }
 }
+
+/// Where a message's own header and text lie in its body, with its size
+/// and INTERNALDATE: what FETCH of top-level sections (HEADER,
+/// HEADER.FIELDS, TEXT, their `<partial>`s) needs, read without decoding
+/// the stored structure (`MailStore.messageLayouts`).
+public struct MessageLayout: Sendable, Hashable {
+    public var uid: MessageUID
+    public var size: Int
+    /// INTERNALDATE, whole seconds.
+    public var internalDate: Date
+    /// The top-level header (with its blank line) and body; nil when the
+    /// stored structure cannot be read (the reader then reads the record).
+    public var header: Range<Int>?
+    public var text: Range<Int>?
+
+    public init(uid: MessageUID, size: Int, internalDate: Date, header: Range<Int>?, text: Range<Int>?) {
+        self.uid = uid
+        self.size = size
+        self.internalDate = internalDate
+        self.header = header
+        self.text = text
+    }
+}

@@ -72,7 +72,8 @@ final class LeanViewTests: IMAPSessionTestCase {
         counting.reset()
         let header = await send(session, "h FETCH 299:300 (BODY.PEEK[HEADER.FIELDS (Subject)])\r\n")
         XCTAssertTrue(header.contains("Subject: report 300 quarterly"), header)
-        XCTAssertEqual(counting.counts.recordsByUID, 2)
+        XCTAssertEqual(counting.counts.recordsByUID, 0, "a top-level section needs no structure")
+        XCTAssertEqual(counting.counts.layoutsByUID, 2)
         XCTAssertEqual(counting.counts.bodies, 2)
     }
 

@@ -275,6 +275,8 @@ final class RangedSectionTests: IMAPSessionTestCase {
                           "message \(index)")
         }
         XCTAssertEqual(counting.counts.bodyCalls, 1, "one call for the batch")
+        XCTAssertEqual(counting.counts.layoutsByUID, 40, "top-level sections need only the layouts")
+        XCTAssertEqual(counting.counts.recordsByUID, 0, "no structure decoded")
         XCTAssertEqual(counting.counts.wholeBodies, 0)
         // The same answers as one read per message (a single message is not batched).
         for index in [1, 17, 40] {

@@ -25,6 +25,8 @@ final class ReadCountingStore: MailStore {
         var bodyBytes = 0
         /// The largest `length` a ranged body read asked for.
         var largestRangedRead = 0
+        /// UIDs asked for with `messageLayouts(mailboxID:uids:)`.
+        var layoutsByUID = 0
         /// UIDs asked for with `messageEnvelopes(mailboxID:uids:)`.
         var envelopesByUID = 0
         /// UIDs whose whole ENVELOPE (decoded from the structure) was asked for.
@@ -125,6 +127,10 @@ final class ReadCountingStore: MailStore {
     func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         count { $0.recordsByUID += uids.count }
         return try await base.messages(mailboxID: mailboxID, uids: uids)
+    }
+    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
+        count { $0.layoutsByUID += uids.count }
+        return try await base.messageLayouts(mailboxID: mailboxID, uids: uids)
     }
     func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
                           parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {

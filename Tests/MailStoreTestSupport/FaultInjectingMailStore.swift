@@ -185,6 +185,9 @@ public final class FaultInjectingMailStore: MailStore {
     public func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         try read("messagesByUID"); return try await base.messages(mailboxID: mailboxID, uids: uids)
     }
+    public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
+        try read("messageLayouts"); return try await base.messageLayouts(mailboxID: mailboxID, uids: uids)
+    }
     public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
                           parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {
         try read("messageEnvelopes"); return try await base.messageEnvelopes(mailboxID: mailboxID, uids: uids, parts: parts)

@@ -218,6 +218,34 @@ final class NarrowReadTests: StoreTestCase {
         XCTAssertEqual(stored, "café menu", "kept in the row, not computed on each read")
     }
 
+    /// The layout is the stored root part's header and body ranges, read
+    /// without decoding the structure; none for an unreadable structure.
+    func testLayoutsGiveTheHeaderAndTextRanges() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        let first = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one")))
+        let second = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("two")))
+        let layouts = try await store.messageLayouts(mailboxID: inbox.id, uids: [2, 1, 1, 7])
+        XCTAssertEqual(layouts.map(\.uid), [1, 2])
+        for (layout, record) in zip(layouts, [first, second]) {
+            let root = try XCTUnwrap(record.parsedStructure?.root)
+            XCTAssertEqual(layout.header, root.headerRange)
+            XCTAssertEqual(layout.text, root.bodyRange)
+            XCTAssertEqual(layout.size, record.size)
+            XCTAssertEqual(layout.internalDate, record.internalDate)
+        }
+        try await store.write { db in
+            try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff7b' WHERE uid = 1")
+        }
+        let damaged = try await store.messageLayouts(mailboxID: inbox.id, uids: [1, 2])
+        XCTAssertNil(damaged.first?.header)
+        XCTAssertNil(damaged.first?.text)
+        XCTAssertNotNil(damaged.last?.header)
+        do {
+            _ = try await store.messageLayouts(mailboxID: 999, uids: [1])
+            XCTFail("an unknown mailbox was read")
+        } catch MailStoreError.mailboxNotFound {}
+    }
+
     /// Lists longer than one `uid IN (…)` chunk are read in several.
     func testLongUIDListsAreChunked() async throws {
         let (store, _, inbox) = try await sqliteStoreWithInbox()

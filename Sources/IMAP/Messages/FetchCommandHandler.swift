@@ -146,8 +146,31 @@ public enum FetchCommandHandler {
     static func chunkRecords(_ chunk: [SelectedMessage], builder: FetchItemBuilder, selected: SelectedMailbox,
                              context: CommandContext) async throws -> [MessageUID: MessageRecord] {
         guard builder.needsRecord, !chunk.isEmpty else { return [:] }
+        if builder.needsOnlyTopLevelLayout {
+            let layouts = try await context.store.messageLayouts(mailboxID: selected.mailbox.id, uids: chunk.map(\.uid))
+            return Dictionary(layouts.map { ($0.uid, layoutRecord($0, mailboxID: selected.mailbox.id)) },
+                              uniquingKeysWith: { _, last in last })
+        }
         let records = try await context.store.messages(mailboxID: selected.mailbox.id, uids: chunk.map(\.uid))
         return Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// A record carrying only what a FETCH of top-level sections reads (see
+    /// `FetchItemBuilder.needsOnlyTopLevelLayout`): size, INTERNALDATE and a
+    /// structure that is just the root part's header and body ranges. It
+    /// never leaves this handler (flags and MODSEQ come from the view). No
+    /// structure when the store could not read the layout, so the body is
+    /// read and parsed instead, as for any unreadable structure.
+    static func layoutRecord(_ layout: MessageLayout, mailboxID: MailboxID) -> MessageRecord {
+        var structure: ParsedMessage?
+        if let header = layout.header, let text = layout.text {
+            structure = ParsedMessage(messageID: nil, root: MIMEPart(
+                headerOffset: header.lowerBound, headerSize: header.count,
+                bodyOffset: text.lowerBound, bodySize: text.count))
+        }
+        return MessageRecord(mailboxID: mailboxID, uid: layout.uid, modSeq: 0, flags: [], keywords: [],
+                             internalDate: layout.internalDate, size: layout.size, contentHash: "",
+                             messageID: nil, parsedStructure: structure)
     }
 
     /// Reads what the builder needs for one message: the parsed structure

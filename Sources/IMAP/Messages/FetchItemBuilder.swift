@@ -81,6 +81,22 @@ struct FetchItemBuilder {
         }
     }
 
+    /// True when the structure is needed only for where the message's own
+    /// header and text lie: every section is top-level (HEADER,
+    /// HEADER.FIELDS(.NOT), TEXT, RFC822.HEADER/TEXT, the whole message)
+    /// and nothing needs the MIME tree or the envelope, so the store's
+    /// `messageLayouts` serves instead of decoding each structure.
+    var needsOnlyTopLevelLayout: Bool {
+        attributes.allSatisfy { attribute in
+            switch attribute {
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .rfc822Header, .rfc822Text: return true
+            case .bodySection(let section, _, _): return section.part.isEmpty
+            // BINARY decodes per the part's Content-Transfer-Encoding: it needs the tree.
+            case .binary, .binarySize, .envelope, .body, .bodyStructure: return false
+            }
+        }
+    }
+
     /// True when some attribute needs the parsed structure.
     var needsStructure: Bool {
         attributes.contains { attribute in
