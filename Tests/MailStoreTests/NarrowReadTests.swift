@@ -29,17 +29,11 @@ final class NarrowReadTests: StoreTestCase {
     /// Summaries are read from the covering index, never from the table
     /// rows that carry the stored structures.
     func testSummariesReadTheCoveringIndexOnly() async throws {
-        let store = try openSQLiteStore()
         let columns = Rows.summaryColumns
-        let plans = try await store.read { db in
-            try [
-                "SELECT \(columns) FROM message WHERE mailbox_id = 1 ORDER BY uid",
-                "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid IN (2, 3) ORDER BY uid",
-            ].map { sql in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { row -> String in row["detail"] }
-                    .joined(separator: "; ")
-            }
-        }
+        let plans = try await queryPlans([
+            "SELECT \(columns) FROM message WHERE mailbox_id = 1 ORDER BY uid",
+            "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid IN (2, 3) ORDER BY uid",
+        ])
         for plan in plans {
             XCTAssertTrue(plan.contains("COVERING INDEX message_summary"), plan)
         }
@@ -48,17 +42,11 @@ final class NarrowReadTests: StoreTestCase {
     /// SEARCH's read of the search text (by list or by range) scans the
     /// `message_search_text` index alone.
     func testSearchTextReadsTheCoveringIndexOnly() async throws {
-        let store = try openSQLiteStore()
         let columns = "uid, size, internal_date, NULL, \(Rows.searchTextColumns)"
-        let plans = try await store.read { db in
-            try [
-                "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid BETWEEN 1 AND 500 ORDER BY uid",
-                "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid IN (2, 3) ORDER BY uid",
-            ].map { sql in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { row -> String in row["detail"] }
-                    .joined(separator: "; ")
-            }
-        }
+        let plans = try await queryPlans([
+            "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid BETWEEN 1 AND 500 ORDER BY uid",
+            "SELECT \(columns) FROM message WHERE mailbox_id = 1 AND uid IN (2, 3) ORDER BY uid",
+        ])
         for plan in plans {
             XCTAssertTrue(plan.contains("COVERING INDEX message_search_text"), plan)
         }
@@ -96,6 +84,17 @@ final class NarrowReadTests: StoreTestCase {
             try String.fetchAll(db, sql: "SELECT search_subject FROM message WHERE mailbox_id = ?", arguments: [archive.id])
         }
         XCTAssertEqual(stored, ["copied along", "copied along"])
+    }
+
+    /// SQLite's plan for each query, its steps joined.
+    func queryPlans(_ queries: [String]) async throws -> [String] {
+        let store = try openSQLiteStore()
+        return try await store.read { db in
+            try queries.map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { row -> String in row["detail"] }
+                    .joined(separator: "; ")
+            }
+        }
     }
 
     func testUnknownMailboxIsNotFound() async throws {
