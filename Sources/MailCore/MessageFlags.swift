@@ -16,10 +16,20 @@ public struct MessageFlags: OptionSet, Sendable, Hashable, Codable {
         (.seen, "\\Seen"), (.draft, "\\Draft"),
     ]
 
-    /// The IMAP names of the flags set here, e.g. `["\\Seen", "\\Flagged"]`.
+    /// The IMAP names of the flags set here, e.g. `["\\Seen", "\\Flagged"]`:
+    /// one of 32 lists made once (a FETCH of every message's flags asks for
+    /// them 100,000 times).
     public var imapFlagNames: [String] {
-        Self.imapNames.filter { contains($0.0) }.map { $0.1 }
+        guard rawValue >= 0, rawValue < Self.namesByValue.count else { return Self.names(of: self) }
+        return Self.namesByValue[rawValue]
     }
+
+    private static func names(of flags: MessageFlags) -> [String] {
+        imapNames.filter { flags.contains($0.0) }.map { $0.1 }
+    }
+
+    /// `imapFlagNames` of every combination of the five system flags.
+    private static let namesByValue: [[String]] = (0..<32).map { names(of: MessageFlags(rawValue: $0)) }
 
     /// Parses one IMAP system flag name (case-insensitive); nil for a keyword.
     public init?(imapName: String) {

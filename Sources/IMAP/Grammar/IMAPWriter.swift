@@ -28,7 +28,10 @@ public struct IMAPWriter: Sendable {
     public mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
     public mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
     public mutating func space() { bytes.append(UInt8(ascii: " ")) }
-    public mutating func crlf() { bytes.append(contentsOf: [0x0D, 0x0A]) }
+    public mutating func crlf() {
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+    }
 
     /// How a string will be written.
     public enum StringForm: Hashable, Sendable { case atom, quoted, literal, literal8 }
@@ -92,8 +95,15 @@ public struct IMAPWriter: Sendable {
     }
 
     /// "(" flag *(SP flag) ")".
+    /// `(name name ...)`, written straight into `bytes` (one per message
+    /// in a `FETCH 1:* (FLAGS)`: no joined string in between).
     public mutating func writeFlagList(_ flags: [String]) {
-        raw("(" + flags.joined(separator: " ") + ")")
+        bytes.append(UInt8(ascii: "("))
+        for (index, flag) in flags.enumerated() {
+            if index > 0 { space() }
+            raw(flag)
+        }
+        bytes.append(UInt8(ascii: ")"))
     }
 
     /// A parenthesised list written by `item`, `NIL` never (empty gives "()").

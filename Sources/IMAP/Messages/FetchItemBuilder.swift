@@ -200,9 +200,12 @@ struct FetchItemBuilder {
 
     /// The items of one message. Throws when a BINARY part has an unknown
     /// transfer encoding.
+    /// What `items` uses when no structure was read (made once, not per message).
+    static let noStructure = ParsedMessage(messageID: nil)
+
     func items(for source: FetchSource) throws(UnknownTransferEncoding) -> [FetchItem] {
         let message = source.message
-        let parsed = source.parsed ?? ParsedMessage(messageID: nil)
+        let parsed = source.parsed ?? Self.noStructure
         var items: [FetchItem] = []
         if alwaysUID && !attributes.contains(.uid) { items.append(.uid(message.uid)) }
         for attribute in attributes {

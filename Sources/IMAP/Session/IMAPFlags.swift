@@ -9,7 +9,7 @@ public enum IMAPFlags {
 
     /// The FLAGS list of a message: system flags, then keywords.
     public static func names(_ flags: MessageFlags, keywords: [String]) -> [String] {
-        flags.imapFlagNames + keywords
+        keywords.isEmpty ? flags.imapFlagNames : flags.imapFlagNames + keywords
     }
 
     /// Splits a client's flag list into system flags and keywords. Nil when a
