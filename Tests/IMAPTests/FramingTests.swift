@@ -1,4 +1,5 @@
 import XCTest
+import MailStoreTestSupport
 @testable import IMAP
 
 /// The incremental framer: literals, continuation requests, modes, limits.
@@ -170,18 +171,5 @@ final class FramingTests: XCTestCase {
             recovered = parser.feed(bytes("\r\nz NOOP\r\n")).contains(.command(TaggedCommand(tag: "z", command: .noop)))
         }
         XCTAssertTrue(recovered)
-    }
-}
-
-/// SplitMix64, so the garbage test is repeatable.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

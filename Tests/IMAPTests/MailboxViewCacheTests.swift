@@ -3,6 +3,7 @@
 // a SELECT reading every summary sees, whatever happened in between.
 import Foundation
 import XCTest
+import MailStoreTestSupport
 import MailCore
 @testable import MailStore
 @testable import IMAP

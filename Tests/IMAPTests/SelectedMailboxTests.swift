@@ -2,6 +2,7 @@ import Foundation
 import MailCore
 import MailStore
 import XCTest
+import MailStoreTestSupport
 @testable import IMAP
 
 /// The selected-mailbox view: sequence sets, and synchronising with changes
@@ -308,7 +309,7 @@ final class SelectedMailboxTests: SelectedTestCase {
     func testRandomChangesKeepClientInStep() async throws {
         try await appendMany(6)
         let mailboxID = try await mailbox().id
-        var generator = SelectedTestRandom(seed: 0x7E4B)
+        var generator = SeededGenerator(seed: 0x7E4B)
         for qresync in [false, true] {
             let enabled: EnabledExtensions = qresync ? [.qresync, .condstore] : []
             let view = try await openView()
@@ -341,18 +342,5 @@ final class SelectedMailboxTests: SelectedTestCase {
                 }
             }
         }
-    }
-}
-
-/// A small deterministic generator (SelectedTestRandom64) for repeatable random tests.
-struct SelectedTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MailStoreTestSupport
 import MailStore
 @testable import POP3
 
@@ -9,7 +10,7 @@ import MailStore
 /// every small size.
 final class POP3BodyStreamRandomTests: POP3SessionTestCase {
     func testRandomBodiesStreamAsTheWholeWireForm() async throws {
-        var generator = SplitMix(seed: 10)
+        var generator = SeededGenerator(seed: 10)
         let alphabet: [UInt8] = [0x0D, 0x0A, 0x2E, 0x61, 0x62, 0x20]
         for round in 0..<60 {
             let length = Int(generator.next() % 200)
@@ -28,18 +29,5 @@ final class POP3BodyStreamRandomTests: POP3SessionTestCase {
                 XCTAssertEqual(output, expected, "round \(round), body \(body), pieces of \(pieceSize)")
             }
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failure repeats.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
