@@ -72,7 +72,7 @@ final class BigMessageTests: TernEndToEndTestCase {
         max_connections_per_address = 100
         max_message_size = 40000000
         max_unauthenticated_message_size = 40000000
-        max_unauthenticated_in_flight_per_address = 400000000
+        max_unauthenticated_in_flight_per_address = 1000000000
         shutdown_grace_seconds = 3
 
         [authentication]
