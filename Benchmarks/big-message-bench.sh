@@ -80,7 +80,7 @@ tls = "none"
 
 [limits]
 idle_timeout_seconds = 600
-max_connections_per_address = $(( COUNT * 2 + 10 ))
+max_connections_per_address = $(( COUNT * 10 + 100 ))
 max_message_size = $(( SIZE + SIZE / 4 ))
 max_unauthenticated_message_size = $(( SIZE + SIZE / 4 ))
 max_unauthenticated_in_flight_per_address = $IN_FLIGHT
