@@ -12,28 +12,6 @@ final class BigAppendTests: TernEndToEndTestCase {
     private let messageSize = 30_000_000
     private let connections = 20
 
-    private func spoolFiles() -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: dataDir.path + "/spool")) ?? []
-    }
-
-    /// VmRSS and VmHWM (peak) of a process, in KiB (Linux /proc).
-    private func memory(of pid: Int32) -> (rss: Int, peak: Int)? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        func field(_ name: String) -> Int? {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
-            return Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "")
-        }
-        guard let rss = field("VmRSS"), let peak = field("VmHWM") else { return nil }
-        return (rss, peak)
-    }
-
-    /// Resets VmHWM to the current RSS (Linux /proc/PID/clear_refs "5"), so
-    /// the next peak is that of what follows; false when not allowed.
-    @discardableResult
-    private func resetPeak(of pid: Int32) -> Bool {
-        (try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/\(pid)/clear_refs"))) != nil
-    }
-
     func testTwentyConcurrentThirtyMegabyteAppendsAreByteIdentical() throws {
         let ports = try LoopbackPorts.free(count: 2)
         let imapPort = ports[0]
@@ -76,7 +54,7 @@ final class BigAppendTests: TernEndToEndTestCase {
         try ternOK(["account", "add", account, "--password-stdin"], stdin: password + "\n")
         try startServer(alsoWaitFor: [imapPort, pop3Port], announced: false)
         let pid = try XCTUnwrap(server).process.processIdentifier
-        let before = try XCTUnwrap(memory(of: pid))
+        let before = try XCTUnwrap(ProcessMemory.of(pid))
 
         let log = workDir.appendingPathComponent("append.log").path
         let common = ["--port", String(imapPort), "--user", account, "--password", password, "--log", log]
@@ -85,7 +63,7 @@ final class BigAppendTests: TernEndToEndTestCase {
         ], timeout: 900)
         XCTAssertTrue(appended.stdout.contains("appended=\(connections)"), appended.transcript)
         XCTAssertEqual(spoolFiles(), [], "every spool file is adopted or removed")
-        let afterAppend = try XCTUnwrap(memory(of: pid))
+        let afterAppend = try XCTUnwrap(ProcessMemory.of(pid))
         let appendReport = String(format: "big appends: %d x %d MB over IMAP; VmRSS before %.1f MiB, after %.1f MiB, "
                                   + "peak (VmHWM) %.1f MiB: grew %.1f MiB at most", connections,
                                   messageSize / 1_000_000, Double(before.rss) / 1024, Double(afterAppend.rss) / 1024,
@@ -96,15 +74,15 @@ final class BigAppendTests: TernEndToEndTestCase {
         XCTAssertLessThan(Double(afterAppend.peak - before.rss) * 1024, Double(messageSize * connections / 2),
                           appendReport)
 
-        let peakWasReset = resetPeak(of: pid)
-        let beforeReading = try XCTUnwrap(memory(of: pid))
+        let peakWasReset = ProcessMemory.resetPeak(of: pid)
+        let beforeReading = try XCTUnwrap(ProcessMemory.of(pid))
         let verified = try pythonOK("imap_big_append.py", ["verify"] + common + [
             "--threads", String(connections), "--pop3-port", String(pop3Port),
         ], timeout: 900)
         XCTAssertTrue(verified.stdout.contains("append: all \(connections) messages byte-identical"),
                       verified.transcript)
         print(verified.stdout)
-        let read = try XCTUnwrap(memory(of: pid))
+        let read = try XCTUnwrap(ProcessMemory.of(pid))
         let readReport = String(format: "big appends: reading them back over IMAP (%d connections at once) and POP3: "
                                 + "VmRSS %.1f MiB before, %.1f MiB after, peak %.1f MiB ("
                                 + (peakWasReset ? "of the reads" : "since the start") + "): grew %.1f MiB at most",

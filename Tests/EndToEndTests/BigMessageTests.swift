@@ -15,28 +15,6 @@ final class BigMessageTests: TernEndToEndTestCase {
     private let connections = 20
     private var imapPort = 0
 
-    /// VmRSS and VmHWM (peak) of a process, in KiB (Linux /proc).
-    private func memory(of pid: Int32) -> (rss: Int, peak: Int)? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        func field(_ name: String) -> Int? {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
-            return Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "")
-        }
-        guard let rss = field("VmRSS"), let peak = field("VmHWM") else { return nil }
-        return (rss, peak)
-    }
-
-    /// Resets VmHWM to the current RSS (Linux /proc/PID/clear_refs "5"), so
-    /// the next peak is that of what follows; false when not allowed.
-    @discardableResult
-    private func resetPeak(of pid: Int32) -> Bool {
-        (try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/\(pid)/clear_refs"))) != nil
-    }
-
-    private func spoolFiles() -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: dataDir.path + "/spool")) ?? []
-    }
-
     /// The config (POP3 and MX on free ports, 40 MB messages) and two
     /// accounts; starts the server and returns the MX port.
     private func startBigMessageServer() throws -> Int {
@@ -126,7 +104,7 @@ final class BigMessageTests: TernEndToEndTestCase {
     func testTwentyConcurrentThirtyMegabyteMessagesAreByteIdenticalInBoundedMemory() throws {
         let smtpPort = try startBigMessageServer()
         let pid = try XCTUnwrap(server).process.processIdentifier
-        let before = try XCTUnwrap(memory(of: pid))
+        let before = try XCTUnwrap(ProcessMemory.of(pid))
 
         let log = workDir.appendingPathComponent("big.log").path
         let sent = try pythonOK("big_messages.py", [
@@ -134,7 +112,7 @@ final class BigMessageTests: TernEndToEndTestCase {
             "--count", String(connections), "--size", String(messageSize), "--log", log,
         ], timeout: 900)
         XCTAssertTrue(sent.stdout.contains("accepted=\(connections) failed=0"), sent.transcript)
-        let after = try XCTUnwrap(memory(of: pid))
+        let after = try XCTUnwrap(ProcessMemory.of(pid))
         XCTAssertEqual(spoolFiles(), [], "every spool file is adopted or removed")
 
         let grewMiB = Double(after.peak - before.rss) / 1024
@@ -149,8 +127,8 @@ final class BigMessageTests: TernEndToEndTestCase {
         // fails it.
         XCTAssertLessThan(Double(after.peak - before.rss) * 1024, Double(messageSize * connections), report)
 
-        let peakWasReset = resetPeak(of: pid)
-        let beforeReading = try XCTUnwrap(memory(of: pid))
+        let peakWasReset = ProcessMemory.resetPeak(of: pid)
+        let beforeReading = try XCTUnwrap(ProcessMemory.of(pid))
         let verified = try pythonOK("big_messages.py", [
             "verify", "--pop3-port", String(pop3Port), "--accounts", "\(account),\(secondAccount)",
             "--password", password, "--log", log, "--imap-port", String(imapPort), "--imap-account", account,
@@ -162,7 +140,7 @@ final class BigMessageTests: TernEndToEndTestCase {
         // RETR and FETCH stream from the blob: reading every copy back, twenty
         // FETCHes of 30 MB at once, adds little. Holding the bodies whole
         // (as FETCH did before) takes over 600 MB here.
-        let read = try XCTUnwrap(memory(of: pid))
+        let read = try XCTUnwrap(ProcessMemory.of(pid))
         let readReport = String(format: "big messages: reading %d copies back over POP3 and %d over IMAP "
                                 + "(%d connections at once): VmRSS %.1f MiB before, %.1f MiB after, peak %.1f MiB "
                                 + "(" + (peakWasReset ? "of the reads" : "since the start") + "): grew %.1f MiB at most",
