@@ -45,7 +45,7 @@ public struct FileBlobStore: BlobStore {
 
     public func put(_ spool: SpoolFile) async throws -> String {
         let files = self.files
-        return try await FileIO.run {
+        return try await BlockingIO.run {
             try spool.finish()
             return try files.adopt(spool)
         }
@@ -53,26 +53,26 @@ public struct FileBlobStore: BlobStore {
 
     public func put(_ bytes: [UInt8]) async throws -> String {
         let files = self.files
-        return try await FileIO.run { try files.writeDurably(bytes) }
+        return try await BlockingIO.run { try files.writeDurably(bytes) }
     }
 
     public func get(_ id: String) async throws -> [UInt8] {
         let files = self.files
-        return try await FileIO.run { try files.read(id) }
+        return try await BlockingIO.run { try files.read(id) }
     }
 
     public func get(_ id: String, offset: Int, length: Int) async throws -> [UInt8] {
         let files = self.files
-        return try await FileIO.run { try files.read(id, offset: offset, count: length) }
+        return try await BlockingIO.run { try files.read(id, offset: offset, count: length) }
     }
 
     public func size(_ id: String) async throws -> Int {
         let files = self.files
-        return try await FileIO.run { try files.size(id) }
+        return try await BlockingIO.run { try files.size(id) }
     }
 
     public func delete(_ ids: [String]) async throws {
         let files = self.files
-        try await FileIO.run { files.remove(ids) }
+        try await BlockingIO.run { files.remove(ids) }
     }
 }

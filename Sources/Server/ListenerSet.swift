@@ -165,7 +165,10 @@ final class ListenerSet: Sendable {
         try await bound.channel.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in inbound {
-                    group.addTask { await self.handle(connection, listener: bound.listener, index: index) }
+                    let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                    group.addTask(executorPreference: executor) {
+                        await self.handle(connection, listener: bound.listener, index: index)
+                    }
                 }
             }
         }

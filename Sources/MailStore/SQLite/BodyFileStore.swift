@@ -293,16 +293,3 @@ struct BodyFileStore: Sendable {
         .posix("\(call) \(path)", errno: errno)
     }
 }
-
-/// Runs blocking file I/O off the Swift concurrency pool.
-enum FileIO {
-    private static let queue = DispatchQueue(label: "tern.mailstore.fileio", attributes: .concurrent)
-
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
-    }
-}

@@ -242,7 +242,7 @@ extension SQLiteMailStore {
         let body = message.body
         let (parsed, structure, internalDate, hash) = try Self.prepare(message)
         let bodies = self.bodies
-        let fileName = try await FileIO.run { try bodies.writeDurably(body) }
+        let fileName = try await BlockingIO.run { try bodies.writeDurably(body) }
         let records = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
             var records: [MessageRecord] = []

@@ -15,7 +15,7 @@ extension SQLiteMailStore {
         let name = name.lowercased()
         let now = Date().timeIntervalSince1970
         try await write { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)", arguments: [name])! {
+            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)"), arguments: [name])! {
                 throw MailStoreError.domainExists(name)
             }
             try db.execute(sql: "INSERT INTO domain (name, created_at) VALUES (?, ?)", arguments: [name, now])
@@ -32,7 +32,7 @@ extension SQLiteMailStore {
 
     public func domains() async throws -> [MailDomain] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM domain ORDER BY name").map(Rows.domain)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM domain ORDER BY name")).map(Rows.domain)
         }
     }
 
@@ -42,7 +42,7 @@ extension SQLiteMailStore {
         let address = address.lowercased()
         let now = Date()
         return try await write { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE address = ?)",
+            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM account WHERE address = ?)"),
                                  arguments: [address])! {
                 throw MailStoreError.accountExists(address)
             }
@@ -59,20 +59,20 @@ extension SQLiteMailStore {
 
     public func account(address: String) async throws -> Account? {
         let address = address.lowercased()
-        return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE address = ?", arguments: [address]).map(Rows.account)
+        return try quickRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM account WHERE address = ?"), arguments: [address]).map(Rows.account)
         }
     }
 
     public func account(id: AccountID) async throws -> Account? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(Rows.account)
+        try quickRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM account WHERE id = ?"), arguments: [id]).map(Rows.account)
         }
     }
 
     public func accounts() async throws -> [Account] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY address").map(Rows.account)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM account ORDER BY address")).map(Rows.account)
         }
     }
 
@@ -85,12 +85,12 @@ extension SQLiteMailStore {
 
     public func deleteAccount(id: AccountID) async throws {
         let (mailboxIDs, files) = try await write { db in
-            let mailboxIDs = try MailboxID.fetchAll(db, sql: "SELECT id FROM mailbox WHERE account_id = ?",
+            let mailboxIDs = try MailboxID.fetchAll(try db.cachedStatement(sql: "SELECT id FROM mailbox WHERE account_id = ?"),
                                                     arguments: [id])
-            let files = try String.fetchAll(db, sql: """
+            let files = try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT DISTINCT body_file FROM message
                 WHERE mailbox_id IN (SELECT id FROM mailbox WHERE account_id = ?)
-                """, arguments: [id])
+                """), arguments: [id])
             try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
             if db.changesCount == 0 { throw MailStoreError.accountNotFound(String(id)) }
             // Also done by ON DELETE CASCADE; explicit so it never depends on it.
@@ -112,20 +112,20 @@ extension SQLiteMailStore {
         let newAddress = newAddress.lowercased()
         let domain = newAddress.split(separator: "@", omittingEmptySubsequences: false).last.map(String.init) ?? ""
         return try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM account WHERE id = ?"), arguments: [id]) else {
                 throw MailStoreError.accountNotFound(String(id))
             }
             var account = Rows.account(row)
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE address = ?)",
+            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM account WHERE address = ?)"),
                                  arguments: [newAddress])! {
                 throw MailStoreError.accountExists(newAddress)
             }
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)",
+            guard try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)"),
                                     arguments: [domain])! else {
                 throw MailStoreError.domainNotFound(domain)
             }
             try db.execute(sql: "UPDATE account SET address = ? WHERE id = ?", arguments: [newAddress, id])
-            for alias in try Row.fetchAll(db, sql: "SELECT * FROM alias").map(Rows.alias) {
+            for alias in try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM alias")).map(Rows.alias) {
                 let renamed = Self.replacing(account.address, with: newAddress, in: alias.destinations)
                 guard renamed != alias.destinations else { continue }
                 try db.execute(sql: "UPDATE alias SET destinations = ? WHERE source = ?",
@@ -152,7 +152,7 @@ extension SQLiteMailStore {
         let source = alias.source.lowercased()
         let destinations = Rows.encodeStrings(alias.destinations)
         try await write { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM alias WHERE source = ?)", arguments: [source])! {
+            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM alias WHERE source = ?)"), arguments: [source])! {
                 throw MailStoreError.aliasExists(source)
             }
             try db.execute(sql: "INSERT INTO alias (source, destinations) VALUES (?, ?)",
@@ -170,7 +170,7 @@ extension SQLiteMailStore {
 
     public func aliases() async throws -> [Alias] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alias ORDER BY source").map(Rows.alias)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM alias ORDER BY source")).map(Rows.alias)
         }
     }
 }

@@ -19,7 +19,7 @@ extension SQLiteMailStore {
         let pool = self.pool
         let bodies = self.bodies
         return try await Self.mapErrors {
-            try await FileIO.run { try Self.writeBackup(from: pool, bodies: bodies, to: target) }
+            try await BlockingIO.run { try Self.writeBackup(from: pool, bodies: bodies, to: target) }
         }
     }
 

@@ -176,11 +176,11 @@ extension SQLiteMailStore {
         names.reserveCapacity(bodies.count)
         do {
             for body in bodies {
-                names.append(try await FileIO.run { try store.writeDurably(body) })
+                names.append(try await BlockingIO.run { try store.writeDurably(body) })
             }
         } catch {
             let written = names
-            _ = try? await FileIO.run { store.remove(written) }
+            _ = try? await BlockingIO.run { store.remove(written) }
             if let error = error as? MailStoreError { throw error }
             throw MailStoreError.storageFailure("cannot write message body: \(error)")
         }

@@ -180,7 +180,7 @@ extension SQLiteMailStore {
     private func missingBodyCandidates(sql: String) async throws -> [String] {
         let names = try await read { db in try String.fetchAll(db, sql: sql) }
         let bodies = self.bodies
-        return try await FileIO.run { names.filter { !bodies.exists($0) } }
+        return try await BlockingIO.run { names.filter { !bodies.exists($0) } }
     }
 
     // MARK: mailbox sequences
@@ -269,7 +269,7 @@ extension SQLiteMailStore {
     /// lock is held, so no commit can reference one meanwhile.
     private func checkUnreferencedBodies(repair: Bool) async throws -> [StoreFinding] {
         let bodies = self.bodies
-        let files = try await FileIO.run { bodies.allFiles() }
+        let files = try await BlockingIO.run { bodies.allFiles() }
         let now = Date()
         return try await write { db in
             try Self.orphans(among: files, now: now, db).map { file in

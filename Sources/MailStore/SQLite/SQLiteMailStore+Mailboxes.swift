@@ -4,23 +4,23 @@ import GRDB
 /// Mailboxes: names, hierarchy, subscriptions, UIDVALIDITY.
 extension SQLiteMailStore {
     public func mailboxes(accountID: AccountID) async throws -> [Mailbox] {
-        try await read { db in
-            try Row.fetchAll(db, sql: Self.mailboxSelect + " WHERE m.account_id = ? ORDER BY m.name",
+        try quickRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: Self.mailboxSelect + " WHERE m.account_id = ? ORDER BY m.name"),
                              arguments: [accountID]).map(Rows.mailbox)
         }
     }
 
     public func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
         guard let name = try? MailboxName.normalize(name) else { return nil }
-        return try await read { db in
-            try Row.fetchOne(db, sql: Self.mailboxSelect + " WHERE m.account_id = ? AND m.name = ?",
+        return try quickRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: Self.mailboxSelect + " WHERE m.account_id = ? AND m.name = ?"),
                              arguments: [accountID, name]).map(Rows.mailbox)
         }
     }
 
     public func mailbox(id: MailboxID) async throws -> Mailbox? {
-        try await read { db in
-            try Row.fetchOne(db, sql: Self.mailboxSelect + " WHERE m.id = ?", arguments: [id]).map(Rows.mailbox)
+        try quickRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: Self.mailboxSelect + " WHERE m.id = ?"), arguments: [id]).map(Rows.mailbox)
         }
     }
 
@@ -29,7 +29,7 @@ extension SQLiteMailStore {
     public func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         let name = try MailboxName.normalize(name)
         return try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)",
+            guard try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)"),
                                     arguments: [accountID])! else {
                 throw MailStoreError.accountNotFound(String(accountID))
             }
@@ -44,7 +44,7 @@ extension SQLiteMailStore {
         let files = try await write { db in
             let mailbox = try Self.fetchMailbox(db, id: id)
             if mailbox.name == MailboxName.inbox { throw MailStoreError.invalidMailboxName(mailbox.name) }
-            let files = try String.fetchAll(db, sql: "SELECT DISTINCT body_file FROM message WHERE mailbox_id = ?",
+            let files = try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT body_file FROM message WHERE mailbox_id = ?"),
                                             arguments: [id])
             try db.execute(sql: "DELETE FROM mailbox WHERE id = ?", arguments: [id])
             return try Self.unreferenced(files, db)
@@ -72,13 +72,13 @@ extension SQLiteMailStore {
             }
             if mailbox.name == MailboxName.inbox {
                 let target = try Self.insertMailbox(db, accountID: mailbox.accountID, name: newName, specialUse: nil)
-                let uids = try MessageUID.fetchAll(db, sql: "SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid",
+                let uids = try MessageUID.fetchAll(try db.cachedStatement(sql: "SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid"),
                                                    arguments: [id])
                 _ = try Self.moveRows(db, from: mailbox, uids: uids, to: target)
                 return [id: ModSeq.max, target.id: ModSeq.max]
             }
             let oldPrefix = mailbox.name + "/"
-            let children = try Row.fetchAll(db, sql: "SELECT id, name FROM mailbox WHERE account_id = ?",
+            let children = try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, name FROM mailbox WHERE account_id = ?"),
                                             arguments: [mailbox.accountID])
                 .compactMap { row -> (MailboxID, String)? in
                     let name: String = row["name"]
@@ -96,7 +96,7 @@ extension SQLiteMailStore {
             }
             var moved: [String] = []
             for (renamedID, name) in renames {
-                let oldName = try String.fetchOne(db, sql: "SELECT name FROM mailbox WHERE id = ?",
+                let oldName = try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM mailbox WHERE id = ?"),
                                                   arguments: [renamedID])
                 try db.execute(sql: "UPDATE mailbox SET name = ? WHERE id = ?", arguments: [name, renamedID])
                 try db.execute(sql: "DELETE FROM subscription WHERE account_id = ? AND name = ?",
@@ -131,8 +131,8 @@ extension SQLiteMailStore {
     /// The subscribed names of the account, whether or not a mailbox of
     /// that name exists, in name order.
     public func subscriptions(accountID: AccountID) async throws -> [String] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM subscription WHERE account_id = ? ORDER BY name",
+        try quickRead { db in
+            try String.fetchAll(try db.cachedStatement(sql: "SELECT name FROM subscription WHERE account_id = ? ORDER BY name"),
                                 arguments: [accountID])
         }
     }
@@ -142,7 +142,7 @@ extension SQLiteMailStore {
     public func subscribe(accountID: AccountID, name: String) async throws {
         let name = try MailboxName.normalize(name)
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)",
+            guard try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)"),
                                     arguments: [accountID])! else {
                 throw MailStoreError.accountNotFound(String(accountID))
             }
@@ -178,14 +178,14 @@ extension SQLiteMailStore {
     }
 
     static func fetchMailbox(_ db: Database, id: MailboxID) throws -> Mailbox {
-        guard let row = try Row.fetchOne(db, sql: mailboxSelect + " WHERE m.id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: mailboxSelect + " WHERE m.id = ?"), arguments: [id]) else {
             throw MailStoreError.mailboxNotFound(String(id))
         }
         return Rows.mailbox(row)
     }
 
     static func mailboxExists(_ db: Database, accountID: AccountID, name: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?)",
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM mailbox WHERE account_id = ? AND name = ?)"),
                           arguments: [accountID, name])!
     }
 
@@ -211,7 +211,7 @@ extension SQLiteMailStore {
     /// §2.3.1.1): the current time in seconds, or one more than the last
     /// value when that is later, so a recreated name always gets a new one.
     static func nextUIDValidity(_ db: Database) throws -> UInt32 {
-        let last = try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'last_uid_validity'") ?? 0
+        let last = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT value FROM store_meta WHERE key = 'last_uid_validity'")) ?? 0
         let now = Int64(Date().timeIntervalSince1970)
         let next = max(last + 1, now)
         guard next <= Int64(UInt32.max) else {

@@ -24,7 +24,7 @@ extension SQLiteMailStore {
     }
 
     public func message(mailboxID: MailboxID, uid: MessageUID) async throws -> MessageRecord? {
-        try await read { db in
+        try quickRead { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Rows.messageColumns) FROM message WHERE mailbox_id = ? AND uid = ?")
             return try Row.fetchOne(statement, arguments: [mailboxID, Int64(uid)]).map {
@@ -35,13 +35,13 @@ extension SQLiteMailStore {
 
     public func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
         let fileName = try await read { db in
-            try String.fetchOne(db, sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?",
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?"),
                                 arguments: [mailboxID, Int64(uid)])
         }
         guard let fileName else { throw MailStoreError.messageNotFound(uid) }
         let bodies = self.bodies
         do {
-            return try await FileIO.run { try bodies.read(fileName) }
+            return try await BlockingIO.run { try bodies.read(fileName) }
         } catch {
             // Expunged (and its file removed) between the two reads.
             if try await message(mailboxID: mailboxID, uid: uid) == nil {
@@ -68,7 +68,7 @@ extension SQLiteMailStore {
             return Dictionary(rows, uniquingKeysWith: { first, _ in first })
         }
         let bodies = self.bodies
-        let results = try await FileIO.run { () -> [Result<[UInt8], any Error>?] in
+        let results = try await BlockingIO.run { () -> [Result<[UInt8], any Error>?] in
             ranges.map { range in
                 guard let file = files[range.uid] else { return nil }
                 return Result { try bodies.read(file, offset: range.offset, count: range.length) }
@@ -95,7 +95,7 @@ extension SQLiteMailStore {
     public func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws
         -> [UInt8] {
         let fileName = try await read { db in
-            try String.fetchOne(db, sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?",
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?"),
                                 arguments: [mailboxID, Int64(uid)])
         }
         guard let fileName else { throw MailStoreError.messageNotFound(uid) }
@@ -183,9 +183,9 @@ extension SQLiteMailStore {
                     return (MessageUID(truncatingIfNeeded: uid), flags)
                 }.filter { $0.1 & deleted != 0 }.map(\.0)
             } else {
-                targets = try Int64.fetchAll(db, sql: """
+                targets = try Int64.fetchAll(try db.cachedStatement(sql: """
                     SELECT uid FROM message WHERE mailbox_id = ? AND (flags & ?) != 0 ORDER BY uid
-                    """, arguments: [mailboxID, deleted]).map { MessageUID(truncatingIfNeeded: $0) }
+                    """), arguments: [mailboxID, deleted]).map { MessageUID(truncatingIfNeeded: $0) }
             }
             guard !targets.isEmpty else { return ([MessageUID](), [String](), mailbox.highestModSeq) }
             let (removed, files) = try Self.expungeRows(db, mailbox: &mailbox, uids: targets)
@@ -225,15 +225,15 @@ extension SQLiteMailStore {
     }
 
     public func containsMessage(mailboxID: MailboxID, contentHash: String) async throws -> Bool {
-        try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE mailbox_id = ? AND content_hash = ?)",
+        try quickRead { db in
+            try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM message WHERE mailbox_id = ? AND content_hash = ?)"),
                               arguments: [mailboxID, contentHash.lowercased()])!
         }
     }
 
     public func changes(mailboxID: MailboxID, after modSeq: ModSeq) async throws -> [MailboxChange] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT modseq, uid, kind FROM change_log WHERE mailbox_id = ? AND modseq > ? ORDER BY modseq",
+        try quickRead { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT modseq, uid, kind FROM change_log WHERE mailbox_id = ? AND modseq > ? ORDER BY modseq"),
                              arguments: [mailboxID, modSeq]).map(Rows.change)
         }
     }
@@ -258,7 +258,8 @@ extension SQLiteMailStore {
         -> PreparedMessage {
         try await parseBudget.withOctets(size) {
             let body = try await self.blobs.get(fileName)
-            return try Self.prepare(body: body, internalDate: internalDate, hash: hash)
+            // Parsing a big message takes a while: not on a connection's thread.
+            return try await BlockingIO.run { try Self.prepare(body: body, internalDate: internalDate, hash: hash) }
         }
     }
 
@@ -284,10 +285,10 @@ extension SQLiteMailStore {
         guard !fileNames.isEmpty else { return }
         let pool = self.pool
         let bodies = self.bodies
-        _ = try? await FileIO.run {
+        _ = try? await BlockingIO.run {
             let unreferenced = try pool.read { db in
                 try fileNames.filter { name in
-                    try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)",
+                    try !Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM message WHERE body_file = ?)"),
                                        arguments: [name])!
                 }
             }

@@ -9,7 +9,7 @@ extension SQLiteMailStore {
     // MARK: Counters (v6 migration; kept by triggers on `message`)
 
     public func mailboxStatus(id: MailboxID) async throws -> MailboxStatus {
-        try await read { db in
+        try quickRead { db in
             let statement = try db.cachedStatement(sql: "SELECT \(Rows.statusColumns) FROM mailbox WHERE id = ?")
             guard let row = try Row.fetchOne(statement, arguments: [id]) else {
                 throw MailStoreError.mailboxNotFound(String(id))
@@ -19,8 +19,8 @@ extension SQLiteMailStore {
     }
 
     public func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
-        try await read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT \(Rows.statusColumns) FROM mailbox WHERE account_id = ?",
+        try quickRead { db in
+            let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Rows.statusColumns) FROM mailbox WHERE account_id = ?"),
                                         arguments: [accountID])
             return Dictionary(rows.map { row in let status = Rows.status(row); return (status.mailboxID, status) },
                               uniquingKeysWith: { first, _ in first })
@@ -33,7 +33,7 @@ extension SQLiteMailStore {
         try await read { db in
             // The counter sizes the array once: no regrowth (and no garbage
             // left to the allocator) for a large mailbox.
-            guard let count = try Int.fetchOne(db, sql: "SELECT message_count FROM mailbox WHERE id = ?",
+            guard let count = try Int.fetchOne(try db.cachedStatement(sql: "SELECT message_count FROM mailbox WHERE id = ?"),
                                                arguments: [mailboxID]) else {
                 throw MailStoreError.mailboxNotFound(String(mailboxID))
             }
@@ -48,7 +48,7 @@ extension SQLiteMailStore {
     }
 
     public func messageSummaries(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSummary] {
-        try await read { db in
+        try await read(rows: uids.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
             return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: Rows.summaryColumns,
                                              Rows.summary)
@@ -56,7 +56,7 @@ extension SQLiteMailStore {
     }
 
     public func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
-        try await read { db in
+        try await read(rows: uids.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
             let decoder = JSONDecoder()
             return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: Rows.messageColumns) {
@@ -73,7 +73,7 @@ extension SQLiteMailStore {
     /// structure) gets it from its envelope, read for that row alone.
     public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID], parts: MessageEnvelope.Parts) async throws
         -> [MessageEnvelope] {
-        try await read { db in
+        try await read(rows: uids.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
             let decoder = JSONDecoder()
             let wantsEnvelope = parts.contains(.envelope)
@@ -118,7 +118,7 @@ extension SQLiteMailStore {
     /// SQLite reads the root part's four offsets out of the stored JSON
     /// (`MIMEPart`'s keys `ho`, `hs`, `bo`, `bs`); nothing is decoded here.
     public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
-        try await read { db in
+        try await read(rows: uids.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
             let structure = "CAST(parsed_structure AS TEXT)"
             let columns = """
@@ -164,25 +164,25 @@ extension SQLiteMailStore {
 
     public func domainExists(_ name: String) async throws -> Bool {
         let name = name.lowercased()
-        return try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)", arguments: [name])!
+        return try quickRead { db in
+            try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM domain WHERE name = ?)"), arguments: [name])!
         }
     }
 
     public func alias(source: String) async throws -> Alias? {
         let source = source.lowercased()
-        return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM alias WHERE source = ?", arguments: [source]).map(Rows.alias)
+        return try quickRead { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM alias WHERE source = ?"), arguments: [source]).map(Rows.alias)
         }
     }
 
     // MARK: Queue gauge
 
     public func pendingRecipientCount() async throws -> Int {
-        try await read { db in
-            try Int.fetchOne(db, sql: """
+        try quickRead { db in
+            try Int.fetchOne(try db.cachedStatement(sql: """
                 SELECT COUNT(*) FROM outbound_recipient WHERE state IN ('queued', 'delivering')
-                """)!
+                """))!
         }
     }
 }

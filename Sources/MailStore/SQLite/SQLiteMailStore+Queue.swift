@@ -15,7 +15,7 @@ extension SQLiteMailStore {
         }
         let bodies = self.bodies
         // 1. The body, durable.
-        let fileName = try await FileIO.run { try bodies.writeDurably(body) }
+        let fileName = try await BlockingIO.run { try bodies.writeDurably(body) }
         // 2. Only then the metadata transaction.
         return try await commitQueued(draft, recipients, size: body.count, fileName: fileName)
     }
@@ -123,7 +123,7 @@ extension SQLiteMailStore {
         guard let fileName else { throw QueueError.messageNotFound(id) }
         let bodies = self.bodies
         do {
-            return try await FileIO.run { try bodies.read(fileName) }
+            return try await BlockingIO.run { try bodies.read(fileName) }
         } catch {
             // Deleted (and its file removed) between the two reads.
             if try await queuedMessage(id: id) == nil { throw QueueError.messageNotFound(id) }
@@ -338,7 +338,7 @@ extension SQLiteMailStore {
     func discardUnreferencedFiles(_ fileNames: [String]) async {
         let pool = self.pool
         let bodies = self.bodies
-        _ = try? await FileIO.run {
+        _ = try? await BlockingIO.run {
             let orphaned = try pool.read { db in try Self.unreferenced(fileNames, db) }
             bodies.remove(orphaned)
         }

@@ -151,25 +151,75 @@ public final class SQLiteMailStore: MailStore {
         return try await Self.mapErrors { try await self.groupCommit.write(updates) }
     }
 
-    /// One read transaction on a snapshot; database errors become `storageFailure`.
+    /// One read transaction on a snapshot, run on a thread of its own (the
+    /// caller's task waits, its thread goes on): for reads whose size grows
+    /// with the mailbox or the account (whole-mailbox summaries, envelope
+    /// and body batches, lists). One hop there and one back; GRDB's own
+    /// async read takes four (its semaphore actor, then its reader actor),
+    /// each a thread wake-up that costs more than a point read itself.
+    /// Database errors are mapped as by `mapErrors`.
     func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try checkOpen()
-        return try await Self.mapErrors { try await self.pool.read(value) }
+        let pool = self.pool
+        return try await Self.mapErrors { try await BlockingIO.run { try pool.read(value) } }
+    }
+
+    /// One read transaction on a snapshot, run on the calling thread: for
+    /// the short reads of every command (rows by key, a mailbox's counters,
+    /// the change log after a MODSEQ, a bounded UID batch), which take
+    /// microseconds in SQLite and would spend far more in thread hops.
+    /// In WAL mode a reader never waits for the writer, so this never
+    /// blocks on another transaction (at worst, all GRDB readers busy, on
+    /// the pool's semaphore until one returns). Errors are mapped as by `read`.
+    ///
+    /// The transaction is begun and committed with cached statements: GRDB's
+    /// `read` compiles four statements around each read (query-only mode
+    /// on and off, BEGIN, COMMIT), several times the cost of a point read.
+    func quickRead<T>(_ value: (Database) throws -> T) throws -> T {
+        try checkOpen()
+        do {
+            return try pool.unsafeRead { db in
+                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+                do {
+                    let result = try value(db)
+                    try db.cachedStatement(sql: "COMMIT").execute()
+                    return result
+                } catch {
+                    try? db.rollback()
+                    throw error
+                }
+            }
+        } catch {
+            throw Self.mapError(error)
+        }
+    }
+
+    /// Rows a read by UID set may name and still run on the calling thread
+    /// (`quickRead`): a FETCH batch or a synchronisation's few changes.
+    static let quickReadRowLimit = 1_024
+
+    /// A read by a set of `rows` keys: `quickRead` for a small set, `read`
+    /// (its own thread) for a large one.
+    func read<T: Sendable>(rows: Int, _ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if rows <= Self.quickReadRowLimit { return try quickRead(value) }
+        return try await read(value)
     }
 
     static func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as MailStoreError {
-            throw error
-        } catch let error as QueueError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch let error as DatabaseError {
-            throw classify(error)
         } catch {
-            throw MailStoreError.storageFailure("\(error)")
+            throw mapError(error)
+        }
+    }
+
+    /// The store's own errors and cancellation pass; a database error is
+    /// classified; anything else is a `storageFailure`.
+    static func mapError(_ error: any Error) -> any Error {
+        switch error {
+        case is MailStoreError, is QueueError, is CancellationError: error
+        case let error as DatabaseError: classify(error)
+        default: MailStoreError.storageFailure("\(error)")
         }
     }
 
@@ -193,7 +243,7 @@ public final class SQLiteMailStore: MailStore {
     func removeBodyFiles(_ fileNames: [String]) async {
         guard !fileNames.isEmpty else { return }
         let bodies = self.bodies
-        _ = try? await FileIO.run { bodies.remove(fileNames) }
+        _ = try? await BlockingIO.run { bodies.remove(fileNames) }
     }
 
     // MARK: Orphan files
