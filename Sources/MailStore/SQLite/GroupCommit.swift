@@ -51,6 +51,11 @@ final class GroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    /// The thread batches run on. GRDB's synchronous write runs there
+    /// (its writer queue executes a `sync` block on the caller's thread),
+    /// so a writer's way to the commit and back is one thread hop each:
+    /// GRDB's async write, from a task, takes several.
+    private let queue = DispatchQueue(label: "tern.mailstore.group-commit")
 
     init(pool: DatabasePool) {
         self.pool = pool
@@ -91,7 +96,7 @@ final class GroupCommit: Sendable {
                 return !state.draining
             }
             if startDrain {
-                Task { await self.drain() }
+                queue.async { self.drain() }
             }
         }
         guard let value = slot.value.withLock({ $0.take() }) else {
@@ -100,9 +105,9 @@ final class GroupCommit: Sendable {
         return value
     }
 
-    /// Runs batches until the queue is empty. Only one drain runs at a time
-    /// (`draining`), so batches commit one after the other.
-    private func drain() async {
+    /// Runs batches until the queue is empty, on `queue`. Only one drain
+    /// runs at a time (`draining`), so batches commit one after the other.
+    private func drain() {
         while true {
             let batch: [Job] = state.withLock { state in
                 let batch = Array(state.queue.prefix(Self.maximumBatch))
@@ -111,16 +116,16 @@ final class GroupCommit: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            await commit(batch)
+            commit(batch)
         }
     }
 
     /// One transaction for the batch, a savepoint per closure; resumes
     /// every caller after the commit (or its failure).
-    private func commit(_ batch: [Job]) async {
+    private func commit(_ batch: [Job]) {
         let outcomes: [(any Error)?]
         do {
-            outcomes = try await pool.write { db in
+            outcomes = try pool.write { db in
                 var outcomes: [(any Error)?] = []
                 outcomes.reserveCapacity(batch.count)
                 for job in batch {

@@ -30,6 +30,8 @@ public final class SQLiteMailStore: MailStore {
     let notifier: ChangeNotifier
     /// Shares one commit among concurrent hot writes (`groupWrite`).
     let groupCommit: GroupCommit
+    /// Where `write` runs its transactions.
+    let writeQueue = DispatchQueue(label: "tern.mailstore.write")
     /// Bounds the bodies held whole at once to parse their structure.
     let parseBudget = MemoryBudget(limit: SQLiteMailStore.parseBudgetOctets)
     /// 48 MiB: one 40 MB message, or several small ones, at a time.
@@ -124,7 +126,13 @@ public final class SQLiteMailStore: MailStore {
     /// One write transaction; database errors become `storageFailure`.
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try checkOpen()
-        return try await Self.mapErrors { try await self.pool.write(updates) }
+        try Task.checkCancellation()
+        let pool = self.pool
+        // GRDB's synchronous write on a thread of its own: one hop there and
+        // one back (GRDB's async write takes more, see `read`). One serial
+        // queue: writes wait for SQLite's one writer anyway, so waiting
+        // writers hold one thread, not one each.
+        return try await Self.mapErrors { try await BlockingIO.run(on: self.writeQueue) { try pool.write(updates) } }
     }
 
     /// One write that may share its transaction, and its commit's fsync,
