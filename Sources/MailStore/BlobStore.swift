@@ -63,6 +63,7 @@ public struct FileBlobStore: BlobStore {
 
     public func get(_ id: String, offset: Int, length: Int) async throws -> [UInt8] {
         let files = self.files
+        if length <= BodyFileStore.inlineReadLimit { return try files.read(id, offset: offset, count: length) }
         return try await BlockingIO.run { try files.read(id, offset: offset, count: length) }
     }
 

@@ -6,11 +6,7 @@
 // the terminating ".". The bytes are exactly those of
 // `POP3Response.message(_, wireForm(whole))` after its status line, so a
 // session holds one piece of the message, never all of it.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import MailCore
 import MailStore
 
 /// The rest of a RETR response after its `+OK` line, produced piece by
@@ -30,11 +26,17 @@ public final class POP3BodyStream: @unchecked Sendable {
     private var atLineStart = true
     private var sawContent = false
 
-    init(store: any MailStore, mailboxID: MailboxID, uid: MessageUID, pieceSize: Int = POP3BodyStream.pieceSize) {
+    /// The first piece, when the caller read it already (to learn that
+    /// the message is still there before answering `+OK`).
+    private var firstPiece: [UInt8]?
+
+    init(store: any MailStore, mailboxID: MailboxID, uid: MessageUID, pieceSize: Int = POP3BodyStream.pieceSize,
+         firstPiece: [UInt8]? = nil) {
         self.store = store
         self.mailboxID = mailboxID
         self.uid = uid
         self.pieceSize = pieceSize
+        self.firstPiece = firstPiece
     }
 
     /// The next piece to send, nil after the terminator. A read error
@@ -42,7 +44,13 @@ public final class POP3BodyStream: @unchecked Sendable {
     /// cannot follow the `+OK` already sent).
     public func next() async throws -> [UInt8]? {
         guard !finished else { return nil }
-        let piece = try await store.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: pieceSize)
+        let piece: [UInt8]
+        if let first = firstPiece {
+            piece = first
+            firstPiece = nil
+        } else {
+            piece = try await store.messageBody(mailboxID: mailboxID, uid: uid, offset: offset, length: pieceSize)
+        }
         offset += piece.count
         var output: [UInt8] = []
         output.reserveCapacity(piece.count + piece.count / 32 + 8)
@@ -55,7 +63,7 @@ public final class POP3BodyStream: @unchecked Sendable {
     }
 
     /// `convert(_:into:)` of every byte of `piece`, with the runs between
-    /// CR and LF (found with memchr) copied whole: one pass per line
+    /// CR and LF (found with `ByteSearch`) copied whole: one pass per line
     /// rather than a call per octet.
     private func convert(_ piece: [UInt8], into output: inout [UInt8]) {
         piece.withUnsafeBufferPointer { buffer in
@@ -63,8 +71,7 @@ public final class POP3BodyStream: @unchecked Sendable {
             let count = buffer.count
             /// The position of the next `byte` at or after `start`, `count` if none.
             func next(_ byte: UInt8, from start: Int) -> Int {
-                guard start < count, let found = memchr(base + start, Int32(byte), count - start) else { return count }
-                return UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+                ByteSearch.next(byte, in: buffer, from: start)
             }
             var index = 0
             var nextCR = -1

@@ -62,10 +62,13 @@ extension POP3Session {
                 return POP3Output(.message("top of message follows", top))
             }
             if entry.size > POP3BodyStream.pieceSize {
-                // Streamed from the blob, one piece at a time (announced with the stored size).
-                _ = try await store.messageBody(mailboxID: maildrop.mailbox.id, uid: entry.uid, offset: 0, length: 0)
+                // Streamed from the blob, one piece at a time (announced with the stored size);
+                // the first piece is read before the +OK, so a message gone meanwhile gets -ERR.
+                let first = try await store.messageBody(mailboxID: maildrop.mailbox.id, uid: entry.uid, offset: 0,
+                                                        length: POP3BodyStream.pieceSize)
                 return POP3Output(bytes: POP3Response.ok("\(entry.size) octets").encoded(),
-                                  stream: POP3BodyStream(store: store, mailboxID: maildrop.mailbox.id, uid: entry.uid))
+                                  stream: POP3BodyStream(store: store, mailboxID: maildrop.mailbox.id, uid: entry.uid,
+                                                         firstPiece: first))
             }
             stored = try await store.messageBody(mailboxID: maildrop.mailbox.id, uid: entry.uid)
         } catch MailStoreError.messageNotFound {

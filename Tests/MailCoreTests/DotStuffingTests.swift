@@ -53,4 +53,40 @@ final class DotStuffingTests: XCTestCase {
         XCTAssertFalse(LineEndings.isCRLFOnly(utf8Bytes("a\nb")))
         XCTAssertFalse(LineEndings.isCRLFOnly(utf8Bytes("a\r")))
     }
+
+    /// isCRLFOnly fixtures: input → whether every CR and LF are in CRLF pairs.
+    func testIsCRLFOnlyFixtures() {
+        let fixtures: [(String, Bool)] = [
+            ("", true), ("abc", true), ("\r\n", true), ("a\r\nb\r\n\r\n", true),
+            ("\n", false), ("\r", false), ("\r\r\n", false), ("\r\n\n", false),
+            ("\n\r", false), ("a\rb\r\n", false), ("ab\r\nc\n", false),
+        ]
+        for (input, expected) in fixtures {
+            XCTAssertEqual(LineEndings.isCRLFOnly(utf8Bytes(input)), expected, "\(input.debugDescription)")
+        }
+    }
+
+    /// The line-at-a-time stuffing and CRLF check agree with a byte-by-byte
+    /// reading of RFC 5321 §4.5.2 on random bodies made of the bytes that matter.
+    func testRandomBodiesMatchAByteByByteReference() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x2E, 0x0D, 0x0A, 0x61, 0x20]
+        for _ in 0..<2_000 {
+            let body = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            }
+            var expected: [UInt8] = []
+            var atLineStart = true
+            for byte in body {
+                if atLineStart && byte == 0x2E { expected.append(0x2E) }
+                expected.append(byte)
+                atLineStart = byte == 0x0A
+            }
+            if !expected.isEmpty && !(expected.count >= 2 && expected.suffix(2) == [0x0D, 0x0A]) {
+                expected += expected.last == 0x0D ? [0x0A] : [0x0D, 0x0A]
+            }
+            XCTAssertEqual(DotStuffing.stuff(body), expected, "\(body)")
+            XCTAssertEqual(LineEndings.isCRLFOnly(body), LineEndings.normalizeToCRLF(body) == body, "\(body)")
+        }
+    }
 }

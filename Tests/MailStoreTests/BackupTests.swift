@@ -133,7 +133,7 @@ final class BackupTests: StoreTestCase {
         let (store, _, _) = try await storeWithInbox()
         let backup = newDirectory("backup")
         try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: backup + "/something", contents: Data())
+        _ = FileManager.default.createFile(atPath: backup + "/something", contents: Data())
         do {
             _ = try await store.backup(to: backup)
             XCTFail("backed up into a non-empty directory")

@@ -27,16 +27,20 @@ extension LineEndings {
 
     /// True when every CR is followed by LF and every LF preceded by CR.
     public static func isCRLFOnly(_ bytes: [UInt8]) -> Bool {
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == ByteText.cr {
-                guard index + 1 < bytes.count, bytes[index + 1] == ByteText.lf else { return false }
-                index += 2
-                continue
+        bytes.withUnsafeBufferPointer { buffer in
+            // Every CR has an LF after it ...
+            var index = ByteSearch.next(ByteText.cr, in: buffer, from: 0)
+            while index < buffer.count {
+                guard index + 1 < buffer.count, buffer[index + 1] == ByteText.lf else { return false }
+                index = ByteSearch.next(ByteText.cr, in: buffer, from: index + 2)
             }
-            if bytes[index] == ByteText.lf { return false }
-            index += 1
+            // ... and every LF a CR before it.
+            index = ByteSearch.next(ByteText.lf, in: buffer, from: 0)
+            while index < buffer.count {
+                guard index > 0, buffer[index - 1] == ByteText.cr else { return false }
+                index = ByteSearch.next(ByteText.lf, in: buffer, from: index + 1)
+            }
+            return true
         }
-        return true
     }
 }

@@ -12,11 +12,15 @@ public enum DotStuffing {
         guard !body.isEmpty else { return [] }
         var output: [UInt8] = []
         output.reserveCapacity(body.count + body.count / 64 + 4)
-        var atLineStart = true
-        for byte in body {
-            if atLineStart && byte == 0x2E { output.append(0x2E) }
-            output.append(byte)
-            atLineStart = byte == ByteText.lf
+        // One line (up to and with its LF) at a time, copied whole.
+        body.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                if buffer[start] == 0x2E { output.append(0x2E) }
+                let end = min(ByteSearch.next(ByteText.lf, in: buffer, from: start) + 1, buffer.count)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                start = end
+            }
         }
         let count = output.count
         if !(count >= 2 && output[count - 2] == ByteText.cr && output[count - 1] == ByteText.lf) {

@@ -21,6 +21,12 @@ struct BodyFileStore: Sendable {
     /// Mail is private: directories the store creates are for its owner only.
     static let directoryPermissions = 0o700
     static let filePermissions: mode_t = 0o600
+    /// A read of at most this many octets (a POP3 or IMAP streaming piece,
+    /// a typical whole message) runs on the calling thread, as the
+    /// database's point reads do (`SQLiteMailStore.quickRead`): a pread(2)
+    /// from the page cache costs microseconds, a trip to another thread and
+    /// back tens of them. Larger reads go to `BlockingIO`.
+    static let inlineReadLimit = 64 * 1024
 
     /// `<dir>/messages`
     let root: String

@@ -34,13 +34,16 @@ extension SQLiteMailStore {
     }
 
     public func messageBody(mailboxID: MailboxID, uid: MessageUID) async throws -> [UInt8] {
-        let fileName = try await read { db in
-            try String.fetchOne(try db.cachedStatement(sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?"),
-                                arguments: [mailboxID, Int64(uid)])
+        let found = try quickRead { db in
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT body_file, size FROM message WHERE mailbox_id = ? AND uid = ?"),
+                arguments: [mailboxID, Int64(uid)]).map { row -> (String, Int) in (row[0], row[1]) }
         }
-        guard let fileName else { throw MailStoreError.messageNotFound(uid) }
+        guard let (fileName, size) = found else { throw MailStoreError.messageNotFound(uid) }
         let bodies = self.bodies
         do {
+            // A small body is read here (see `BodyFileStore.inlineReadLimit`).
+            if size <= BodyFileStore.inlineReadLimit { return try bodies.read(fileName) }
             return try await BlockingIO.run { try bodies.read(fileName) }
         } catch {
             // Expunged (and its file removed) between the two reads.
@@ -52,13 +55,13 @@ extension SQLiteMailStore {
     }
 
     /// One query for every body file, then every `pread(2)` in one trip to
-    /// the file I/O threads.
+    /// the file I/O threads (or, for a few small ranges, here).
     public func messageBodies(mailboxID: MailboxID, ranges: [BodyRange]) async throws -> [[UInt8]?] {
         guard !ranges.isEmpty else {
             _ = try await read { db in try Self.fetchMailbox(db, id: mailboxID) }
             return []
         }
-        let files = try await read { db in
+        let files = try await read(rows: ranges.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
             let rows = try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: ranges.map(\.uid),
                                                  columns: "uid, body_file") { row -> (MessageUID, String) in
@@ -68,12 +71,17 @@ extension SQLiteMailStore {
             return Dictionary(rows, uniquingKeysWith: { first, _ in first })
         }
         let bodies = self.bodies
-        let results = try await BlockingIO.run { () -> [Result<[UInt8], any Error>?] in
+        let readAll = { @Sendable () -> [Result<[UInt8], any Error>?] in
             ranges.map { range in
                 guard let file = files[range.uid] else { return nil }
                 return Result { try bodies.read(file, offset: range.offset, count: range.length) }
             }
         }
+        // A few small ranges are read here (`BodyFileStore.inlineReadLimit`).
+        let small = ranges.count <= 16
+            && ranges.reduce(0) { $0 + min(max(0, $1.length), BodyFileStore.inlineReadLimit + 1) }
+                <= BodyFileStore.inlineReadLimit
+        let results = small ? readAll() : try await BlockingIO.run(readAll)
         var values: [[UInt8]?] = []
         values.reserveCapacity(ranges.count)
         for (range, result) in zip(ranges, results) {
@@ -94,7 +102,7 @@ extension SQLiteMailStore {
 
     public func messageBody(mailboxID: MailboxID, uid: MessageUID, offset: Int, length: Int) async throws
         -> [UInt8] {
-        let fileName = try await read { db in
+        let fileName = try quickRead { db in
             try String.fetchOne(try db.cachedStatement(sql: "SELECT body_file FROM message WHERE mailbox_id = ? AND uid = ?"),
                                 arguments: [mailboxID, Int64(uid)])
         }
