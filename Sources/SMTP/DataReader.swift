@@ -1,8 +1,10 @@
-// Reads a DATA message (RFC 5321 §4.1.1.4, §4.5.2) byte by byte, with the
+// Reads a DATA message (RFC 5321 §4.1.1.4, §4.5.2) as a state machine, with the
 // terminator recognised only as CRLF "." CRLF; see SMTPInputDecoder.swift.
 // The content it has produced and nobody has taken yet is `body`: the
 // session takes it after every read (`take()`) and writes it to the
 // message's spool file, so only one network read's worth is ever held.
+
+import MailCore
 
 struct DataReader: Sendable {
     /// Where the reader is within the current line.
@@ -46,18 +48,59 @@ struct DataReader: Sendable {
 
     /// Consumes `input` up to and including the terminator; returns the
     /// finished message (or its rejection) and the number of octets consumed.
+    /// Inside a line the octets up to the next CR or LF are one plain run
+    /// (found with memchr) and handled at once; the state machine sees
+    /// only line ends, dots at line starts and the first octet of a line.
     mutating func read(_ input: ArraySlice<UInt8>) -> (SMTPInputEvent?, Int) {
-        var index = input.startIndex
-        while index < input.endIndex {
-            let byte = input[index]
-            index += 1
-            if consume(byte) {
-                let event: SMTPInputEvent = rejection.map { .messageRejected($0) } ?? .message(body)
-                body = []
-                return (event, index - input.startIndex)
+        input.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index < buffer.count {
+                if position == .middle {
+                    let end = Self.plainRunEnd(buffer, from: index)
+                    if end > index {
+                        emitRun(UnsafeBufferPointer(rebasing: buffer[index..<end]))
+                        index = end
+                        continue
+                    }
+                }
+                let byte = buffer[index]
+                index += 1
+                if consume(byte) {
+                    let event: SMTPInputEvent = rejection.map { .messageRejected($0) } ?? .message(body)
+                    body = []
+                    return (event, index)
+                }
+            }
+            return (nil, buffer.count)
+        }
+    }
+
+    /// The end of the run of octets from `start` that are neither CR nor LF.
+    static func plainRunEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let cr = ByteSearch.next(SMTPInputDecoder.cr, in: buffer, from: start)
+        let window = UnsafeBufferPointer(rebasing: buffer[..<cr])
+        return ByteSearch.next(SMTPInputDecoder.lf, in: window, from: start)
+    }
+
+    /// `emit` of each octet of a run inside a line (no CR, no LF), at once:
+    /// the same counts, and the same first rejection at the same octet
+    /// (the line bound is checked before the size bound, as in `emit`).
+    private mutating func emitRun(_ run: UnsafeBufferPointer<UInt8>) {
+        let count = run.count
+        if rejection == nil {
+            // How many more octets each bound lets through.
+            let lineRoom = maximumLineLength.map { $0 - 2 - lineLength } ?? Int.max
+            let sizeRoom = maximumSize - size
+            if lineRoom < count && lineRoom <= sizeRoom {
+                reject(.lineTooLong)
+            } else if sizeRoom < count {
+                reject(.tooLarge)
+            } else {
+                body.append(contentsOf: run)
             }
         }
-        return (nil, input.count)
+        size += count
+        lineLength += count
     }
 
     /// One octet; true when it completed the terminator.

@@ -182,6 +182,61 @@ final class SMTPInputDecoderTests: XCTestCase {
         XCTAssertEqual(byteByByte.rest, whole.rest)
     }
 
+    /// Plain runs inside a line are taken whole: the first bound a run
+    /// breaks is the one the octet-by-octet reading breaks first (the line
+    /// bound wins a tie, as it is checked first for each octet).
+    func testBoundsBrokenInsideARun() {
+        // maximumLineLength 5 lets 3 octets through before CRLF; maximumSize 3 lets 3.
+        XCTAssertEqual(data("xxxxx\r\n.\r\n", maximumSize: 3, maximumLineLength: 5).events,
+                       [.messageRejected(.lineTooLong)])
+        XCTAssertEqual(data("xxxxx\r\n.\r\n", maximumSize: 3, maximumLineLength: 6).events,
+                       [.messageRejected(.tooLarge)])
+        XCTAssertEqual(data("xxxxx\r\n.\r\n", maximumSize: 4, maximumLineLength: 5).events,
+                       [.messageRejected(.lineTooLong)])
+        XCTAssertEqual(data("xxx\r\n.\r\n", maximumSize: 5, maximumLineLength: 5).events,
+                       [.message(bytes("xxx\r\n"))])
+        XCTAssertEqual(data("xxx\r\n.\r\n", maximumSize: Int.max, maximumLineLength: nil).events,
+                       [.message(bytes("xxx\r\n"))])
+    }
+
+    /// Random content (long plain runs, dots, bare and paired CR and LF)
+    /// with bounds near its sizes: the whole input, random pieces and one
+    /// octet at a time (every run one octet long) give the same events.
+    func testRandomInputsGiveTheSameEventsHoweverSplit() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            var input: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                switch Int.random(in: 0..<6, using: &generator) {
+                case 0: input += [UInt8](repeating: UInt8(ascii: "a"), count: Int.random(in: 1...40, using: &generator))
+                case 1: input += bytes(".")
+                case 2: input += bytes("\r\n")
+                case 3: input += bytes("\r")
+                case 4: input += bytes("\n")
+                default: input += bytes("\r\n..b")
+                }
+            }
+            input += bytes("\r\n.\r\nNOOP\r\n")
+            let text = String(decoding: input, as: UTF8.self)
+            let maximumSize = Int.random(in: 1...input.count + 5, using: &generator)
+            let maximumLineLength: Int? = round % 3 == 0 ? nil : Int.random(in: 3...45, using: &generator)
+            for normalize in [false, true] {
+                let whole = data(text, normalize: normalize, maximumSize: maximumSize,
+                                 maximumLineLength: maximumLineLength)
+                let byOctet = data(text, normalize: normalize, maximumSize: maximumSize,
+                                   maximumLineLength: maximumLineLength, splits: Array(1..<input.count))
+                let cuts = (0..<3).map { _ in Int.random(in: 0...input.count, using: &generator) }.sorted()
+                let pieces = data(text, normalize: normalize, maximumSize: maximumSize,
+                                  maximumLineLength: maximumLineLength, splits: cuts)
+                let label = "\(text.debugDescription) size \(maximumSize) line \(String(describing: maximumLineLength))"
+                XCTAssertEqual(whole.events, byOctet.events, label)
+                XCTAssertEqual(whole.rest, byOctet.rest, label)
+                XCTAssertEqual(whole.events, pieces.events, label)
+                XCTAssertEqual(whole.rest, pieces.rest, label)
+            }
+        }
+    }
+
     func testChunks() {
         var decoder = SMTPInputDecoder()
         decoder.beginChunk(size: 12, last: false, keep: true)

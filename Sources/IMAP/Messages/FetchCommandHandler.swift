@@ -40,14 +40,11 @@ public enum FetchCommandHandler {
         if vanished && !(uid && changedSince != nil && context.enabled.contains(.qresync)) {
             return .bad("VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC")
         }
-        var messages: [SelectedMessage]
+        let ranges: [ClosedRange<Int>]
         do {
-            messages = try selected.messages(in: set, uid: uid)
+            ranges = try selected.indexRanges(in: set, uid: uid)
         } catch {
             return .bad(error.reason)
-        }
-        if let changedSince {
-            messages = messages.filter { UInt64(max($0.modSeq, 0)) > changedSince }
         }
         let builder = FetchItemBuilder(attributes: attributes, uid: uid, changedSince: changedSince != nil,
                                        condstore: SelectedMailboxCommands.condStoreOn(context.enabled),
@@ -57,6 +54,16 @@ public enum FetchCommandHandler {
             if vanished, let changedSince {
                 let gone = try await vanishedUIDs(in: set, since: changedSince, selected: selected, context: context)
                 if !gone.isEmpty { try await output.send(.vanished(earlier: true, SequenceSet(numbers: gone))) }
+            }
+            if let items = ViewOnlyFetch.items(for: builder) {
+                try await ViewOnlyFetch.send(items, ranges: ranges, changedSince: changedSince, selected: selected,
+                                             output: &output)
+                try await output.flush()
+                return .ok("FETCH completed")
+            }
+            var messages = ranges.flatMap { range in range.map { selected.selectedMessage(at: $0) } }
+            if let changedSince {
+                messages = messages.filter { UInt64(max($0.modSeq, 0)) > changedSince }
             }
             var start = 0
             while start < messages.count {

@@ -135,6 +135,12 @@ public final class SelectedMailbox {
     /// UID (RFC 9051 §6.4.8); without, a number above `count` is an error.
     /// `$` reads `savedSearchResult`.
     public func messages(in set: SequenceSet, uid: Bool) throws(InvalidSequenceSet) -> [SelectedMessage] {
+        try indexRanges(in: set, uid: uid).flatMap { range in range.map { selectedMessage(at: $0) } }
+    }
+
+    /// The positions in `entries` (sequence number - 1) a sequence set
+    /// names, as ascending, disjoint, non-adjacent ranges; the rules of `messages(in:uid:)`.
+    func indexRanges(in set: SequenceSet, uid: Bool) throws(InvalidSequenceSet) -> [ClosedRange<Int>] {
         var ranges: [ClosedRange<Int>] = []
         switch set {
         case .savedResult:
@@ -149,7 +155,7 @@ public final class SelectedMailbox {
                 }
             }
         }
-        return Self.merge(ranges).flatMap { range in range.map { selectedMessage(at: $0) } }
+        return Self.merge(ranges)
     }
 
     /// The message with this UID, if the view has it.
