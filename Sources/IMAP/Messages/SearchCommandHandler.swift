@@ -26,19 +26,22 @@ public enum SearchCommandHandler {
         if let charset = command.charset, !charsets.contains(charset.uppercased()) {
             return .no("unsupported charset \(charset)", code: .badCharset(charsets))
         }
-        let messages = selected.allMessages
-        let evaluator = SearchEvaluator(key: command.key, messageCount: messages.count,
-                                        largestUID: messages.last?.uid ?? 0,
+        let evaluator = SearchEvaluator(key: command.key, messageCount: selected.count,
+                                        largestUID: selected.entries.last?.uid ?? 0,
                                         savedResult: selected.savedSearchResult)
         var matches: [SearchMatch] = []
-        do {
-            try await evaluator.forEachMatch(in: messages, mailboxID: selected.mailbox.id,
-                                             store: context.store) { match in
-                matches.append(SearchMatch(sequenceNumber: match.sequenceNumber, uid: match.uid,
-                                           modSeq: match.message.modSeq))
+        if evaluator.isDecidedByView {
+            matches = evaluator.viewMatches(in: selected)
+        } else {
+            do {
+                try await evaluator.forEachMatch(in: selected.allMessages, mailboxID: selected.mailbox.id,
+                                                 store: context.store) { message, _ in
+                    matches.append(SearchMatch(sequenceNumber: message.sequenceNumber, uid: message.uid,
+                                               modSeq: message.modSeq))
+                }
+            } catch {
+                return SelectedMailboxCommands.storeFailure(error, command: "SEARCH", context: context)
             }
-        } catch {
-            return SelectedMailboxCommands.storeFailure(error, command: "SEARCH", context: context)
         }
         let results = SearchResults(matches: matches, uid: uid, reportModSeq: evaluator.usesModSeq)
         if let options = command.returnOptions, options.contains(.save) {

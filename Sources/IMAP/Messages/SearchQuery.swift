@@ -52,7 +52,9 @@ public struct SearchQuery: Sendable {
         let evaluator = SearchEvaluator(key: key, messageCount: messages.count, largestUID: summaries.last?.uid ?? 0,
                                         savedResult: [])
         var matched: [SearchCandidate] = []
-        try await evaluator.forEachMatch(in: messages, mailboxID: mailboxID, store: store) { matched.append($0) }
+        try await evaluator.forEachMatch(in: messages, mailboxID: mailboxID, store: store) { message, candidate in
+            matched.append(candidate ?? SearchCandidate(message: message))
+        }
         // A listing shows From and Subject: the records of matches the keys did not need to read.
         let missing = matched.filter { $0.record == nil }.map(\.uid)
         var records: [MessageUID: MessageRecord] = [:]
@@ -90,29 +92,32 @@ extension SearchEvaluator {
     /// so at most one body is in memory. A message expunged meanwhile
     /// matches nothing.
     func forEachMatch(in messages: [SelectedMessage], mailboxID: MailboxID, store: any MailStore,
-                      _ body: (SearchCandidate) -> Void) async throws {
+                      _ body: (SelectedMessage, SearchCandidate?) -> Void) async throws {
         var start = 0
         while start < messages.count {
             let batch = messages[start..<min(start + Self.envelopeBatchSize, messages.count)]
             start += Self.envelopeBatchSize
-            let candidates = batch.map { SearchCandidate(message: $0) }
-            var answers = candidates.map { matches($0) }
+            var answers = batch.map { matchesFromView($0) }
+            // A candidate only for a message the view could not decide.
+            let candidates: [SearchCandidate?] = zip(batch, answers).map { message, answer in
+                answer == nil ? SearchCandidate(message: message) : nil
+            }
             var undecided = answers.indices.filter { answers[$0] == nil }
             if !undecided.isEmpty && !needsMIMETree {
                 let envelopes = try await store.messageEnvelopes(mailboxID: mailboxID,
-                                                                 uids: undecided.map { candidates[$0].uid },
+                                                                 uids: undecided.map { batch[batch.startIndex + $0].uid },
                                                                  parts: envelopeParts)
                 var next = envelopes.startIndex
                 // Both ascend by UID: walk them together.
                 for index in undecided {
-                    let uid = candidates[index].uid
-                    while next < envelopes.endIndex && envelopes[next].uid < uid { next += 1 }
-                    guard next < envelopes.endIndex, envelopes[next].uid == uid else {
+                    let candidate = candidates[index]!
+                    while next < envelopes.endIndex && envelopes[next].uid < candidate.uid { next += 1 }
+                    guard next < envelopes.endIndex, envelopes[next].uid == candidate.uid else {
                         answers[index] = false
                         continue
                     }
-                    candidates[index].envelopeRecord = envelopes[next]
-                    answers[index] = matches(candidates[index])
+                    candidate.envelopeRecord = envelopes[next]
+                    answers[index] = matches(candidate)
                 }
                 undecided = undecided.filter { answers[$0] == nil }
             }
@@ -120,11 +125,13 @@ extension SearchEvaluator {
             while recordStart < undecided.count {
                 let round = undecided[recordStart..<min(recordStart + Self.batchSize, undecided.count)]
                 recordStart += Self.batchSize
-                let decided = try await readRecordsAndBodies(of: round.map { candidates[$0] }, mailboxID: mailboxID,
+                let decided = try await readRecordsAndBodies(of: round.map { candidates[$0]! }, mailboxID: mailboxID,
                                                              store: store)
                 for (index, answer) in zip(round, decided) { answers[index] = answer }
             }
-            for (candidate, answer) in zip(candidates, answers) where answer == true { body(candidate) }
+            for (offset, answer) in answers.enumerated() where answer == true {
+                body(batch[batch.startIndex + offset], candidates[offset])
+            }
         }
     }
 

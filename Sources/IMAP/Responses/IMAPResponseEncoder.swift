@@ -112,7 +112,10 @@ extension IMAPWriter {
             raw(set.text)
         case .search(let numbers, let modSeq):
             raw("SEARCH")
-            for number in numbers { raw(" \(number)") }
+            for number in numbers {
+                space()
+                DecimalDigits.append(UInt64(number), to: &bytes)
+            }
             if let modSeq, !numbers.isEmpty { raw(" (MODSEQ \(modSeq))") }
         case .esearch(let result):
             raw("ESEARCH")
