@@ -93,4 +93,21 @@ final class HeaderParsingTests: XCTestCase {
         let header = MessageHeader.parse(utf8Bytes("Subject: Grüße\r\n\r\n"))
         XCTAssertEqual(header["Subject"], "Grüße")
     }
+
+    /// Field names compare without ASCII case, byte by byte; other bytes
+    /// (digits, `-`, `@`/`` ` ``, non-ASCII) only as they are.
+    func testFieldNamesCompareIgnoringASCIICase() {
+        let table: [(String, String, Bool)] = [
+            ("Subject", "subject", true), ("X-Spam-Flag", "x-SPAM-flag", true), ("", "", true),
+            ("Subject", "Subjec", false), ("Subject", "Subjekt", false), ("X-1", "x-1", true),
+            ("@", "`", false), ("[", "{", false), ("Grüße", "GRüßE", true), ("Grüße", "GRÜSSE", false),
+            ("Date", "date ", false),
+        ]
+        for (left, right, equal) in table {
+            XCTAssertEqual(ByteText.equalIgnoringASCIICase(left, right), equal, "\(left) / \(right)")
+            XCTAssertEqual(ByteText.equalIgnoringASCIICase(right, left), equal, "\(right) / \(left)")
+            XCTAssertEqual(ByteText.asciiLowercased(left) == ByteText.asciiLowercased(right), equal,
+                           "agrees with lower-casing both: \(left) / \(right)")
+        }
+    }
 }

@@ -42,6 +42,6 @@ public struct HeaderField: Sendable, Equatable {
 
     /// True when the name matches `other` case-insensitively (RFC 5322 §1.2.2).
     public func hasName(_ other: String) -> Bool {
-        name.utf8.count == other.utf8.count && ByteText.asciiLowercased(name) == ByteText.asciiLowercased(other)
+        ByteText.equalIgnoringASCIICase(name, other)
     }
 }

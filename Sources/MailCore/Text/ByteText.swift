@@ -31,6 +31,20 @@ enum ByteText {
     }
 
     /// ASCII-only lower-casing (header names, tokens, charsets).
+    /// True when the two are equal with ASCII letters compared without
+    /// case (header field names, RFC 5322 §1.2.2), compared byte by byte
+    /// without making lower-cased copies.
+    static func equalIgnoringASCIICase(_ left: String, _ right: String) -> Bool {
+        let leftBytes = left.utf8, rightBytes = right.utf8
+        guard leftBytes.count == rightBytes.count else { return false }
+        for (a, b) in zip(leftBytes, rightBytes) where a != b {
+            guard a | 0x20 == b | 0x20 else { return false }
+            let lower = a | 0x20
+            guard lower >= 0x61 && lower <= 0x7A else { return false }
+        }
+        return true
+    }
+
     static func asciiLowercased(_ text: String) -> String {
         var bytes = Array(text.utf8)
         for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A {
