@@ -71,6 +71,24 @@ class MessagesTestCase: XCTestCase {
             NewMessage(body: message, flags: flags, keywords: keywords, internalDate: internalDate))
     }
 
+    /// `count` messages with flags and keywords in repeating patterns (five
+    /// flag sets, four keyword lists), then `\Flagged` and the keyword
+    /// `later` added to the messages at `later` (0-based), so those carry
+    /// newer MODSEQs. For tests comparing a fast path with the general one.
+    func addFlagPatternMessages(_ count: Int, later: [Int]) async throws -> [MessageRecord] {
+        let keywordSets: [[String]] = [[], ["$Forwarded"], ["$Junk", "project-x"], []]
+        let flagSets: [MessageFlags] = [[], .seen, [.seen, .flagged], [.answered, .deleted, .draft], .seen]
+        var records: [MessageRecord] = []
+        for index in 0..<count {
+            records.append(try await add("Subject: m\(index)\r\n\r\nbody \(index)\r\n",
+                                         flags: flagSets[index % flagSets.count],
+                                         keywords: keywordSets[index % keywordSets.count]))
+        }
+        _ = try await store.updateFlags(mailboxID: try await inbox().id, uids: later.map { records[$0].uid },
+                                        operation: .add, flags: .flagged, keywords: ["later"])
+        return records
+    }
+
     func view(readOnly: Bool = false) async throws -> SelectedMailbox {
         let box = try await inbox()
         return SelectedMailbox(mailbox: box, messages: try await store.messageSummaries(mailboxID: box.id),

@@ -32,18 +32,8 @@ final class ViewOnlyFetchTests: MessagesTestCase {
     }
 
     func testSameBytesAsTheGeneralPath() async throws {
-        let keywordSets: [[String]] = [[], ["$Forwarded"], ["$Junk", "project-x"], []]
-        let flagSets: [MessageFlags] = [[], .seen, [.seen, .flagged], [.answered, .deleted, .draft], .seen]
-        var records: [MessageRecord] = []
-        for index in 0..<12 {
-            records.append(try await add("Subject: m\(index)\r\n\r\nbody \(index)\r\n",
-                                         flags: flagSets[index % flagSets.count],
-                                         keywords: keywordSets[index % keywordSets.count]))
-        }
         // Later MODSEQs for a few, so CHANGEDSINCE picks some out.
-        let box = try await inbox()
-        _ = try await store.updateFlags(mailboxID: box.id, uids: [records[3].uid, records[9].uid], operation: .add,
-                                        flags: .flagged, keywords: ["later"])
+        let records = try await addFlagPatternMessages(12, later: [3, 9])
         let selected = try await view()
         let middle = records[6].modSeq
         let lines = [

@@ -23,17 +23,7 @@ final class ViewOnlySearchTests: MessagesTestCase {
     }
 
     func testSameMatchesAsTheGeneralPath() async throws {
-        let keywordSets: [[String]] = [[], ["$Forwarded"], ["$Junk", "project-x"], []]
-        let flagSets: [MessageFlags] = [[], .seen, [.seen, .flagged], [.answered, .deleted, .draft], .seen]
-        var records: [MessageRecord] = []
-        for index in 0..<15 {
-            records.append(try await add("Subject: m\(index)\r\n\r\nbody \(index)\r\n",
-                                         flags: flagSets[index % flagSets.count],
-                                         keywords: keywordSets[index % keywordSets.count]))
-        }
-        let box = try await inbox()
-        _ = try await store.updateFlags(mailboxID: box.id, uids: [records[4].uid, records[11].uid], operation: .add,
-                                        flags: .flagged, keywords: ["later"])
+        let records = try await addFlagPatternMessages(15, later: [4, 11])
         let selected = try await view()
         selected.savedSearchResult = [records[1].uid, records[5].uid, records[12].uid]
         let middle = records[7].modSeq
