@@ -152,9 +152,14 @@ public protocol MailStore: Sendable {
         -> [MessageEnvelope]
     /// Size, INTERNALDATE and where the header and text lie (`MessageLayout`)
     /// of the given UIDs that exist, ascending, each once, without decoding
-    /// their structures: what FETCH of top-level sections reads.
+    /// their structures: what FETCH of top-level sections reads. With
+    /// `cachedHeaderFields`, each layout also carries the header fields kept
+    /// when the message was stored: exactly `CachedHeaderFields.extract` of
+    /// its header, or nil when the store kept none for it (too long, or
+    /// stored by an older version); without, always nil.
     /// `mailboxNotFound` for an unknown mailbox.
-    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout]
+    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
+        -> [MessageLayout]
     /// UID, MODSEQ, flags, keywords and size of every message, ascending by
     /// UID, without structures, hashes or bodies (what a selected view or
     /// a POP3 maildrop holds). `mailboxNotFound` for an unknown mailbox.

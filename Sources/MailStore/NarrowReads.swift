@@ -120,12 +120,17 @@ public struct MessageLayout: Sendable, Hashable {
     /// stored structure cannot be read (the reader then reads the record).
     public var header: Range<Int>?
     public var text: Range<Int>?
+    /// The header fields kept when the message was stored
+    /// (`CachedHeaderFields`), when asked for and kept.
+    public var cachedHeaderFields: [UInt8]?
 
-    public init(uid: MessageUID, size: Int, internalDate: Date, header: Range<Int>?, text: Range<Int>?) {
+    public init(uid: MessageUID, size: Int, internalDate: Date, header: Range<Int>?, text: Range<Int>?,
+                cachedHeaderFields: [UInt8]? = nil) {
         self.uid = uid
         self.size = size
         self.internalDate = internalDate
         self.header = header
         self.text = text
+        self.cachedHeaderFields = cachedHeaderFields
     }
 }

@@ -74,6 +74,13 @@ final class LeanViewTests: IMAPSessionTestCase {
         XCTAssertTrue(header.contains("Subject: report 300 quarterly"), header)
         XCTAssertEqual(counting.counts.recordsByUID, 0, "a top-level section needs no structure")
         XCTAssertEqual(counting.counts.layoutsByUID, 2)
+        XCTAssertEqual(counting.counts.bodies, 0, "Subject is among the header fields cached at delivery")
+
+        counting.reset()
+        let uncached = await send(session, "x FETCH 299:300 (BODY.PEEK[HEADER.FIELDS (Subject X-None)])\r\n")
+        XCTAssertTrue(uncached.contains("Subject: report 300 quarterly"), uncached)
+        XCTAssertEqual(counting.counts.recordsByUID, 0, "a top-level section needs no structure")
+        XCTAssertEqual(counting.counts.layoutsByUID, 2)
         XCTAssertEqual(counting.counts.bodies, 2)
     }
 

@@ -25,8 +25,10 @@ final class ReadCountingStore: MailStore {
         var bodyBytes = 0
         /// The largest `length` a ranged body read asked for.
         var largestRangedRead = 0
-        /// UIDs asked for with `messageLayouts(mailboxID:uids:)`.
+        /// UIDs asked for with `messageLayouts(mailboxID:uids:cachedHeaderFields:)`.
         var layoutsByUID = 0
+        /// Of those, the UIDs asked for with their cached header fields.
+        var cachedHeaderFieldsByUID = 0
         /// UIDs asked for with `messageEnvelopes(mailboxID:uids:)`.
         var envelopesByUID = 0
         /// UIDs whose whole ENVELOPE (decoded from the structure) was asked for.
@@ -128,9 +130,13 @@ final class ReadCountingStore: MailStore {
         count { $0.recordsByUID += uids.count }
         return try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
-        count { $0.layoutsByUID += uids.count }
-        return try await base.messageLayouts(mailboxID: mailboxID, uids: uids)
+    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
+        -> [MessageLayout] {
+        count {
+            $0.layoutsByUID += uids.count
+            if cachedHeaderFields { $0.cachedHeaderFieldsByUID += uids.count }
+        }
+        return try await base.messageLayouts(mailboxID: mailboxID, uids: uids, cachedHeaderFields: cachedHeaderFields)
     }
     func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
                           parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {

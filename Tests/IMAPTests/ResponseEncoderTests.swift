@@ -129,12 +129,12 @@ final class ResponseEncoderTests: XCTestCase {
                        "* 1 FETCH (BODY[HEADER.FIELDS (DATE FROM)] {11}\r\nDate: x\r\n\r\n)\r\n")
         XCTAssertEqual(untagged(.fetch(2, [.bodySection(SectionSpecifier(part: [1, 2], text: .mime), origin: 0, data: bytes("ab")),
                                            .bodySection(.complete, origin: nil, data: nil)])),
-                       "* 2 FETCH (BODY[1.2.MIME]<0> \"ab\" BODY[] NIL)\r\n")
+                       "* 2 FETCH (BODY[1.2.MIME]<0> {2}\r\nab BODY[] NIL)\r\n")
         XCTAssertEqual(untagged(.fetch(3, [.binary(part: [1], origin: nil, data: [0x41, 0, 0x42]), .binarySize(part: [1], size: 3),
                                            .binary(part: [2], origin: 4, data: bytes("ok"))])),
-                       "* 3 FETCH (BINARY[1] ~{3}\r\nA\0B BINARY.SIZE[1] 3 BINARY[2]<4> \"ok\")\r\n")
+                       "* 3 FETCH (BINARY[1] ~{3}\r\nA\0B BINARY.SIZE[1] 3 BINARY[2]<4> {2}\r\nok)\r\n")
         XCTAssertEqual(untagged(.fetch(4, [.rfc822(bytes("a\r\n")), .rfc822Header(nil), .rfc822Text(bytes("t"))])),
-                       "* 4 FETCH (RFC822 {3}\r\na\r\n RFC822.HEADER NIL RFC822.TEXT \"t\")\r\n")
+                       "* 4 FETCH (RFC822 {3}\r\na\r\n RFC822.HEADER NIL RFC822.TEXT {1}\r\nt)\r\n")
     }
 
     func testByteBufferOutput() {

@@ -129,7 +129,7 @@ final class StreamedFetchTests: IMAPSessionTestCase {
         let window = Array(message[1000..<301_000])
         let partial = await fetchBytes(session, "b FETCH 1 (BODY.PEEK[]<1000.300000> BODY.PEEK[]<0.4>)\r\n")
         XCTAssertEqual(partial, Array("* 1 FETCH (".utf8) + literal("BODY[]<1000>", window)
-            + Array(" BODY[]<0> \"From\")\r\nb OK FETCH completed\r\n".utf8))
+            + Array(" BODY[]<0> {4}\r\nFrom)\r\nb OK FETCH completed\r\n".utf8))
         XCTAssertEqual(counting.counts.bodyBytes, 300_000 + 4)
         assertStreamed(octets: 300_000, "BODY[]<1000.300000>")
 
@@ -186,8 +186,8 @@ final class StreamedFetchTests: IMAPSessionTestCase {
                                                         StreamedLiteral(range: 10..<20, literal8: false)),
                                      .streamed(.binary(part: [], origin: nil), StreamedLiteral(range: 0..<3, literal8: true))]
         XCTAssertEqual(IMAPResponseEncoder.fetchPieces(3, streamed), [
-            .bytes(Array("* 3 FETCH (UID 7 BODY[2]<5> {10}\r\n".utf8)), .literal(10..<20),
-            .bytes(Array(" BINARY[] ~{3}\r\n".utf8)), .literal(0..<3), .bytes(Array(")\r\n".utf8)),
+            .bytes(Array("* 3 FETCH (UID 7 BODY[2]<5> {10}\r\n".utf8)), .literal(10..<20, literal8: false),
+            .bytes(Array(" BINARY[] ~{3}\r\n".utf8)), .literal(0..<3, literal8: true), .bytes(Array(")\r\n".utf8)),
         ])
     }
 }

@@ -185,8 +185,10 @@ public final class FaultInjectingMailStore: MailStore {
     public func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         try read("messagesByUID"); return try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
-        try read("messageLayouts"); return try await base.messageLayouts(mailboxID: mailboxID, uids: uids)
+    public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
+        -> [MessageLayout] {
+        try read("messageLayouts")
+        return try await base.messageLayouts(mailboxID: mailboxID, uids: uids, cachedHeaderFields: cachedHeaderFields)
     }
     public func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
                           parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {

@@ -218,12 +218,12 @@ final class NarrowReadTests: StoreTestCase {
     }
 
     /// The layout is the stored root part's header and body ranges, read
-    /// without decoding the structure; none for an unreadable structure.
+    /// without decoding the structure (v8 columns); none where they are unknown.
     func testLayoutsGiveTheHeaderAndTextRanges() async throws {
         let (store, _, inbox) = try await sqliteStoreWithInbox()
         let first = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one")))
         let second = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("two")))
-        let layouts = try await store.messageLayouts(mailboxID: inbox.id, uids: [2, 1, 1, 7])
+        let layouts = try await store.messageLayouts(mailboxID: inbox.id, uids: [2, 1, 1, 7], cachedHeaderFields: false)
         XCTAssertEqual(layouts.map(\.uid), [1, 2])
         for (layout, record) in zip(layouts, [first, second]) {
             let root = try XCTUnwrap(record.parsedStructure?.root)
@@ -233,14 +233,14 @@ final class NarrowReadTests: StoreTestCase {
             XCTAssertEqual(layout.internalDate, record.internalDate)
         }
         try await store.write { db in
-            try db.execute(sql: "UPDATE message SET parsed_structure = x'00ff7b' WHERE uid = 1")
+            try db.execute(sql: "UPDATE message SET root_header_size = NULL WHERE uid = 1")
         }
-        let damaged = try await store.messageLayouts(mailboxID: inbox.id, uids: [1, 2])
+        let damaged = try await store.messageLayouts(mailboxID: inbox.id, uids: [1, 2], cachedHeaderFields: false)
         XCTAssertNil(damaged.first?.header)
         XCTAssertNil(damaged.first?.text)
         XCTAssertNotNil(damaged.last?.header)
         do {
-            _ = try await store.messageLayouts(mailboxID: 999, uids: [1])
+            _ = try await store.messageLayouts(mailboxID: 999, uids: [1], cachedHeaderFields: true)
             XCTFail("an unknown mailbox was read")
         } catch MailStoreError.mailboxNotFound {}
     }

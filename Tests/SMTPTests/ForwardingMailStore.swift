@@ -70,8 +70,9 @@ extension ForwardingMailStore {
     func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
-        try await base.messageLayouts(mailboxID: mailboxID, uids: uids)
+    func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
+        -> [MessageLayout] {
+        try await base.messageLayouts(mailboxID: mailboxID, uids: uids, cachedHeaderFields: cachedHeaderFields)
     }
     func messageEnvelopes(mailboxID: MailboxID, uids: [MessageUID],
                           parts: MessageEnvelope.Parts) async throws -> [MessageEnvelope] {

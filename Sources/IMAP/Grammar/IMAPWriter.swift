@@ -70,6 +70,32 @@ public struct IMAPWriter: Sendable {
 
     public mutating func writeNString(_ text: String?) { writeNString(text.map { Array($0.utf8) }) }
 
+    /// The data of a FETCH body section (BODY[…], RFC822, RFC822.HEADER,
+    /// RFC822.TEXT; with `binary`, BINARY[…]), or NIL. Always a literal,
+    /// even where a quoted string would do, as Dovecot sends them and as
+    /// client code expects (Python imaplib's `data[0][1]`). A literal
+    /// cannot hold NUL (RFC 9051 §4.3, CHAR8 is %x01-ff): BINARY data with
+    /// one goes as a literal8 (RFC 3516 §4.2), other section data with each
+    /// NUL sent as 0x80, as Dovecot does.
+    public mutating func writeSectionData(_ data: [UInt8]?, binary: Bool) {
+        guard let data else { return raw("NIL") }
+        guard Self.containsNUL(data) else { return write(data, form: .literal) }
+        if binary { return write(data, form: .literal8) }
+        write(Self.withoutNUL(data), form: .literal)
+    }
+
+    /// True when `data` holds a NUL (memchr: section data can be 64 KiB).
+    public static func containsNUL(_ data: [UInt8]) -> Bool {
+        data.withUnsafeBufferPointer { ByteSearch.next(0, in: $0, from: 0) < $0.count }
+    }
+
+    /// `data` with each NUL replaced by 0x80 (what a literal may carry).
+    public static func withoutNUL(_ data: [UInt8]) -> [UInt8] {
+        var copy = data
+        for index in copy.indices where copy[index] == 0 { copy[index] = 0x80 }
+        return copy
+    }
+
     public mutating func writeMailbox(_ name: MailboxName) {
         if name.isInbox { return raw("INBOX") }
         writeAString(name.bytes)

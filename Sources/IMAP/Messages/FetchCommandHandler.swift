@@ -70,15 +70,17 @@ public enum FetchCommandHandler {
                 let end = min(start + chunkSize, messages.count)
                 let chunk = await markSeen(Array(messages[start..<end]), builder: builder, selected: selected,
                                            context: context)
-                let records: [MessageUID: MessageRecord]
+                let reads: ChunkReads
                 do {
-                    records = try await chunkRecords(chunk.map(\.0), builder: builder, selected: selected,
-                                                     context: context)
+                    reads = try await chunkRecords(chunk.map(\.0), builder: builder, selected: selected,
+                                                   context: context)
                 } catch {
                     try await output.flush()
                     return SelectedMailboxCommands.storeFailure(error, command: "FETCH", context: context)
                 }
-                let excerpts = await prefetchExcerpts(chunk.map(\.0), records: records, builder: builder,
+                let records = reads.records
+                let excerpts = await prefetchExcerpts(chunk.map(\.0).filter { reads.cachedHeaderFields[$0.uid] == nil },
+                                                      records: records, builder: builder,
                                                       selected: selected, context: context)
                 for (message, seenWasSet) in chunk {
                     let record = records[message.uid]
@@ -88,10 +90,16 @@ public enum FetchCommandHandler {
                         output.expungeIssued = true
                         continue
                     }
-                    var source = await loadSource(message, record: record, builder: builder, selected: selected,
+                    var source: FetchSource
+                    if let cached = reads.cachedHeaderFields[message.uid] {
+                        source = FetchSource(message: message, record: record)
+                        source.cachedHeaderFields = cached
+                    } else {
+                        source = await loadSource(message, record: record, builder: builder, selected: selected,
                                                   context: context, prefetched: excerpts[message.uid], output: &output)
+                        if builder.needsBody && source.body == nil { continue }
+                    }
                     source.seenWasSet = seenWasSet
-                    if builder.needsBody && source.body == nil { continue }
                     let items: [FetchItem]
                     do {
                         items = try builder.items(for: source)
@@ -147,19 +155,34 @@ public enum FetchCommandHandler {
         }
     }
 
-    /// The stored records of a chunk's messages by UID, in one store call;
-    /// empty when the attributes need none. A message missing here was
-    /// expunged by another session meanwhile.
+    /// What one store call read for a chunk of messages (`chunkRecords`).
+    struct ChunkReads {
+        /// The stored records by UID; empty when the attributes need none.
+        var records: [MessageUID: MessageRecord] = [:]
+        /// The cached header fields by UID of the messages whose store kept
+        /// them, when they answer every section (`answeredByCachedHeaderFields`).
+        var cachedHeaderFields: [MessageUID: [UInt8]] = [:]
+    }
+
+    /// The stored records of a chunk's messages by UID, in one store call,
+    /// with their cached header fields when those answer the request. A
+    /// message missing here was expunged by another session meanwhile.
     static func chunkRecords(_ chunk: [SelectedMessage], builder: FetchItemBuilder, selected: SelectedMailbox,
-                             context: CommandContext) async throws -> [MessageUID: MessageRecord] {
-        guard builder.needsRecord, !chunk.isEmpty else { return [:] }
+                             context: CommandContext) async throws -> ChunkReads {
+        guard builder.needsRecord, !chunk.isEmpty else { return ChunkReads() }
         if builder.needsOnlyTopLevelLayout {
-            let layouts = try await context.store.messageLayouts(mailboxID: selected.mailbox.id, uids: chunk.map(\.uid))
-            return Dictionary(layouts.map { ($0.uid, layoutRecord($0, mailboxID: selected.mailbox.id)) },
-                              uniquingKeysWith: { _, last in last })
+            let layouts = try await context.store.messageLayouts(
+                mailboxID: selected.mailbox.id, uids: chunk.map(\.uid),
+                cachedHeaderFields: builder.answeredByCachedHeaderFields)
+            var reads = ChunkReads()
+            for layout in layouts {
+                reads.records[layout.uid] = layoutRecord(layout, mailboxID: selected.mailbox.id)
+                if let cached = layout.cachedHeaderFields { reads.cachedHeaderFields[layout.uid] = cached }
+            }
+            return reads
         }
         let records = try await context.store.messages(mailboxID: selected.mailbox.id, uids: chunk.map(\.uid))
-        return Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
+        return ChunkReads(records: Dictionary(records.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last }))
     }
 
     /// A record carrying only what a FETCH of top-level sections reads (see
@@ -314,7 +337,7 @@ struct FetchOutput {
         let pieces = IMAPResponseEncoder.fetchPieces(number, items, allowUTF8Quoted: context.allowUTF8Quoted)
         var first: [UInt8]?
         for piece in pieces {
-            guard case .literal(let range) = piece, !range.isEmpty else { continue }
+            guard case .literal(let range, _) = piece, !range.isEmpty else { continue }
             do {
                 first = try await context.store.messageBody(
                     mailboxID: mailboxID, uid: uid, offset: range.lowerBound,
@@ -330,17 +353,18 @@ struct FetchOutput {
             case .bytes(let bytes):
                 pending.append(contentsOf: bytes)
                 if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }
-            case .literal(let range):
-                try await stream(range, uid: uid, mailboxID: mailboxID, first: &first)
+            case .literal(let range, let literal8):
+                try await stream(range, uid: uid, mailboxID: mailboxID, keepNUL: literal8, first: &first)
             }
         }
         return true
     }
 
     /// Copies the octets of `range` of the message from the store, one
-    /// chunk per read (`first`, when set, is the first chunk, read already).
+    /// chunk per read (`first`, when set, is the first chunk, read already),
+    /// each NUL as 0x80 unless `keepNUL` (a literal8).
     /// Each pass of the loop consumes at least one octet or ends it.
-    private mutating func stream(_ range: Range<Int>, uid: MessageUID, mailboxID: MailboxID,
+    private mutating func stream(_ range: Range<Int>, uid: MessageUID, mailboxID: MailboxID, keepNUL: Bool,
                                  first: inout [UInt8]?) async throws {
         var offset = range.lowerBound
         while offset < range.upperBound {
@@ -359,6 +383,7 @@ struct FetchOutput {
                 }
             }
             if chunk.count > length { chunk = Array(chunk.prefix(length)) }
+            if !keepNUL && IMAPWriter.containsNUL(chunk) { chunk = IMAPWriter.withoutNUL(chunk) }
             pending.append(contentsOf: chunk)
             offset += chunk.count
             if pending.count >= FetchCommandHandler.writeBatchSize { try await flush() }

@@ -15,6 +15,11 @@ struct FetchSource {
     /// (`FetchItemBuilder.readRanges`); nil when not read, or when its file
     /// is gone (expunged by another session meanwhile).
     var body: (any MessageBytes)?
+    /// The header fields the store kept for this message
+    /// (`CachedHeaderFields`), read when they answer every section the
+    /// attributes name (`answeredByCachedHeaderFields`); `body` is then
+    /// not read.
+    var cachedHeaderFields: [UInt8]?
     /// The stored size when data over `FetchItemBuilder.streamThreshold`
     /// is streamed from the store instead of read into `body`
     /// (`FetchItemBuilder.streamed`); nil: every item's data is in `body`.
@@ -95,6 +100,26 @@ struct FetchItemBuilder {
             case .binary, .binarySize, .envelope, .body, .bodyStructure: return false
             }
         }
+    }
+
+    /// True when every attribute that needs the raw message is a top-level
+    /// HEADER.FIELDS of cached fields only (`CachedHeaderFields.covers`),
+    /// and there is one: a message whose store kept its cached fields is
+    /// answered from them with the same bytes, and no body read.
+    var answeredByCachedHeaderFields: Bool {
+        var named = false
+        for attribute in attributes {
+            switch attribute {
+            case .bodySection(let section, _, _):
+                guard section.part.isEmpty, case .headerFields(let names)? = section.text,
+                      CachedHeaderFields.covers(.only(names)) else { return false }
+                named = true
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq: continue
+            case .rfc822, .rfc822Header, .rfc822Text, .binary, .binarySize, .envelope, .body, .bodyStructure:
+                return false
+            }
+        }
+        return named
     }
 
     /// True when some attribute needs the parsed structure.
@@ -242,7 +267,13 @@ struct FetchItemBuilder {
                     MessageSection.data(SectionSpecifier(text: .text), nil, in: $0, root: parsed.root)
                 }))
             case .bodySection(let section, let partial, _):
-                let data = source.body.flatMap { MessageSection.data(section, partial, in: $0, root: parsed.root) }
+                var data: [UInt8]?
+                if let cached = source.cachedHeaderFields, section.part.isEmpty,
+                   case .headerFields(let names)? = section.text {
+                    data = MessageSection.partial(HeaderFieldFilter.only(names).apply(to: cached), partial)
+                } else {
+                    data = source.body.flatMap { MessageSection.data(section, partial, in: $0, root: parsed.root) }
+                }
                 items.append(.bodySection(section, origin: partial?.offset, data: data))
             case .binary(let part, let partial, _):
                 let data = try Self.binary(part, body: source.body, root: parsed.root)

@@ -11,8 +11,8 @@ enum MessageSection {
     enum Extent {
         /// These bytes, as they are (clamped to the message).
         case bytes(Range<Int>)
-        /// The header in this range, reduced to the fields `keep` selects.
-        case headerFields(Range<Int>, keep: @Sendable (HeaderField) -> Bool)
+        /// The header in this range, reduced to the fields `filter` keeps.
+        case headerFields(Range<Int>, HeaderFieldFilter)
     }
 
     /// Where the data `section` names lies, nil when the message has no
@@ -48,9 +48,9 @@ enum MessageSection {
         case .mime:
             return nil
         case .headerFields(let names):
-            return .headerFields(header(of: root)) { field in names.contains { field.hasName($0) } }
+            return .headerFields(header(of: root), .only(names))
         case .headerFieldsNot(let names):
-            return .headerFields(header(of: root)) { field in !names.contains { field.hasName($0) } }
+            return .headerFields(header(of: root), .except(names))
         }
     }
 
@@ -83,24 +83,9 @@ enum MessageSection {
             return nil
         case .bytes(let range):
             return message.bytes(in: narrowed(range, to: partial))
-        case .headerFields(let range, let keep):
-            return self.partial(headerFields(message.bytes(in: range), keep: keep), partial)
+        case .headerFields(let range, let filter):
+            return self.partial(filter.apply(to: message.bytes(in: range)), partial)
         }
-    }
-
-    /// The fields of a header that `keep` selects, exactly as written,
-    /// followed by the empty line that ends a header (RFC 9051 §6.4.5: the
-    /// subset of the header, names compared case-insensitively).
-    static func headerFields(_ header: [UInt8], keep: (HeaderField) -> Bool) -> [UInt8] {
-        let parsed = MessageHeader.parse(header, in: 0..<header.count)
-        var output: [UInt8] = []
-        for field in parsed.fields where keep(field) {
-            let fieldRange = clamped(field.offset..<(field.offset + field.length), count: header.count)
-            output.append(contentsOf: header[fieldRange])
-            if output.last != 0x0A { output.append(contentsOf: [0x0D, 0x0A]) }
-        }
-        output.append(contentsOf: [0x0D, 0x0A])
-        return output
     }
 
     /// Where the part a BINARY or BINARY.SIZE item names lies, with the

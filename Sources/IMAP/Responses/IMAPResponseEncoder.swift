@@ -27,7 +27,7 @@ public enum IMAPResponseEncoder {
             writer.writeFetchItem(item)
             if case .streamed(_, let literal) = item {
                 pieces.append(.bytes(writer.bytes))
-                pieces.append(.literal(literal.range))
+                pieces.append(.literal(literal.range, literal8: literal.literal8))
                 writer.bytes = []
             }
         }
@@ -187,17 +187,17 @@ extension IMAPWriter {
             writeSection(section)
             if let origin { raw("<\(origin)>") }
             space()
-            writeNString(data)
+            writeSectionData(data, binary: false)
         case .binary(let part, let origin, let data):
             raw("BINARY[" + part.map(String.init).joined(separator: ".") + "]")
             if let origin { raw("<\(origin)>") }
             space()
-            writeNString(data)
+            writeSectionData(data, binary: true)
         case .binarySize(let part, let size):
             raw("BINARY.SIZE[" + part.map(String.init).joined(separator: ".") + "] \(size)")
-        case .rfc822(let data): raw("RFC822 "); writeNString(data)
-        case .rfc822Header(let data): raw("RFC822.HEADER "); writeNString(data)
-        case .rfc822Text(let data): raw("RFC822.TEXT "); writeNString(data)
+        case .rfc822(let data): raw("RFC822 "); writeSectionData(data, binary: false)
+        case .rfc822Header(let data): raw("RFC822.HEADER "); writeSectionData(data, binary: false)
+        case .rfc822Text(let data): raw("RFC822.TEXT "); writeSectionData(data, binary: false)
         case .streamed(let name, let literal):
             writeStreamedItemName(name)
             space()

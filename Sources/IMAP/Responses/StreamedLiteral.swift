@@ -33,6 +33,8 @@ public struct StreamedLiteral: Hashable, Sendable {
 public enum FetchResponsePiece: Hashable, Sendable {
     /// Encoded response text (a literal's `{n}` CRLF ends the piece before it).
     case bytes([UInt8])
-    /// The octets of the message in this range, exactly as stored.
-    case literal(Range<Int>)
+    /// The octets of the message in this range: exactly as stored for a
+    /// literal8; for a literal with each NUL sent as 0x80
+    /// (`IMAPWriter.withoutNUL`).
+    case literal(Range<Int>, literal8: Bool)
 }

@@ -40,6 +40,17 @@ public struct MessageHeader: Sendable, Equatable {
         parse(bytes, in: 0..<bytes.count)
     }
 
+    /// Where one field lies in the raw bytes (`forEachField`).
+    public struct FieldSpan: Sendable, Hashable {
+        /// The name, without WSP before the colon.
+        public var name: Range<Int>
+        /// After the colon up to the field's final line ending (folding
+        /// line breaks inside).
+        public var value: Range<Int>
+        /// The whole field, final line ending included.
+        public var whole: Range<Int>
+    }
+
     /// Parses the header section that starts at `range.lowerBound`. The header
     /// ends at the first empty line (CRLF or bare LF) or at the end of the
     /// range; the body is what follows the empty line. Lines that are neither
@@ -47,54 +58,63 @@ public struct MessageHeader: Sendable, Equatable {
     /// skipped but stay inside the header section.
     public static func parse(_ bytes: [UInt8], in range: Range<Int>) -> MessageHeader {
         var fields: [HeaderField] = []
+        let bodyOffset = forEachField(bytes, in: range) { span in
+            fields.append(HeaderField(name: ByteText.string(bytes[span.name]), rawValue: Array(bytes[span.value]),
+                                      offset: span.whole.lowerBound, length: span.whole.count))
+        }
+        return MessageHeader(fields: fields, headerOffset: range.lowerBound,
+                             headerSize: bodyOffset - range.lowerBound, bodyOffset: bodyOffset)
+    }
+
+    /// Calls `body` with each field of the header section that starts at
+    /// `range.lowerBound`, in order, as `parse` finds them, without making
+    /// any value; returns where the body starts (after the empty line, or
+    /// the range's end when there is none).
+    @discardableResult
+    public static func forEachField(_ bytes: [UInt8], in range: Range<Int>, _ body: (FieldSpan) -> Void) -> Int {
         var position = range.lowerBound
         let end = range.upperBound
-        var bodyOffset = end
         var current: (start: Int, nameEnd: Int, valueStart: Int, end: Int)? = nil
 
         func finishField() {
             guard let field = current else { return }
             var valueEnd = field.end
-            // Drop the field's final line ending from the raw value.
+            // Drop the field's final line ending from the value.
             if valueEnd > field.valueStart && bytes[valueEnd - 1] == ByteText.lf { valueEnd -= 1 }
             if valueEnd > field.valueStart && bytes[valueEnd - 1] == ByteText.cr { valueEnd -= 1 }
             var nameEnd = field.nameEnd
             while nameEnd > field.start && ByteText.isWSP(bytes[nameEnd - 1]) { nameEnd -= 1 }
-            fields.append(HeaderField(
-                name: ByteText.string(bytes[field.start..<nameEnd]),
-                rawValue: Array(bytes[field.valueStart..<valueEnd]),
-                offset: field.start,
-                length: field.end - field.start))
+            body(FieldSpan(name: field.start..<nameEnd, value: field.valueStart..<valueEnd,
+                           whole: field.start..<field.end))
             current = nil
         }
 
-        while position < end {
-            // Find the end of this line (just past its LF, or the range end).
-            var lineEnd = position
-            while lineEnd < end && bytes[lineEnd] != ByteText.lf { lineEnd += 1 }
-            if lineEnd < end { lineEnd += 1 }
-            let first = bytes[position]
-            let isEmptyLine = first == ByteText.lf
-                || (first == ByteText.cr && position + 1 < end && bytes[position + 1] == ByteText.lf)
-            if isEmptyLine {
-                finishField()
-                bodyOffset = lineEnd
-                break
-            }
-            if ByteText.isWSP(first) {
-                // A folded continuation line (RFC 5322 §2.2.3).
-                if current != nil { current!.end = lineEnd }
-            } else {
-                finishField()
-                if let colon = fieldNameEnd(bytes, from: position, to: lineEnd) {
-                    current = (position, colon, colon + 1, lineEnd)
+        return bytes.withUnsafeBufferPointer { buffer in
+            while position < end {
+                // The end of this line: just past its LF, or the range end.
+                var lineEnd = min(ByteSearch.next(ByteText.lf, in: buffer, from: position), end)
+                if lineEnd < end { lineEnd += 1 }
+                let first = buffer[position]
+                let isEmptyLine = first == ByteText.lf
+                    || (first == ByteText.cr && position + 1 < end && buffer[position + 1] == ByteText.lf)
+                if isEmptyLine {
+                    finishField()
+                    return lineEnd
                 }
+                if ByteText.isWSP(first) {
+                    // A folded continuation line (RFC 5322 §2.2.3).
+                    if current != nil { current!.end = lineEnd }
+                } else {
+                    finishField()
+                    if let colon = fieldNameEnd(bytes, from: position, to: lineEnd) {
+                        current = (position, colon, colon + 1, lineEnd)
+                    }
+                }
+                position = lineEnd
             }
-            position = lineEnd
+            finishField()
+            return end
         }
-        finishField()
-        return MessageHeader(fields: fields, headerOffset: range.lowerBound,
-                             headerSize: bodyOffset - range.lowerBound, bodyOffset: bodyOffset)
     }
 
     /// The index of the colon ending a valid field name (RFC 5322 §3.6.8

@@ -77,13 +77,18 @@ public struct MIMEPart: Sendable, Equatable {
     /// True for message/rfc822 and message/global, whose body is a message.
     public var isMessage: Bool { type == "message" && (subtype == "rfc822" || subtype == "global") }
 
-    /// The part at an IMAP section path such as [1, 2] ("1.2"), or nil.
-    /// Inside a message/rfc822 part, numbers address the encapsulated
-    /// message's parts (RFC 9051 §6.4.5); a non-multipart has part 1 = itself.
+    /// The part at an IMAP section path such as [1, 2] ("1.2") of the
+    /// message whose root part this is, or nil (RFC 9051 §6.4.5). The
+    /// first number counts the message's own parts: a multipart's
+    /// children, or part 1 for any other message — one whose own
+    /// Content-Type is message/rfc822 included, whose part 1 is then the
+    /// encapsulated message. Each further number below a message/rfc822
+    /// part counts the encapsulated message's parts; a non-multipart has
+    /// part 1 = itself.
     public func part(at path: [Int]) -> MIMEPart? {
         var node = self
-        for number in path {
-            if node.isMessage, let inner = node.parts.first { node = inner }
+        for (depth, number) in path.enumerated() {
+            if depth > 0, node.isMessage, let inner = node.parts.first { node = inner }
             if node.isMultipart {
                 guard number >= 1, number <= node.parts.count else { return nil }
                 node = node.parts[number - 1]

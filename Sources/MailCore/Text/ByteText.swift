@@ -35,9 +35,14 @@ enum ByteText {
     /// case (header field names, RFC 5322 §1.2.2), compared byte by byte
     /// without making lower-cased copies.
     static func equalIgnoringASCIICase(_ left: String, _ right: String) -> Bool {
-        let leftBytes = left.utf8, rightBytes = right.utf8
-        guard leftBytes.count == rightBytes.count else { return false }
-        for (a, b) in zip(leftBytes, rightBytes) where a != b {
+        equalIgnoringASCIICase(left.utf8, right.utf8)
+    }
+
+    /// `equalIgnoringASCIICase` of raw bytes (a field name in a message).
+    static func equalIgnoringASCIICase<Left: Collection, Right: Collection>(_ left: Left, _ right: Right) -> Bool
+        where Left.Element == UInt8, Right.Element == UInt8 {
+        guard left.count == right.count else { return false }
+        for (a, b) in zip(left, right) where a != b {
             guard a | 0x20 == b | 0x20 else { return false }
             let lower = a | 0x20
             guard lower >= 0x61 && lower <= 0x7A else { return false }

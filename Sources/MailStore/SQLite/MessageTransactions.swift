@@ -88,20 +88,20 @@ extension SQLiteMailStore {
     }
 
     /// Inserts one message row; `structure` is the stored form of
-    /// `record.parsedStructure` (JSON of `ParsedMessage`); `searchText`,
-    /// its envelope's search text, is kept beside it (nil: unknown).
+    /// `record.parsedStructure` (JSON of `ParsedMessage`); `derived` (its
+    /// search text and cached header fields) is kept beside it.
     static func insertMessage(_ db: Database, _ record: MessageRecord, structure: Data, bodyFile: String,
-                              searchText: EnvelopeSearchText?) throws {
+                              derived: Rows.DerivedColumns) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
-                                 message_id, body_file, parsed_structure, \(Rows.searchTextColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 message_id, body_file, parsed_structure, \(Rows.derivedColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let values: [(any DatabaseValueConvertible)?] = [
             record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
             Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
             record.contentHash, record.messageID, bodyFile, structure,
-        ] + Rows.searchTextValues(searchText)
+        ] + Rows.derivedValues(derived)
         try statement.execute(arguments: StatementArguments(values))
     }
 
@@ -164,15 +164,15 @@ extension SQLiteMailStore {
                          to target: inout Mailbox) throws -> [CopyResult.Pair] {
         // The structure is copied as stored, never decoded.
         let found = try fetchMessageRows(db, mailboxID: source, uids: uids,
-                                         columns: "\(Rows.messageColumns), body_file, \(Rows.searchTextColumns)") { row in
+                                         columns: "\(Rows.messageColumns), body_file, \(Rows.derivedColumns)") { row in
             let file: String = row[Rows.messageColumnCount]
             let structure: Data = row[8]
             return (Rows.messageWithoutStructure(row), structure, file,
-                    Rows.searchText(row, from: Rows.messageColumnCount + 1))
+                    Rows.derived(row, from: Rows.messageColumnCount + 1))
         }
         var pairs: [CopyResult.Pair] = []
         pairs.reserveCapacity(found.count)
-        for (original, structure, bodyFile, searchText) in found {
+        for (original, structure, bodyFile, derived) in found {
             guard target.uidNext < MessageUID.max else {
                 throw MailStoreError.storageFailure("UIDs of mailbox \(target.name) exhausted")
             }
@@ -181,7 +181,7 @@ extension SQLiteMailStore {
             record.uid = target.uidNext
             target.highestModSeq += 1
             record.modSeq = target.highestModSeq
-            try insertMessage(db, record, structure: structure, bodyFile: bodyFile, searchText: searchText)
+            try insertMessage(db, record, structure: structure, bodyFile: bodyFile, derived: derived)
             try logChange(db, mailboxID: target.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
             pairs.append(CopyResult.Pair(source: original.uid, copy: record.uid))
             target.uidNext += 1
@@ -240,14 +240,13 @@ extension SQLiteMailStore {
     func appendCopies(mailboxID: MailboxID, of message: NewMessage, count: Int) async throws -> [MessageRecord] {
         try checkOpen()
         let body = message.body
-        let (parsed, structure, internalDate, hash) = try Self.prepare(message)
+        let (parsed, structure, internalDate, hash, derived) = try Self.prepare(message)
         let bodies = self.bodies
         let fileName = try await BlockingIO.run { try bodies.writeDurably(body) }
         let records = try await write { db in
             var mailbox = try Self.fetchMailbox(db, id: mailboxID)
             var records: [MessageRecord] = []
             records.reserveCapacity(count)
-            let searchText = EnvelopeSearchText(parsed.envelope)
             for _ in 0..<count {
                 guard mailbox.uidNext < MessageUID.max else {
                     throw MailStoreError.storageFailure("UIDs of mailbox \(mailbox.name) exhausted")
@@ -257,7 +256,7 @@ extension SQLiteMailStore {
                     mailboxID: mailboxID, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
                     keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
                     size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed)
-                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName, searchText: searchText)
+                try Self.insertMessage(db, record, structure: structure, bodyFile: fileName, derived: derived)
                 try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: record.uid, kind: .added)
                 mailbox.uidNext += 1
                 records.append(record)

@@ -24,6 +24,65 @@ enum Rows {
                                   cc: row[first + 3] ?? "", bcc: row[first + 4] ?? "")
     }
 
+    /// What the store derives from a message when it stores it and keeps
+    /// beside its row, so that reads need neither its structure nor its
+    /// file: the search text (v7), where the root part's header and body
+    /// lie, and the cached header fields (v8).
+    struct DerivedColumns {
+        var searchText: EnvelopeSearchText?
+        /// The root part's header and body ranges; nil only for a row whose
+        /// stored structure could not be read when v8 filled them in.
+        var header: Range<Int>?
+        var text: Range<Int>?
+        /// `CachedHeaderFields.extract` of the message's header; nil when
+        /// too long, or for a message stored before v8.
+        var cachedHeaderFields: [UInt8]?
+
+        init(searchText: EnvelopeSearchText?, header: Range<Int>?, text: Range<Int>?, cachedHeaderFields: [UInt8]?) {
+            self.searchText = searchText
+            self.header = header
+            self.text = text
+            self.cachedHeaderFields = cachedHeaderFields
+        }
+
+        /// What is derived from a message parsed as `parsed` with body `body`.
+        init(_ parsed: ParsedMessage, body: [UInt8]) {
+            let root = parsed.root
+            self.init(searchText: EnvelopeSearchText(parsed.envelope), header: root.headerRange, text: root.bodyRange,
+                      cachedHeaderFields: CachedHeaderFields.extract(
+                          fromHeader: Array(body[root.headerRange.clamped(to: body.indices)])))
+        }
+    }
+
+    /// The root part's ranges as the v8 columns keep them (offset, size).
+    static let layoutColumns = "root_header_offset, root_header_size, root_body_offset, root_body_size"
+
+    /// The columns of `DerivedColumns`, in order.
+    static let derivedColumns = "\(searchTextColumns), \(layoutColumns), cached_header_fields"
+
+    static func derived(_ row: Row, from first: Int) -> DerivedColumns {
+        let (header, text) = layout(row, from: first + 5)
+        let cached: Data? = row[first + 9]
+        return DerivedColumns(searchText: searchText(row, from: first), header: header, text: text,
+                              cachedHeaderFields: cached.map { [UInt8]($0) })
+    }
+
+    /// The header and body ranges in the four `layoutColumns` starting at
+    /// `first`; nil when they are NULL or make no range.
+    static func layout(_ row: Row, from first: Int) -> (header: Range<Int>?, text: Range<Int>?) {
+        guard let headerOffset: Int = row[first], let headerSize: Int = row[first + 1],
+              let bodyOffset: Int = row[first + 2], let bodySize: Int = row[first + 3],
+              headerOffset >= 0, headerSize >= 0, bodyOffset >= 0, bodySize >= 0,
+              headerOffset <= Int.max - headerSize, bodyOffset <= Int.max - bodySize else { return (nil, nil) }
+        return (headerOffset..<(headerOffset + headerSize), bodyOffset..<(bodyOffset + bodySize))
+    }
+
+    static func derivedValues(_ derived: DerivedColumns) -> [(any DatabaseValueConvertible)?] {
+        searchTextValues(derived.searchText)
+            + [derived.header?.lowerBound, derived.header?.count, derived.text?.lowerBound, derived.text?.count]
+            + [derived.cachedHeaderFields.map { Data($0) }]
+    }
+
     /// The values stored in `searchTextColumns` for a message.
     static func searchTextValues(_ text: EnvelopeSearchText?) -> [(any DatabaseValueConvertible)?] {
         guard let text else { return [nil, nil, nil, nil, nil] }

@@ -28,7 +28,7 @@ extension SQLiteMailStore {
         guard !messages.isEmpty else { return [] }
         for message in messages { try checkSize(message.spool.size) }
         var fileNames: [String] = []
-        var prepared: [(parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String)] = []
+        var prepared: [PreparedMessage] = []
         do {
             for message in messages {
                 fileNames.append(try await putSpool(message.spool))
@@ -51,8 +51,7 @@ extension SQLiteMailStore {
     /// files are durable: the rows in order, consecutive UIDs; on failure
     /// the files are removed. `messages` give flags, keywords and date.
     private func commitAppends(mailboxID: MailboxID, _ messages: [NewMessage],
-                               _ prepared: [(parsed: ParsedMessage, structure: Data, internalDate: Date,
-                                             hash: String)],
+                               _ prepared: [PreparedMessage],
                                sizes: [Int], fileNames: [String]) async throws -> [MessageRecord] {
         let records: [MessageRecord]
         do {
@@ -201,8 +200,7 @@ extension SQLiteMailStore {
             keywords: uniqueKeywords(message.keywords), internalDate: prepared.internalDate,
             size: size, contentHash: prepared.hash, messageID: prepared.parsed.messageID,
             parsedStructure: prepared.parsed)
-        try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile,
-                          searchText: EnvelopeSearchText(prepared.parsed.envelope))
+        try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile, derived: prepared.derived)
         try logChange(db, mailboxID: mailbox.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
         mailbox.uidNext += 1
         return record

@@ -249,7 +249,8 @@ extension SQLiteMailStore {
     // MARK: Helpers
 
     /// `prepare`'s result.
-    typealias PreparedMessage = (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String)
+    typealias PreparedMessage = (parsed: ParsedMessage, structure: Data, internalDate: Date, hash: String,
+                                 derived: Rows.DerivedColumns)
 
     /// What storing a message needs besides its bytes: the structure parsed
     /// once (and its stored form, JSON), the internal date in whole seconds (IMAP's
@@ -283,7 +284,7 @@ extension SQLiteMailStore {
         }
         let internalDate = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         let hash = known ?? MessageContentHash.of(body)
-        return (parsed, structure, internalDate, hash)
+        return (parsed, structure, internalDate, hash, Rows.DerivedColumns(parsed, body: body))
     }
 
     /// Deletes body files whose metadata transaction failed, unless a row

@@ -115,43 +115,24 @@ extension SQLiteMailStore {
         }
     }
 
-    /// SQLite reads the root part's four offsets out of the stored JSON
-    /// (`MIMEPart`'s keys `ho`, `hs`, `bo`, `bs`); nothing is decoded here.
-    public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageLayout] {
+    /// The root part's ranges and the cached header fields are columns
+    /// (v8): nothing is decoded here.
+    public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
+        -> [MessageLayout] {
         try await read(rows: uids.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
-            let structure = "CAST(parsed_structure AS TEXT)"
-            let columns = """
-                uid, size, internal_date, CASE WHEN json_valid(\(structure)) THEN json_extract(\(structure),
-                    '$.root.ho', '$.root.hs', '$.root.bo', '$.root.bs') END
-                """
+            let columns = "uid, size, internal_date, \(Rows.layoutColumns), "
+                + (cachedHeaderFields ? "cached_header_fields" : "NULL")
             return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: columns) { row in
                 let uid: Int64 = row[0]
                 let internalDate: TimeInterval = row[2]
-                let offsets: String? = row[3]
-                var header: Range<Int>?
-                var text: Range<Int>?
-                if let values = offsets.map(Self.integers), values.count == 4,
-                   values.allSatisfy({ $0 >= 0 }), values[0] <= Int.max - values[1], values[2] <= Int.max - values[3] {
-                    header = values[0]..<(values[0] + values[1])
-                    text = values[2]..<(values[2] + values[3])
-                }
+                let (header, text) = Rows.layout(row, from: 3)
+                let cached: Data? = row[7]
                 return MessageLayout(uid: MessageUID(truncatingIfNeeded: uid), size: row[1],
-                                     internalDate: Date(timeIntervalSince1970: internalDate), header: header, text: text)
+                                     internalDate: Date(timeIntervalSince1970: internalDate), header: header, text: text,
+                                     cachedHeaderFields: cached.map { [UInt8]($0) })
             }
         }
-    }
-
-    /// The integers of a JSON array of numbers (`[0,227,227,790]`), as
-    /// json_extract with several paths gives them; empty if any is not one.
-    static func integers(_ array: String) -> [Int] {
-        let inner = array.utf8.dropFirst().dropLast()
-        var values: [Int] = []
-        for piece in inner.split(separator: UInt8(ascii: ",")) {
-            guard let value = Int(String(decoding: piece, as: UTF8.self)) else { return [] }
-            values.append(value)
-        }
-        return values
     }
 
     /// The stored ENVELOPE as JSON, NULL where the structure is not valid JSON.

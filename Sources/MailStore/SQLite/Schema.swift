@@ -14,6 +14,7 @@ enum Schema {
         migrator.registerMigration("v5-account-disabled", migrate: addAccountDisabled)
         migrator.registerMigration("v6-mailbox-counters", migrate: addMailboxCounters)
         migrator.registerMigration("v7-search-text", migrate: addSearchText)
+        migrator.registerMigration("v8-header-cache", migrate: addHeaderCache)
         return migrator
     }
 
@@ -246,6 +247,30 @@ enum Schema {
         try db.execute(sql: """
             CREATE INDEX message_search_text ON message(mailbox_id, uid, size, internal_date,
                 search_subject, search_from, search_to, search_cc, search_bcc)
+            """)
+    }
+
+    /// v8: what `messageLayouts` reads, beside each message so that a
+    /// list FETCH neither decodes structures nor opens message files: the
+    /// root part's header and body ranges (filled here from the stored
+    /// structures in one statement; NULL where one is not valid JSON) and
+    /// the header fields message lists ask for (`CachedHeaderFields`).
+    /// Rows stored before keep no cached fields (their FETCHes read the
+    /// files, as before): filling them would read every message file
+    /// while the server starts.
+    private static func addHeaderCache(_ db: Database) throws {
+        for column in ["root_header_offset", "root_header_size", "root_body_offset", "root_body_size"] {
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN \(column) INTEGER")
+        }
+        try db.execute(sql: "ALTER TABLE message ADD COLUMN cached_header_fields BLOB")
+        // `MIMEPart`'s keys: ho, hs, bo, bs.
+        try db.execute(sql: """
+            UPDATE message SET
+                root_header_offset = json_extract(CAST(parsed_structure AS TEXT), '$.root.ho'),
+                root_header_size = json_extract(CAST(parsed_structure AS TEXT), '$.root.hs'),
+                root_body_offset = json_extract(CAST(parsed_structure AS TEXT), '$.root.bo'),
+                root_body_size = json_extract(CAST(parsed_structure AS TEXT), '$.root.bs')
+            WHERE json_valid(CAST(parsed_structure AS TEXT))
             """)
     }
 }
