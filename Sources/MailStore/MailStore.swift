@@ -111,6 +111,9 @@ public protocol MailStore: Sendable {
     /// `mailboxStatus` of every mailbox of the account in one read (for
     /// LIST-STATUS and admin listings), keyed by mailbox id.
     func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus]
+    /// A new mailbox with a fresh UIDVALIDITY; its name is not subscribed
+    /// (unless it was before: subscriptions are by name). The mailboxes
+    /// `createAccount` makes are subscribed.
     func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox
     func deleteMailbox(id: MailboxID) async throws
     func renameMailbox(id: MailboxID, to newName: String) async throws

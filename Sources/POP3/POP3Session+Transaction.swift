@@ -150,7 +150,10 @@ extension POP3Session {
     private func mailbox(named name: String, accountID: AccountID) async throws -> Mailbox {
         if let existing = try await store.mailbox(accountID: accountID, name: name) { return existing }
         do {
-            return try await store.createMailbox(accountID: accountID, name: name, specialUse: nil)
+            let created = try await store.createMailbox(accountID: accountID, name: name, specialUse: nil)
+            // POP3 users see the folder only in an IMAP client: subscribed.
+            try await store.subscribe(accountID: accountID, name: name)
+            return created
         } catch MailStoreError.mailboxExists {
             // Created meanwhile by another session.
             guard let existing = try await store.mailbox(accountID: accountID, name: name) else {

@@ -63,6 +63,9 @@ struct MailboxCommand: AsyncParsableCommand {
                 }
                 try await MailboxNameCodec.createMissingParents(of: mailboxName, accountID: owner.id, store: store)
                 _ = try await store.createMailbox(accountID: owner.id, name: mailboxName, specialUse: use)
+                // An admin creates a mailbox for its user to see: subscribed
+                // (IMAP CREATE does not subscribe; doveadm's `-s`).
+                try await store.subscribe(accountID: owner.id, name: mailboxName)
                 return owner.address
             }
             print("created mailbox \(mailboxName) of \(owner)" + (use.map { " (\($0.rawValue))" } ?? ""))

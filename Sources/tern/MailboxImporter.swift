@@ -27,10 +27,14 @@ struct MailboxImporter {
     let mailbox: Mailbox
     let maxMessageSize: Int
 
-    /// The mailbox of the account with this name, created when missing.
+    /// The mailbox of the account with this name, created (and subscribed,
+    /// so that clients showing subscribed mailboxes see what was imported)
+    /// when missing.
     static func mailbox(named name: String, accountID: AccountID, store: any MailStore) async throws -> Mailbox {
         if let existing = try await store.mailbox(accountID: accountID, name: name) { return existing }
-        return try await store.createMailbox(accountID: accountID, name: name, specialUse: nil)
+        let created = try await store.createMailbox(accountID: accountID, name: name, specialUse: nil)
+        try await store.subscribe(accountID: accountID, name: name)
+        return created
     }
 
     func add(_ raw: [UInt8], flags: MessageFlags, keywords: [String] = [], internalDate: Date, counts: inout ImportCounts,

@@ -218,6 +218,8 @@ final class IMAPSessionTests: IMAPSessionTestCase {
         XCTAssertTrue(enables("a UID FETCH 1:* FLAGS (CHANGEDSINCE 12)"))
         XCTAssertTrue(enables("a STORE 1 (UNCHANGEDSINCE 5) +FLAGS (\\Seen)"))
         XCTAssertTrue(enables("a SEARCH NOT (OR SEEN MODSEQ 7)"))
+        XCTAssertTrue(enables("a STATUS INBOX (MESSAGES HIGHESTMODSEQ)"))
+        XCTAssertFalse(enables("a STATUS INBOX (MESSAGES)"))
         XCTAssertFalse(enables("a FETCH 1 (FLAGS UID)"))
         XCTAssertFalse(enables("a STORE 1 +FLAGS (\\Seen)"))
         XCTAssertFalse(enables("a SEARCH SEEN"))
@@ -305,8 +307,23 @@ final class IMAPSessionTests: IMAPSessionTestCase {
         try await deliver()
         let session = await selectedSession()
         XCTAssertFalse(session.enabled.contains(.condstore))
-        await send(session, "a FETCH 1 (FLAGS MODSEQ)\r\n")
+        let first = await send(session, "a FETCH 1 (FLAGS MODSEQ)\r\n")
         XCTAssertTrue(session.enabled.contains(.condstore))
+        // RFC 7162 §3.1: the first CONDSTORE-enabling command in a selected
+        // mailbox is answered with HIGHESTMODSEQ before its own responses.
+        let highest = UInt64(max(session.selected?.highestModSeq ?? 0, 0))
+        XCTAssertTrue(first.hasPrefix("* OK [HIGHESTMODSEQ \(highest)] Highest\r\n* 1 FETCH ("), first)
+        let second = await send(session, "b FETCH 1 (MODSEQ)\r\n")
+        XCTAssertFalse(second.contains("HIGHESTMODSEQ"), "only the first time: \(second)")
+    }
+
+    /// STATUS HIGHESTMODSEQ enables CONDSTORE too (RFC 7162 §3.1); without
+    /// a selected mailbox there is no HIGHESTMODSEQ to report first.
+    func testStatusHighestModSeqTurnsCondStoreOn() async throws {
+        let session = await loggedInSession()
+        let reply = await send(session, "a STATUS INBOX (HIGHESTMODSEQ)\r\n")
+        XCTAssertTrue(session.enabled.contains(.condstore))
+        XCTAssertFalse(reply.contains("[HIGHESTMODSEQ"), reply)
     }
 
     func testDeletingTheSelectedMailboxDeselectsIt() async throws {

@@ -172,16 +172,27 @@ final class ListCommandTests: MailboxStoreTestCase {
         XCTAssertFalse(lines.contains { $0.contains("Foo/Bar") }, "% does not reach Foo/Bar")
         lines = await listed(#"A1 LIST (SUBSCRIBED) "" "%""#)
         XCTAssertFalse(lines.contains { $0.contains("Foo") }, "without RECURSIVEMATCH no parent: \(lines)")
+        // RFC 5258 §3.5: with "*" Foo/Bar matches the pattern itself, so
+        // Foo gets no CHILDINFO and, not subscribed, is not listed.
         lines = await listed(#"A1 LIST (SUBSCRIBED RECURSIVEMATCH) "" "*""#)
         XCTAssertTrue(lines.contains(#"* LIST (\HasNoChildren \Subscribed) "/" Foo/Bar"#), "\(lines)")
+        XCTAssertFalse(lines.contains { $0.contains("CHILDINFO") || $0.hasSuffix(#" "/" Foo"#) }, "\(lines)")
+        // A subscribed parent keeps CHILDINFO only while a child is beyond the pattern.
+        _ = await run("A1 SUBSCRIBE Foo")
+        lines = await listed(#"A1 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%""#)
+        XCTAssertTrue(lines.contains(#"* LIST (\HasChildren \Subscribed) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))"#),
+                      "\(lines)")
+        lines = await listed(#"A1 LIST (SUBSCRIBED RECURSIVEMATCH) "" "Foo*""#)
+        XCTAssertTrue(lines.contains(#"* LIST (\HasChildren \Subscribed) "/" Foo"#), "\(lines)")
     }
 
     func testBadOptions() async {
         await assertTrue(await tagged(#"A1 LIST (RECURSIVEMATCH) "" "*""#).hasPrefix("A1 BAD"))
         await assertTrue(await tagged(#"A1 LIST (REMOTE RECURSIVEMATCH) "" "*""#).hasPrefix("A1 BAD"))
         await assertTrue(await tagged(#"A1 LIST (FROBNICATE) "" "*""#).hasPrefix("A1 BAD"))
-        // Unknown return options are ignored; REMOTE changes nothing here.
-        await assertEqual(await listed(#"A1 LIST (REMOTE) "" "INBOX" RETURN (FROBNICATE)"#),
+        // An unknown return option is BAD too (as in Dovecot); REMOTE changes nothing here.
+        await assertTrue(await tagged(#"A1 LIST "" "INBOX" RETURN (FROBNICATE)"#).hasPrefix("A1 BAD"))
+        await assertEqual(await listed(#"A1 LIST (REMOTE) "" "INBOX" RETURN (CHILDREN)"#),
                        [#"* LIST (\HasNoChildren) "/" INBOX"#])
     }
 
@@ -219,7 +230,9 @@ final class ListCommandTests: MailboxStoreTestCase {
             let lines = await listed("A1 LIST \"\" \"\(pattern)\"")
             XCTAssertFalse(lines.contains { $0.contains("Secret") }, "\(pattern): \(lines)")
         }
-        await assertTrue(await tagged(#"A1 LIST "" "&Jjo""#).hasPrefix("A1 BAD"))
+        // Not valid modified UTF-7: a valid command that matches nothing.
+        await assertEqual(await run(#"A1 LIST "" "&Jjo""#), ["A1 OK LIST completed"])
+        await assertEqual(await run(#"A1 LSUB "" "&Jjo""#), ["A1 OK LSUB completed"])
         let long = String(repeating: "%a", count: 5000)
         await assertTrue(await tagged("A1 LIST \"\" {\(long.utf8.count)}\r\n\(long)").hasPrefix("A1 BAD"))
         await assertTrue(await tagged("A1 LIST \"\" \"\(String(repeating: "*", count: 5000))x\"").hasPrefix("A1 OK"))

@@ -91,6 +91,7 @@ final class MailboxCommandTests: MailboxStoreTestCase {
     func testOtherAccountsMailboxesAreUnreachable() async throws {
         let bob = try await store.createAccount(address: "bob@example.org", passwordHash: "$6$x$y")
         let secret = try await store.createMailbox(accountID: bob.id, name: "Secret", specialUse: nil)
+        try await store.subscribe(accountID: bob.id, name: "Secret")
         await assertTrue(await tagged("A1 DELETE Secret").hasPrefix("A1 NO [NONEXISTENT]"))
         await assertTrue(await tagged("A1 RENAME Secret Mine").hasPrefix("A1 NO [NONEXISTENT]"))
         await assertTrue(await tagged("A1 STATUS Secret (MESSAGES)").hasPrefix("A1 NO [NONEXISTENT]"))
@@ -99,6 +100,7 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         await assertEqual(await listed(#"A1 LIST "" "Secret""#), [])
         // Creating the same name makes alice's own mailbox; bob's is untouched.
         await assertEqual(await tagged("A1 CREATE Secret"), "A1 OK CREATE completed")
+        await assertEqual(await tagged("A1 SUBSCRIBE Secret"), "A1 OK SUBSCRIBE completed")
         await assertEqual(await tagged("A1 DELETE Secret"), "A1 OK DELETE completed")
         let kept = try await store.mailbox(accountID: bob.id, name: "Secret")
         XCTAssertEqual(kept?.id, secret.id)
@@ -196,6 +198,7 @@ final class MailboxCommandTests: MailboxStoreTestCase {
 
     func testSubscribeAndUnsubscribe() async throws {
         _ = await run("A1 CREATE News")
+        await assertEqual(await tagged("A1 SUBSCRIBE News"), "A1 OK SUBSCRIBE completed")
         await assertEqual(await tagged("A1 UNSUBSCRIBE News"), "A1 OK UNSUBSCRIBE completed")
         try await assertEqual(try await mailbox("News")?.isSubscribed, false)
         await assertEqual(await tagged("A1 SUBSCRIBE News"), "A1 OK SUBSCRIBE completed")
@@ -226,9 +229,28 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         try await assertEqual(try await mailbox("INBOX")?.isSubscribed, false)
     }
 
+    /// CREATE subscribes neither the mailbox nor the parents it makes
+    /// (RFC 9051 §6.3.4, as Dovecot); a name subscribed before stays so.
+    func testCreateDoesNotSubscribe() async throws {
+        await assertEqual(await tagged("A1 CREATE Projects/2026/Q1"), "A1 OK CREATE completed")
+        await assertEqual(await tagged("A1 SUBSCRIBE Later"), "A1 OK SUBSCRIBE completed")
+        await assertEqual(await tagged("A1 CREATE Later"), "A1 OK CREATE completed")
+        try await assertEqual(try await store.subscriptions(accountID: account.id),
+                              ["Archive", "Drafts", "INBOX", "Junk", "Later", "Sent", "Trash"])
+        try await assertEqual(try await mailbox("Projects/2026")?.isSubscribed, false)
+        try await assertEqual(try await mailbox("Later")?.isSubscribed, true)
+        await assertEqual(await listed(#"A1 LSUB "" "P*""#), [])
+        // LSUB with a trailing %: an unsubscribed parent of a subscribed child is \Noselect.
+        await assertEqual(await tagged("A1 SUBSCRIBE Projects/2026/Q1"), "A1 OK SUBSCRIBE completed")
+        await assertEqual(await listed(#"A1 LSUB "" "Projects/%""#), [#"* LSUB (\Noselect) "/" Projects/2026"#])
+        await assertEqual(await listed(#"A1 LSUB "" "*""#).filter { $0.contains("Projects") },
+                          [#"* LSUB () "/" Projects/2026/Q1"#])
+    }
+
     /// RFC 9051 §6.3.7: deleting a mailbox does not unsubscribe it.
     func testDeleteKeepsSubscription() async throws {
         _ = await run("A1 CREATE Old")
+        _ = await run("A1 SUBSCRIBE Old")
         await assertEqual(await tagged("A1 DELETE Old"), "A1 OK DELETE completed")
         try await assertEqual(try await store.subscriptions(accountID: account.id).contains("Old"), true)
         await assertEqual(await tagged("A1 UNSUBSCRIBE Old"), "A1 OK UNSUBSCRIBE completed")
@@ -238,7 +260,8 @@ final class MailboxCommandTests: MailboxStoreTestCase {
     func testRenameMovesSubscriptions() async throws {
         _ = await run("A1 CREATE a/b")
         _ = await run("A1 CREATE a/c")
-        _ = await run("A1 UNSUBSCRIBE a/c")
+        _ = await run("A1 SUBSCRIBE a")
+        _ = await run("A1 SUBSCRIBE a/b")
         await assertEqual(await tagged("A1 RENAME a z"), "A1 OK RENAME completed")
         let names = try await store.subscriptions(accountID: account.id)
         XCTAssertTrue(names.contains("z") && names.contains("z/b"), "\(names)")

@@ -78,10 +78,12 @@ class MailboxStoreTestCase: XCTestCase {
         try await store.mailbox(accountID: account.id, name: name)
     }
 
-    /// Creates mailboxes straight in the store (no parents added).
+    /// Creates mailboxes straight in the store (no parents added) and
+    /// subscribes them, as a client does after CREATE.
     func makeMailboxes(_ names: String...) async throws {
         for name in names {
             _ = try await store.createMailbox(accountID: account.id, name: name, specialUse: nil)
+            try await store.subscribe(accountID: account.id, name: name)
         }
     }
 

@@ -66,6 +66,7 @@ final class AccountStateTests: StoreTestCase {
         try await store.addDomain("example.net")
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("one"), flags: .seen))
         let lists = try await store.createMailbox(accountID: alice.id, name: "Lists", specialUse: nil)
+        try await store.subscribe(accountID: alice.id, name: "Lists")
         try await store.setAccountDisabled(accountID: alice.id, true)
         try await store.addAlias(Alias(source: "info@example.org", destinations: ["Alice@Example.org", "bob@example.org"]))
         try await store.addAlias(Alias(source: "both@example.org", destinations: ["alice@example.org", "ally@example.net"]))

@@ -148,7 +148,10 @@ final class MailboxStoreTests: StoreTestCase {
     func testSubscriptions() async throws {
         let (store, account, _) = try await storeWithInbox()
         let box = try await store.createMailbox(accountID: account.id, name: "News", specialUse: nil)
-        XCTAssertTrue(box.isSubscribed)
+        XCTAssertFalse(box.isSubscribed, "a new mailbox is not subscribed (RFC 9051 §6.3.4)")
+        let defaults = try await store.mailboxes(accountID: account.id)
+        XCTAssertTrue(defaults.filter { $0.name != "News" }.allSatisfy(\.isSubscribed), "an account's own are")
+        try await store.setSubscribed(mailboxID: box.id, true)
         try await store.setSubscribed(mailboxID: box.id, false)
         let unsubscribed = try await store.mailbox(id: box.id)
         XCTAssertEqual(unsubscribed?.isSubscribed, false)

@@ -8,22 +8,26 @@ import XCTest
 final class SubscriptionTests: StoreTestCase {
     private let defaults = ["Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"]
 
-    func testNewAccountAndNewMailboxesAreSubscribed() async throws {
+    /// An account's own mailboxes are subscribed; one created later is
+    /// not (RFC 9051 §6.3.4: CREATE does not subscribe).
+    func testNewAccountIsSubscribedNewMailboxesAreNot() async throws {
         let (store, account, _) = try await storeWithInbox()
         let names = try await store.subscriptions(accountID: account.id)
         XCTAssertEqual(names, defaults)
-        _ = try await store.createMailbox(accountID: account.id, name: "Lists/swift", specialUse: nil)
+        let created = try await store.createMailbox(accountID: account.id, name: "Lists/swift", specialUse: nil)
+        XCTAssertFalse(created.isSubscribed)
         let after = try await store.subscriptions(accountID: account.id)
-        XCTAssertEqual(after, (defaults + ["Lists/swift"]).sorted())
+        XCTAssertEqual(after, defaults)
     }
 
     func testDeletingAMailboxKeepsItsSubscription() async throws {
         let (store, account, _) = try await storeWithInbox()
         let box = try await store.createMailbox(accountID: account.id, name: "Projects", specialUse: nil)
+        try await store.setSubscribed(mailboxID: box.id, true)
         try await store.deleteMailbox(id: box.id)
         let names = try await store.subscriptions(accountID: account.id)
         XCTAssertTrue(names.contains("Projects"))
-        // A mailbox created again under the name is subscribed, as before.
+        // A mailbox created again under the name is subscribed: the name is.
         let again = try await store.createMailbox(accountID: account.id, name: "Projects", specialUse: nil)
         XCTAssertTrue(again.isSubscribed)
         let fetched = try await store.mailbox(id: again.id)
@@ -91,8 +95,10 @@ final class SubscriptionTests: StoreTestCase {
         let (store, account, _) = try await storeWithInbox()
         let parent = try await store.createMailbox(accountID: account.id, name: "a", specialUse: nil)
         let child = try await store.createMailbox(accountID: account.id, name: "a/b", specialUse: nil)
-        _ = try await store.createMailbox(accountID: account.id, name: "a/c", specialUse: nil)
-        try await store.setSubscribed(mailboxID: child.id, false)
+        let other = try await store.createMailbox(accountID: account.id, name: "a/c", specialUse: nil)
+        try await store.setSubscribed(mailboxID: parent.id, true)
+        try await store.setSubscribed(mailboxID: other.id, true)
+        XCTAssertFalse(child.isSubscribed)
         try await store.subscribe(accountID: account.id, name: "x/b")
         try await store.renameMailbox(id: parent.id, to: "x")
         let names = try await store.subscriptions(accountID: account.id)
@@ -105,12 +111,18 @@ final class SubscriptionTests: StoreTestCase {
         XCTAssertFalse(names.contains("a/b"))
     }
 
+    /// The mailbox INBOX's messages move into is new: not subscribed,
+    /// unless its name was.
     func testRenamingInboxKeepsInboxSubscribed() async throws {
         let (store, account, inbox) = try await storeWithInbox()
+        try await store.subscribe(accountID: account.id, name: "Kept")
         try await store.renameMailbox(id: inbox.id, to: "Old")
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("x")))
+        try await store.renameMailbox(id: inbox.id, to: "Kept")
         let names = try await store.subscriptions(accountID: account.id)
         XCTAssertTrue(names.contains("INBOX"))
-        XCTAssertTrue(names.contains("Old"))
+        XCTAssertFalse(names.contains("Old"))
+        XCTAssertTrue(names.contains("Kept"))
     }
 
     func testMigrationFromV3KeepsSubscriptions() async throws {

@@ -35,14 +35,12 @@ enum ListCommandHandler {
                 wantsRoot = true
                 continue
             }
-            do {
-                let text = try MailboxNameCodec.decodeText(command.reference.bytes + pattern,
-                                                           encoding: context.nameEncoding)
-                guard let parsed = ListPattern(text) else { return .bad("mailbox pattern too long") }
-                patterns.append(parsed)
-            } catch {
-                return .bad("invalid mailbox pattern: \(error.reason)")
-            }
+            // A pattern that is not valid modified UTF-7 (or UTF-8) is still
+            // a valid command: no mailbox name can match it (Dovecot: OK).
+            guard let text = try? MailboxNameCodec.decodeText(command.reference.bytes + pattern,
+                                                              encoding: context.nameEncoding) else { continue }
+            guard let parsed = ListPattern(text) else { return .bad("mailbox pattern too long") }
+            patterns.append(parsed)
         }
         var untagged: [UntaggedResponse] = []
         // LIST "" "": the hierarchy delimiter and the root name (RFC 9051 §6.3.9).
@@ -57,7 +55,7 @@ enum ListCommandHandler {
                 : try await context.store.mailboxStatuses(accountID: context.account.id)
             let names = options.selectSubscribed ? tree.allNamesWithSubscriptions : tree.allNames
             for name in names where patterns.contains(where: { $0.matches(name) }) {
-                guard let entry = entry(name, tree: tree, options: options) else { continue }
+                guard let entry = entry(name, tree: tree, options: options, patterns: patterns) else { continue }
                 untagged.append(.list(ListResponse(attributes: entry.attributes,
                                                    mailbox: MailboxNameCodec.encode(name, encoding: context.nameEncoding),
                                                    extended: entry.extended)))
@@ -75,7 +73,7 @@ enum ListCommandHandler {
 
     /// The attributes and extended data of one name, nil when the selection
     /// options leave it out.
-    static func entry(_ name: String, tree: MailboxTree, options: Options)
+    static func entry(_ name: String, tree: MailboxTree, options: Options, patterns: [ListPattern])
         -> (attributes: [String], extended: [ListResponse.ExtendedItem])? {
         let mailbox = tree.mailboxes[name]
         let subscribed = tree.subscribed.contains(name)
@@ -83,9 +81,13 @@ enum ListCommandHandler {
         // RFC 5258 §3.1: SUBSCRIBED also selects subscribed names that do not exist.
         if options.selectSubscribed { selected = subscribed }
         if options.selectSpecialUse, mailbox?.specialUse == nil { selected = false }
-        // RECURSIVEMATCH (RFC 5258 §3.5): a parent of a selected mailbox is
-        // listed with CHILDINFO even when it is not selected itself.
+        // RECURSIVEMATCH (RFC 5258 §3.5): a parent of a selected mailbox
+        // that the patterns do not list themselves gets CHILDINFO, and is
+        // listed for it even when it is not selected itself.
         let childInfo = options.recursiveMatch && options.selectSubscribed && tree.subscribedAncestors.contains(name)
+            && tree.subscribed.contains { descendant in
+                descendant.utf8.starts(with: (name + "/").utf8) && !patterns.contains { $0.matches(descendant) }
+            }
         guard selected || childInfo else { return nil }
 
         var attributes: [String] = []
@@ -132,8 +134,10 @@ enum ListCommandHandler {
             // Always returned: \HasChildren/\HasNoChildren and special-use.
             case .children, .specialUse: break
             case .status(let attributes): options.returnStatus = (options.returnStatus ?? []) + attributes
-            // Unknown return options are ignored (RFC 5258 §3.2).
-            case .other: break
+            // An unknown return option is BAD, as an unknown selection
+            // option is (RFC 5258 §3; Dovecot does the same).
+            case .other(let name):
+                return .failure(InvalidMailboxName("unknown LIST return option \(name)"))
             }
         }
         return .success(options)
@@ -145,14 +149,10 @@ enum ListCommandHandler {
     /// too, as `\Noselect` (RFC 9051 §6.3.7 keeps it subscribed).
     static func lsub(reference: MailboxName, pattern: [UInt8], context: CommandContext) async -> CommandResult {
         guard !pattern.isEmpty else { return .ok("LSUB completed") }
-        let matcher: ListPattern
-        do {
-            let text = try MailboxNameCodec.decodeText(reference.bytes + pattern, encoding: context.nameEncoding)
-            guard let parsed = ListPattern(text) else { return .bad("mailbox pattern too long") }
-            matcher = parsed
-        } catch {
-            return .bad("invalid mailbox pattern: \(error.reason)")
-        }
+        // An undecodable pattern matches no name (as in LIST).
+        guard let text = try? MailboxNameCodec.decodeText(reference.bytes + pattern, encoding: context.nameEncoding)
+        else { return .ok("LSUB completed") }
+        guard let matcher = ListPattern(text) else { return .bad("mailbox pattern too long") }
         do {
             let tree = try await MailboxTree.load(context)
             var untagged: [UntaggedResponse] = []

@@ -96,6 +96,8 @@ extension IMAPCommand {
             return unchangedSince != nil
         case .search(let search, _):
             return search.key.usesModSeq
+        case .status(_, let attributes):
+            return attributes.contains(.highestModSeq)
         default:
             return false
         }

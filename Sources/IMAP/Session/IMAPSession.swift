@@ -244,8 +244,16 @@ public final class IMAPSession {
             await complete(tag: tagged.tag, refusal, allowExpunge: command.updatesAllowExpunge)
             return
         }
-        // RFC 7162 §3.1: the first CONDSTORE-enabling command turns CONDSTORE on.
-        if account != nil, command.enablesCondStore { enabled.insert(.condstore) }
+        // RFC 7162 §3.1: the first CONDSTORE-enabling command turns CONDSTORE
+        // on; with a mailbox selected, the client first learns its
+        // HIGHESTMODSEQ (§3.1.2.1), which SELECT did not have to send then.
+        if account != nil, command.enablesCondStore, !SelectedMailboxCommands.condStoreOn(enabled) {
+            enabled.insert(.condstore)
+            if let selected {
+                send(.untagged(.condition(.ok, ResponseText(code: .highestModSeq(UInt64(max(selected.highestModSeq, 0))),
+                                                            "Highest"))))
+            }
+        }
         guard let result = await execute(tagged) else { return }
         await complete(tag: tagged.tag, result, allowExpunge: command.updatesAllowExpunge)
     }

@@ -49,8 +49,12 @@ extension SQLiteMailStore {
             try db.execute(sql: "INSERT INTO account (address, password_hash, created_at) VALUES (?, ?, ?)",
                            arguments: [address, passwordHash, now.timeIntervalSince1970])
             let id = db.lastInsertedRowID
+            // The mailboxes every account starts with are subscribed
+            // (Dovecot's `auto = subscribe`): clients that show only
+            // subscribed mailboxes see them.
             for (name, specialUse) in Self.defaultMailboxes {
                 _ = try Self.insertMailbox(db, accountID: id, name: name, specialUse: specialUse)
+                try Self.insertSubscription(db, accountID: id, name: name)
             }
             return Account(id: id, address: address, passwordHash: passwordHash,
                            createdAt: Date(timeIntervalSince1970: now.timeIntervalSince1970))

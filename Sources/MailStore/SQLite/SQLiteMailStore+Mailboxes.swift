@@ -55,14 +55,15 @@ extension SQLiteMailStore {
 
     /// Renames the mailbox and every mailbox below it (`a` → `x` also moves
     /// `a/b` to `x/b`). Renaming INBOX moves its messages into a new mailbox
-    /// of that name and leaves INBOX empty (RFC 9051 §6.3.6).
+    /// of that name and leaves INBOX empty (RFC 9051 §6.3.6); that new
+    /// mailbox is not subscribed, like any created one.
     ///
     /// Subscriptions follow the rename (RFC 9051 is silent; Dovecot keeps
     /// the old names instead): a subscribed old name is replaced by its new
     /// name, so the client keeps seeing the mailboxes it subscribed to. A
     /// new name that was already subscribed stays subscribed. INBOX stays
-    /// subscribed or not, and the new mailbox it moves into is subscribed
-    /// like any new mailbox.
+    /// subscribed or not, and the new mailbox it moves into is not subscribed
+    /// (unless its name was), like any new mailbox.
     public func renameMailbox(id: MailboxID, to newName: String) async throws {
         let newName = try MailboxName.normalize(newName)
         let changed: [MailboxID: ModSeq] = try await write { db in
@@ -189,8 +190,10 @@ extension SQLiteMailStore {
                           arguments: [accountID, name])!
     }
 
-    /// Inserts a mailbox with a fresh UIDVALIDITY and subscribes its name (as
-    /// every new mailbox always was); `name` is already normalized.
+    /// Inserts a mailbox with a fresh UIDVALIDITY. Its name is not
+    /// subscribed (RFC 9051 §6.3.4: CREATE does not subscribe; Dovecot
+    /// neither); a name subscribed before stays so (subscriptions are by
+    /// name, §6.3.7).
     static func insertMailbox(_ db: Database, accountID: AccountID, name: String,
                               specialUse: SpecialUse?) throws -> Mailbox {
         if try mailboxExists(db, accountID: accountID, name: name) {
@@ -201,10 +204,7 @@ extension SQLiteMailStore {
             INSERT INTO mailbox (account_id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq)
             VALUES (?, ?, ?, 1, ?, 1, 1)
             """, arguments: [accountID, name, specialUse?.rawValue, Int64(uidValidity)])
-        let id = db.lastInsertedRowID
-        try insertSubscription(db, accountID: accountID, name: name)
-        return Mailbox(id: id, accountID: accountID, name: name, specialUse: specialUse,
-                       isSubscribed: true, uidValidity: uidValidity, uidNext: 1, highestModSeq: 1)
+        return try fetchMailbox(db, id: db.lastInsertedRowID)
     }
 
     /// A UIDVALIDITY never handed out before in this store (RFC 9051
