@@ -189,6 +189,8 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         let added = await store("1:2", .add, ["\\Seen", "$Forwarded"], view: view)
         XCTAssertEqual(taggedLine(added), "OK STORE completed")
         XCTAssertEqual(responseLines(added.untagged), [
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)",
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded \\*)] Flags permitted",
             "* 1 FETCH (FLAGS (\\Seen $Forwarded))",
             "* 2 FETCH (FLAGS (\\Seen $Forwarded))",
         ])
@@ -196,7 +198,11 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         XCTAssertEqual(responseLines(uidStore.untagged), ["* 2 FETCH (FLAGS () UID 2)"],
                        "UID STORE includes UID; keywords compare case-insensitively")
         let replaced = await store("3", .replace, ["\\Flagged", "\\Draft", "Work"], view: view)
-        XCTAssertEqual(responseLines(replaced.untagged), ["* 3 FETCH (FLAGS (\\Flagged \\Draft Work))"])
+        XCTAssertEqual(responseLines(replaced.untagged), [
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work)",
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work \\*)] Flags permitted",
+            "* 3 FETCH (FLAGS (\\Flagged \\Draft Work))",
+        ])
         let silent = await store("1:*", .add, ["\\Answered"], silent: true, view: view)
         XCTAssertEqual(silent.status, .ok)
         XCTAssertEqual(silent.untagged, [], ".SILENT sends no FETCH without CONDSTORE")

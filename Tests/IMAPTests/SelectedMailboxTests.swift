@@ -178,7 +178,11 @@ final class SelectedMailboxTests: SelectedTestCase {
         let view = try await openView()
         let changed = try await flagElsewhere([3], [.seen, .flagged], keywords: ["$Forwarded"])
         let responses = try await view.synchronize(store: store, allowExpunge: false, enabled: [])
-        XCTAssertEqual(responseLines(responses), ["* 3 FETCH (UID 3 FLAGS (\\Flagged \\Seen $Forwarded))"])
+        XCTAssertEqual(responseLines(responses), [
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)",
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded \\*)] Flags permitted",
+            "* 3 FETCH (UID 3 FLAGS (\\Flagged \\Seen $Forwarded))",
+        ])
         XCTAssertEqual(view.message(uid: 3), changed.first.map { SelectedMessage(sequenceNumber: 3, record: $0) })
 
         let again = try await flagElsewhere([1], [.seen], operation: .replace)

@@ -74,17 +74,14 @@ extension SelectedMailboxCommands {
         let mailbox = view.mailbox
         let keywords = view.keywordsInUse
         let rev2 = context.enabled.contains(.imap4rev2)
-        var untagged: [UntaggedResponse] = [
-            .flags(IMAPFlags.systemFlagNames + keywords),
-            .exists(UInt32(view.count)),
-        ]
+        view.noteAnnounced(keywords)
+        let flagLines = SelectedMailbox.flagResponses(keywords: keywords, isReadOnly: view.isReadOnly)
+        var untagged: [UntaggedResponse] = [flagLines[0], .exists(UInt32(view.count))]
         if !rev2 { untagged.append(.recent(0)) }
         untagged.append(.condition(.ok, ResponseText(code: .uidValidity(mailbox.uidValidity), "UIDs valid")))
         untagged.append(.condition(.ok, ResponseText(code: .uidNext(mailbox.uidNext), "Predicted next UID")))
-        // RFC 9051 §7.1: `\*` says new keywords can be stored; EXAMINE allows no change at all.
-        let permanent = view.isReadOnly ? [] : IMAPFlags.systemFlagNames + keywords + ["\\*"]
-        untagged.append(.condition(.ok, ResponseText(code: .permanentFlags(permanent),
-                                                     view.isReadOnly ? "No permanent flags" : "Flags permitted")))
+        // PERMANENTFLAGS (RFC 9051 §7.1), after UIDNEXT as before.
+        untagged.append(flagLines[1])
         untagged.append(.condition(.ok, ResponseText(code: .highestModSeq(UInt64(max(mailbox.highestModSeq, 0))),
                                                      "Highest")))
         if !rev2, let firstUnseen = view.firstUnseen {

@@ -44,12 +44,16 @@ extension SelectedMailbox {
 
         var responses: [UntaggedResponse] = []
         if allowExpunge { responses += flushExpunges(enabled: enabled) }
+        // New keywords are announced before the EXISTS and FETCH that show them.
+        let announcementIndex = responses.count
+        var keywordsSeen: [String] = []
 
         if !newUIDs.isEmpty {
             let summaries = try await Self.summaries(Array(newUIDs), in: mailbox.id, store: store)
             let before = entries.count
             for summary in summaries.sorted(by: { $0.uid < $1.uid }) where summary.uid > (entries.last?.uid ?? 0) {
                 entries.append(entry(summary))
+                keywordsSeen += summary.keywords
             }
             // RFC 9051 §7.4.1: EXISTS gives the new size of the mailbox.
             if entries.count > before { responses.append(.exists(UInt32(entries.count))) }
@@ -63,6 +67,7 @@ extension SelectedMailbox {
                 guard let index = index(of: summary.uid), !entries[index].isExpunged,
                       summary.modSeq > entries[index].modSeq else { continue }
                 entries[index] = entry(summary)
+                keywordsSeen += summary.keywords
                 updates.append((UInt32(index + 1), Self.flagUpdate(selectedMessage(at: index), enabled: enabled)))
             }
             // RFC 9051 §7.5.2 unsolicited FETCH; RFC 7162 §3.2.4: with QRESYNC it carries UID.
@@ -70,6 +75,7 @@ extension SelectedMailbox {
                 responses.append(.fetch(number, items))
             }
         }
+        responses.insert(contentsOf: announceKeywords(keywordsSeen), at: announcementIndex)
         return responses
     }
 

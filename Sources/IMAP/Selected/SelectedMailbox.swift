@@ -74,6 +74,11 @@ public final class SelectedMailbox {
     /// Entries marked `isExpunged` (held back): when none, nothing is
     /// scanned to flush them.
     var heldExpungeCount = 0
+    /// The keywords the client has been told of in FLAGS and PERMANENTFLAGS
+    /// (at SELECT, then as new ones appear: `announceKeywords`), in order,
+    /// and the same lower-cased (keywords compare without case).
+    var announcedKeywords: [String] = []
+    var announcedKeywordNames: Set<String> = []
 
     /// `mailbox` must have been read before `messages` (its HIGHESTMODSEQ
     /// is then no later than the summaries): changes in between show up

@@ -52,7 +52,9 @@ extension SelectedMailboxCommands {
         let condStore = condStoreOn(context.enabled) || unchangedSince != nil
         let changedUIDs = Set(changed.map(\.uid))
         let refused = Set(modified.map(\.uid))
-        var untagged: [UntaggedResponse] = []
+        // A keyword new to the mailbox is announced before the FETCH that
+        // shows it (RFC 9051 §7.3.5), even under .SILENT.
+        var untagged: [UntaggedResponse] = selected.announceKeywords(changed.flatMap(\.keywords))
         // The refused messages get no FETCH: their flags did not change by
         // this command (the client learns the new ones on its next sync).
         for candidate in candidates where !refused.contains(candidate.uid) {
