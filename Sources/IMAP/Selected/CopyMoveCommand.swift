@@ -23,7 +23,9 @@ extension SelectedMailboxCommands {
 
     /// MOVE / UID MOVE (RFC 6851 §3): COPYUID in an untagged OK, then
     /// EXPUNGE (or VANISHED) of the moved messages (§3.3), with whatever
-    /// else changed in the mailbox meanwhile.
+    /// else changed in the mailbox meanwhile. Into the selected mailbox
+    /// itself (as Dovecot allows) the messages get new UIDs: EXPUNGE of the
+    /// old ones, EXISTS for the new.
     public static func move(_ set: SequenceSet, to name: MailboxName, uid: Bool,
                             selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
         let command = uid ? "UID MOVE" : "MOVE"
@@ -34,9 +36,6 @@ extension SelectedMailboxCommands {
         switch await prepareTransfer(set, to: name, uid: uid, selected: selected, context: context) {
         case .success(let prepared): (target, sources) = prepared
         case .failure(let failure): return failure.result
-        }
-        guard target.id != selected.mailbox.id else {
-            return .no("cannot move messages into the mailbox they are in", code: .cannot)
         }
         let pairs: [(MessageUID, MessageUID)]
         do {
