@@ -85,6 +85,10 @@ max_message_size = $(( SIZE + SIZE / 4 ))
 max_unauthenticated_message_size = $(( SIZE + SIZE / 4 ))
 max_unauthenticated_in_flight_per_address = $IN_FLIGHT
 
+# Many sessions of one account from 127.0.0.1 (Dovecot: mail_max_userip_connections).
+[limits.imap]
+max_connections_per_user_and_address = $(( COUNT * 10 + 100 ))
+
 [authentication]
 allow_cleartext = true
 

@@ -76,6 +76,10 @@ tls = "none"
 max_connections = $((MAX_IDLE + 500))
 max_connections_per_address = $((MAX_IDLE + 500))
 
+# Many sessions of one account from 127.0.0.1 (Dovecot: mail_max_userip_connections).
+[limits.imap]
+max_connections_per_user_and_address = $((MAX_IDLE + 500))
+
 [authentication]
 allow_cleartext = true
 

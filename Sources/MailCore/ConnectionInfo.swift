@@ -11,6 +11,14 @@ public struct ConnectionInfo: Sendable {
     public var isTLS: Bool
     /// TLS version and cipher suite when known, for Received: headers and logs.
     public var tlsDescription: String?
+    /// Asks the server whether this connection may log in as `account`
+    /// (an account address): false when that account already has as many
+    /// logged-in connections of this protocol from this address as the
+    /// server allows (Dovecot's `mail_max_userip_connections`). When it
+    /// answers true the connection counts as logged in as `account` at
+    /// once, so two logins racing cannot both take the last place. nil:
+    /// no such limit (tests, admin tools).
+    public var admitLogin: (@Sendable (_ account: String) -> Bool)?
 
     public init(id: String, remoteAddress: String, localPort: Int, isTLS: Bool, tlsDescription: String? = nil) {
         self.id = id

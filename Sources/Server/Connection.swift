@@ -66,6 +66,8 @@ struct Connection {
     /// Serves the connection until it ends; always ends the session and closes the channel.
     func run() async {
         var info = self.info
+        // The per-user-and-address login limit, decided by the registry.
+        if let registration { info.admitLogin = { account in registration.admitLogin(account) } }
         do {
             try await channel.executeThenClose { inbound in
                 let session: ActiveSession

@@ -168,24 +168,47 @@ final class ConnectionRegistry: Sendable {
     /// The session logged in as `account` (nil: it is no longer logged in);
     /// moves the connection between the pre-login and logged-in pools.
     func setAccount(token: UInt64, account: String?) {
-        state.withLock { state in
-            guard var entry = state.entries[token], (entry.account == nil) != (account == nil) else {
-                state.entries[token]?.account = account
-                return
-            }
-            entry.account = account
-            state.entries[token] = entry
-            guard entry.counted else { return }
-            let change = account == nil ? 1 : -1
-            let placement = entry.placement
-            state.perProtocol[placement.protocolName, default: Counts()].unauthenticated += change
-            state.perProtocolAddress[AddressKey(protocolName: placement.protocolName, address: placement.address),
-                                     default: Counts()].unauthenticated += change
-            if account == nil {
-                state.unauthenticated[placement.protocolName, default: []].insert(token)
-            } else {
-                state.unauthenticated[placement.protocolName]?.remove(token)
-            }
+        state.withLock { state in Self.setAccount(token, account, in: &state) }
+    }
+
+    private static func setAccount(_ token: UInt64, _ account: String?, in state: inout State) {
+        guard var entry = state.entries[token], (entry.account == nil) != (account == nil) else {
+            state.entries[token]?.account = account
+            return
+        }
+        entry.account = account
+        state.entries[token] = entry
+        guard entry.counted else { return }
+        let change = account == nil ? 1 : -1
+        let placement = entry.placement
+        state.perProtocol[placement.protocolName, default: Counts()].unauthenticated += change
+        state.perProtocolAddress[AddressKey(protocolName: placement.protocolName, address: placement.address),
+                                 default: Counts()].unauthenticated += change
+        if account == nil {
+            state.unauthenticated[placement.protocolName, default: []].insert(token)
+        } else {
+            state.unauthenticated[placement.protocolName]?.remove(token)
+        }
+    }
+
+    /// Logs the connection in as `account` when the account has fewer than
+    /// the protocol's `maxConnectionsPerUserAndAddress` logged-in
+    /// connections from the connection's address; false (nothing changed)
+    /// otherwise. One lock: two connections racing for the last place
+    /// cannot both get it.
+    func admitLogin(token: UInt64, account: String) -> Bool {
+        state.withLock { state -> Bool in
+            guard let entry = state.entries[token] else { return false }
+            let limit = state.budgets.budget(for: entry.placement.protocolName).maxConnectionsPerUserAndAddress
+            let name = account.lowercased()
+            let others = state.entries.values.filter { other in
+                other.counted && other.id != entry.id && other.account?.lowercased() == name
+                    && other.placement.protocolName == entry.placement.protocolName
+                    && other.placement.address == entry.placement.address
+            }.count
+            guard others < limit else { return false }
+            Self.setAccount(token, account, in: &state)
+            return true
         }
     }
 
@@ -343,5 +366,6 @@ struct RegisteredConnection: Sendable {
     /// Waiting for the client again.
     func waiting() { registry.noteActivity(token: token, busy: false) }
     func loggedIn(as account: String?) { registry.setAccount(token: token, account: account) }
+    func admitLogin(_ account: String) -> Bool { registry.admitLogin(token: token, account: account) }
     func tlsStarted() { registry.setTLS(token: token) }
 }

@@ -38,6 +38,10 @@ final class BigAppendTests: TernEndToEndTestCase {
         max_connections_per_address = 100
         max_message_size = 40000000
 
+        # Twenty sessions of one account from 127.0.0.1 at once.
+        [limits.imap]
+        max_connections_per_user_and_address = 40
+
         [authentication]
         allow_cleartext = true
 

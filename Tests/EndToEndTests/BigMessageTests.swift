@@ -53,6 +53,10 @@ final class BigMessageTests: TernEndToEndTestCase {
         max_unauthenticated_in_flight_per_address = 2000000000
         shutdown_grace_seconds = 3
 
+        # Twenty sessions of one account from 127.0.0.1 at once.
+        [limits.imap]
+        max_connections_per_user_and_address = 40
+
         [authentication]
         allow_cleartext = true
 

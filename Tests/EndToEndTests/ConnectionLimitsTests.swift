@@ -117,6 +117,20 @@ final class ConnectionLimitsTests: TernEndToEndTestCase {
         XCTAssertTrue(server?.stderr.contains("connection queue full") == true, "evictions are logged")
     }
 
+    /// The shipped defaults (no `[limits]` per-address keys): 95 IMAP
+    /// connections from one address waiting to log in at once, plus the
+    /// logged-in ones below (an office behind NAT, well past the old bound
+    /// of 50), are all served; one account logs in 10 times from it and the 11th gets
+    /// `NO [LIMIT]` (Dovecot's mail_max_userip_connections); another
+    /// account is not affected; a LOGOUT frees a place.
+    func testOfficeBehindNATAndLoginsPerUserAndAddress() throws {
+        try startLimitedServer(limits: "")
+        let result = try script("userip", ["--office", "95", "--per-user", "10", "--second-user", second],
+                                timeout: 200)
+        print(result.stdout)
+        XCTAssertTrue(result.stdout.contains("userip: all checks passed"), result.transcript)
+    }
+
     // MARK: Item 3: pre-login timeouts
 
     /// `idle_timeout_seconds = 5`: an IMAP connection that never logs in is

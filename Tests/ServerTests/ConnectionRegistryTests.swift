@@ -20,7 +20,8 @@ final class ConnectionRegistryTests: XCTestCase {
             limits.protocols[name] = ConnectionBudgetSettings(
                 maxConnections: budget.maxConnections, maxConnectionsPerAddress: budget.maxConnectionsPerAddress,
                 maxUnauthenticated: budget.maxUnauthenticated,
-                maxUnauthenticatedPerAddress: budget.maxUnauthenticatedPerAddress)
+                maxUnauthenticatedPerAddress: budget.maxUnauthenticatedPerAddress,
+                maxConnectionsPerUserAndAddress: budget.maxConnectionsPerUserAndAddress)
         }
         return ConnectionRegistry(budgets: .init(limits: limits, listeners: listeners), idPrefix: "t")
     }
@@ -203,17 +204,20 @@ final class ConnectionRegistryTests: XCTestCase {
     func testDefaultBudgetsReserveFourFifthsForLoggedInUsers() {
         let limits = TernConfiguration.localDefaults.limits
         let imap = limits.budget(for: .imap)
-        XCTAssertEqual(imap, ConnectionBudget(maxConnections: 1000, maxConnectionsPerAddress: 50,
-                                              maxUnauthenticated: 200, maxUnauthenticatedPerAddress: 10))
+        XCTAssertEqual(imap, ConnectionBudget(maxConnections: 1000, maxConnectionsPerAddress: 500,
+                                              maxUnauthenticated: 200, maxUnauthenticatedPerAddress: 100))
         // MX clients never log in: their whole budget.
         XCTAssertEqual(limits.budget(for: .smtp).maxUnauthenticated, 1000)
         XCTAssertEqual(limits.budget(for: .smtp).maxUnauthenticatedPerAddress, 50)
         // Set keys win; a pre-login bound never exceeds its total.
         var custom = limits
         custom.protocols[.pop3] = ConnectionBudgetSettings(maxConnections: 40, maxUnauthenticated: 400)
-        XCTAssertEqual(custom.budget(for: .pop3), ConnectionBudget(maxConnections: 40, maxConnectionsPerAddress: 50,
+        XCTAssertEqual(custom.budget(for: .pop3), ConnectionBudget(maxConnections: 40, maxConnectionsPerAddress: 500,
                                                                    maxUnauthenticated: 40,
-                                                                   maxUnauthenticatedPerAddress: 10))
+                                                                   maxUnauthenticatedPerAddress: 100))
+        // A smaller [limits] value bounds MX too.
+        custom.maxConnectionsPerAddress = 20
+        XCTAssertEqual(custom.budget(for: .smtp).maxConnectionsPerAddress, 20)
     }
 
     /// Connection ids carry a prefix from the start time: two starts, even
@@ -231,5 +235,38 @@ final class ConnectionRegistryTests: XCTestCase {
         }
         XCTAssertTrue(id.hasPrefix(registry.idPrefix + "-"), id)
         XCTAssertEqual(id, "\(registry.idPrefix)-1")
+    }
+
+    /// Dovecot's mail_max_userip_connections: an account logs in at most
+    /// `maxConnectionsPerUserAndAddress` times from one address per
+    /// protocol; other addresses, protocols and accounts are not affected,
+    /// and a release frees the place.
+    func testLoginsPerUserAndAddressAreBounded() {
+        let budget = ConnectionBudget(maxConnections: 50, maxConnectionsPerAddress: 50, maxUnauthenticated: 50,
+                                      maxUnauthenticatedPerAddress: 50, maxConnectionsPerUserAndAddress: 2)
+        let registry = registry(imap: budget, pop3: budget)
+        let tokens = (0..<4).map { admit(registry, place("10.0.0.1"), at: Int64($0)).0! }
+        XCTAssertTrue(registry.admitLogin(token: tokens[0], account: "a@example.org"))
+        XCTAssertTrue(registry.admitLogin(token: tokens[1], account: "A@example.org"))
+        XCTAssertFalse(registry.admitLogin(token: tokens[2], account: "a@example.org"), "third from one address")
+        XCTAssertEqual(registry.counts(of: .imap).unauthenticated, 2, "the refused one is still waiting to log in")
+        XCTAssertTrue(registry.admitLogin(token: tokens[2], account: "b@example.org"), "another account")
+        let elsewhere = admit(registry, place("10.0.0.2"), at: 5).0!
+        XCTAssertTrue(registry.admitLogin(token: elsewhere, account: "a@example.org"), "another address")
+        let pop3 = admit(registry, place("10.0.0.1", .pop3), at: 6).0!
+        XCTAssertTrue(registry.admitLogin(token: pop3, account: "a@example.org"), "another protocol")
+        registry.release(token: tokens[0])
+        XCTAssertTrue(registry.admitLogin(token: tokens[3], account: "a@example.org"), "a place freed")
+    }
+
+    /// The shipped defaults: an office behind NAT (hundreds of IMAP
+    /// connections from one address) fits; MX clients keep Postfix's 50;
+    /// ten logins per user and address, as Dovecot.
+    func testDefaultBudgets() {
+        let limits = TernConfiguration.localDefaults.limits
+        XCTAssertEqual(limits.budget(for: .imap).maxConnectionsPerAddress, 500)
+        XCTAssertEqual(limits.budget(for: .imap).maxUnauthenticatedPerAddress, 100)
+        XCTAssertEqual(limits.budget(for: .imap).maxConnectionsPerUserAndAddress, 10)
+        XCTAssertEqual(limits.budget(for: .smtp).maxConnectionsPerAddress, 50)
     }
 }

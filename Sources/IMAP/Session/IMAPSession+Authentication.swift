@@ -134,6 +134,13 @@ extension IMAPSession {
                 logger.info("login failed: account removed", metadata: ["account": "\(authenticated.address)"])
                 return .no("Authentication failed", code: .authenticationFailed)
             }
+            // Dovecot's mail_max_userip_connections: the password was right,
+            // the account has enough sessions from this address already.
+            if let admit = connection.admitLogin, !admit(current.address) {
+                logger.notice("login refused: too many connections of this user from this address",
+                              metadata: ["account": "\(current.address)"])
+                return .no("Maximum number of connections from user+IP exceeded", code: .limit)
+            }
             account = current
             // The full bounds from now on: literals up to APPENDLIMIT (RFC 7889).
             parser.limits = configuration.parserLimits

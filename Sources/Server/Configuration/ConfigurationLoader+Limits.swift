@@ -24,6 +24,7 @@ extension ConfigurationReader {
         ("max_connections_per_address", \.maxConnectionsPerAddress),
         ("max_unauthenticated", \.maxUnauthenticated),
         ("max_unauthenticated_per_address", \.maxUnauthenticatedPerAddress),
+        ("max_connections_per_user_and_address", \.maxConnectionsPerUserAndAddress),
     ] }
 
     func readLimits(_ table: TOMLTable, defaults: Limits) throws -> Limits {

@@ -89,6 +89,7 @@ public enum ConfigurationRenderer {
                 "max_connections_per_address": budget.maxConnectionsPerAddress,
                 "max_unauthenticated": budget.maxUnauthenticated,
                 "max_unauthenticated_per_address": budget.maxUnauthenticatedPerAddress,
+                "max_connections_per_user_and_address": budget.maxConnectionsPerUserAndAddress,
             ]
             lines += ["", "[limits.\(protocolName.rawValue)]"]
             for (key, keyPath) in ConfigurationReader.budgetFields {

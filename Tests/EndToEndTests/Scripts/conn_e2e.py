@@ -334,6 +334,48 @@ def cmd_hold(args):
     print("hold: all checks passed", flush=True)
 
 
+# MARK: office behind NAT (per address, per user and address)
+
+def cmd_userip(args):
+    """With the shipped defaults: `--office` IMAP connections from one
+    address are all greeted; one account logs in at most `--per-user`
+    times from it (the next gets NO [LIMIT]), another account still logs
+    in, and a LOGOUT frees a place."""
+    office = [greeted(args.imap_port, "* OK", "IMAP connection %d from one address" % index)
+              for index in range(args.office)]
+    sessions = []
+    for index in range(args.per_user):
+        session = imaplib.IMAP4("127.0.0.1", args.imap_port, timeout=TIMEOUT)
+        session.login(args.user, args.password)
+        sessions.append(session)
+    extra = imaplib.IMAP4("127.0.0.1", args.imap_port, timeout=TIMEOUT)
+    try:
+        extra.login(args.user, args.password)
+        check(False, "login %d of one user from one address is refused" % (args.per_user + 1))
+    except imaplib.IMAP4.error as error:
+        check("[LIMIT]" in str(error), "refused with NO [LIMIT]: %s" % error)
+    other = imaplib.IMAP4("127.0.0.1", args.imap_port, timeout=TIMEOUT)
+    other.login(args.second_user, args.password)
+    other.logout()
+    sessions.pop().logout()
+    # The LOGOUT's connection is released when it closes: retry briefly.
+    deadline = time.time() + 10
+    while True:
+        try:
+            extra.login(args.user, args.password)
+            break
+        except imaplib.IMAP4.error as error:
+            check(time.time() < deadline and "[LIMIT]" in str(error), "a place is freed by LOGOUT: %s" % error)
+            time.sleep(0.2)
+    extra.logout()
+    for session in sessions:
+        session.logout()
+    for connection in office:
+        check(connection.alive("z NOOP\r\n", "z OK"), "office connections stay")
+        connection.close()
+    print("userip: all checks passed", flush=True)
+
+
 # MARK: unauthenticated SMTP
 
 def smtp_raw(port, source_address="127.0.0.1"):
@@ -433,7 +475,7 @@ def cmd_bigmail(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["flood", "prelogin", "login", "hold", "bigmail"])
+    parser.add_argument("command", choices=["flood", "prelogin", "login", "hold", "bigmail", "userip"])
     parser.add_argument("--imap-port", type=int, default=0)
     parser.add_argument("--pop3-port", type=int, default=0)
     parser.add_argument("--smtp-port", type=int, default=0)
@@ -448,6 +490,9 @@ def main():
     parser.add_argument("--per-address-unauthenticated", type=int, default=12)
     parser.add_argument("--idle-timeout", type=float, default=5)
     parser.add_argument("--protocol", default="imap")
+    parser.add_argument("--office", type=int, default=120)
+    parser.add_argument("--per-user", type=int, default=10)
+    parser.add_argument("--second-user", default="")
     parser.add_argument("--source", default="127.0.0.1")
     parser.add_argument("--login-user", default="")
     parser.add_argument("--login-password", default="")
@@ -462,7 +507,7 @@ def main():
     args.max_unauthenticated = dict((key, int(value)) for key, value in
                                     (item.split("=") for item in args.max_unauthenticated.split(",")))
     {"flood": cmd_flood, "prelogin": cmd_prelogin, "login": cmd_login, "hold": cmd_hold,
-     "bigmail": cmd_bigmail}[args.command](args)
+     "bigmail": cmd_bigmail, "userip": cmd_userip}[args.command](args)
 
 
 if __name__ == "__main__":
