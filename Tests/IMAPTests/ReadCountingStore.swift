@@ -1,13 +1,14 @@
 import Foundation
 import MailCore
 import MailStore
+import MailStoreTestSupport
 import Synchronization
 
 /// A store that passes every call to `base` and counts the reads that cost
 /// per message, so tests can check that a command reads only what it needs:
 /// whole-mailbox record reads, records by UID, single records, bodies and
 /// summaries.
-final class ReadCountingStore: MailStore {
+final class ReadCountingStore: ForwardingMailStore {
     struct Counts: Equatable {
         /// `messages(mailboxID:)`: every record of a mailbox, with structures.
         var wholeMailboxRecords = 0
@@ -54,10 +55,6 @@ final class ReadCountingStore: MailStore {
     func failRangedReads(after n: Int?) { rangedReadsLeft.withLock { $0 = n } }
     private func count(_ change: (inout Counts) -> Void) { state.withLock { change(&$0) } }
 
-    func addDomain(_ name: String) async throws { try await base.addDomain(name) }
-    func removeDomain(_ name: String) async throws { try await base.removeDomain(name) }
-    func domains() async throws -> [MailDomain] { try await base.domains() }
-    func domainExists(_ name: String) async throws -> Bool { try await base.domainExists(name) }
     func createAccount(address: String, passwordHash: String) async throws -> Account {
         try await base.createAccount(address: address, passwordHash: passwordHash)
     }
@@ -74,15 +71,10 @@ final class ReadCountingStore: MailStore {
     func renameAccount(id: AccountID, to newAddress: String) async throws -> Account {
         try await base.renameAccount(id: id, to: newAddress)
     }
-    func addAlias(_ alias: Alias) async throws { try await base.addAlias(alias) }
-    func removeAlias(source: String) async throws { try await base.removeAlias(source: source) }
-    func aliases() async throws -> [Alias] { try await base.aliases() }
-    func alias(source: String) async throws -> Alias? { try await base.alias(source: source) }
     func mailboxes(accountID: AccountID) async throws -> [Mailbox] { try await base.mailboxes(accountID: accountID) }
     func mailbox(accountID: AccountID, name: String) async throws -> Mailbox? {
         try await base.mailbox(accountID: accountID, name: name)
     }
-    func mailbox(id: MailboxID) async throws -> Mailbox? { try await base.mailbox(id: id) }
     func mailboxStatus(id: MailboxID) async throws -> MailboxStatus {
         count { $0.statuses += 1 }
         return try await base.mailboxStatus(id: id)
@@ -94,34 +86,11 @@ final class ReadCountingStore: MailStore {
     func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }
-    func deleteMailbox(id: MailboxID) async throws { try await base.deleteMailbox(id: id) }
-    func renameMailbox(id: MailboxID, to newName: String) async throws { try await base.renameMailbox(id: id, to: newName) }
-    func setSubscribed(mailboxID: MailboxID, _ subscribed: Bool) async throws {
-        try await base.setSubscribed(mailboxID: mailboxID, subscribed)
-    }
     func subscriptions(accountID: AccountID) async throws -> [String] { try await base.subscriptions(accountID: accountID) }
     func subscribe(accountID: AccountID, name: String) async throws { try await base.subscribe(accountID: accountID, name: name) }
     func unsubscribe(accountID: AccountID, name: String) async throws -> Bool {
         try await base.unsubscribe(accountID: accountID, name: name)
     }
-    func appendMessage(mailboxID: MailboxID, _ message: NewMessage) async throws -> MessageRecord {
-        try await base.appendMessage(mailboxID: mailboxID, message)
-    }
-    func appendMessages(mailboxID: MailboxID, _ messages: [NewMessage]) async throws -> [MessageRecord] {
-        try await base.appendMessages(mailboxID: mailboxID, messages)
-    }
-    func deliverMessage(_ message: NewMessage, to mailboxIDs: [MailboxID]) async throws -> [MessageRecord] {
-        try await base.deliverMessage(message, to: mailboxIDs)
-    }
-    func appendMessages(mailboxID: MailboxID, spooled messages: [SpooledMessage]) async throws
-        -> [MessageRecord] {
-        return try await base.appendMessages(mailboxID: mailboxID, spooled: messages)
-    }
-    func deliverMessage(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID]) async throws
-        -> [MessageRecord] {
-        try await base.deliverMessage(spooled: spool, internalDate: internalDate, to: mailboxIDs)
-    }
-    func makeSpoolFile(maximumSize: Int?) throws -> SpoolFile { try base.makeSpoolFile(maximumSize: maximumSize) }
     func messages(mailboxID: MailboxID) async throws -> [MessageRecord] {
         count { $0.wholeMailboxRecords += 1 }
         return try await base.messages(mailboxID: mailboxID)
@@ -195,65 +164,4 @@ final class ReadCountingStore: MailStore {
         count { $0.bodies += 1; $0.bodyCalls += 1; $0.bodyBytes += bytes.count }
         return bytes
     }
-    func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation, flags: MessageFlags,
-                     keywords: [String], unchangedSince: ModSeq?) async throws -> FlagUpdateResult {
-        try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags,
-                                   keywords: keywords, unchangedSince: unchangedSince)
-    }
-    func expungeDeleted(mailboxID: MailboxID, uids: [MessageUID]?) async throws -> [MessageUID] {
-        try await base.expungeDeleted(mailboxID: mailboxID, uids: uids)
-    }
-    func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID] {
-        try await base.expunge(mailboxID: mailboxID, uids: uids)
-    }
-    func copyMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
-        -> [(MessageUID, MessageUID)] {
-        try await base.copyMessages(from: source, uids: uids, to: destination)
-    }
-    func moveMessages(from source: MailboxID, uids: [MessageUID], to destination: MailboxID) async throws
-        -> [(MessageUID, MessageUID)] {
-        try await base.moveMessages(from: source, uids: uids, to: destination)
-    }
-    func containsMessage(mailboxID: MailboxID, contentHash: String) async throws -> Bool {
-        try await base.containsMessage(mailboxID: mailboxID, contentHash: contentHash)
-    }
-    func changes(mailboxID: MailboxID, after modSeq: ModSeq) async throws -> [MailboxChange] {
-        try await base.changes(mailboxID: mailboxID, after: modSeq)
-    }
-    func changeNotifications(mailboxID: MailboxID) -> AsyncStream<Void> { base.changeNotifications(mailboxID: mailboxID) }
-    func enqueueOutbound(_ draft: OutboundMessageDraft) async throws -> QueuedMessage { try await base.enqueueOutbound(draft) }
-    func enqueueOutbound(_ draft: OutboundMessageDraft, spooled spool: SpoolFile) async throws -> QueuedMessage {
-        try await base.enqueueOutbound(draft, spooled: spool)
-    }
-    func deliverAndEnqueue(spooled spool: SpoolFile, internalDate: Date, to mailboxIDs: [MailboxID],
-                           outbound draft: OutboundMessageDraft, spooled outboundSpool: SpoolFile) async throws
-        -> DeliveryAndQueueResult {
-        try await base.deliverAndEnqueue(spooled: spool, internalDate: internalDate, to: mailboxIDs,
-                                         outbound: draft, spooled: outboundSpool)
-    }
-    func queuedMessages() async throws -> [QueuedMessage] { try await base.queuedMessages() }
-    func pendingRecipientCount() async throws -> Int { try await base.pendingRecipientCount() }
-    func queuedMessage(id: String) async throws -> QueuedMessage? { try await base.queuedMessage(id: id) }
-    func queuedMessageBody(id: String) async throws -> [UInt8] { try await base.queuedMessageBody(id: id) }
-    func dueRecipients(now: Date, limit: Int) async throws -> [(QueuedMessage, [QueuedRecipient])] {
-        try await base.dueRecipients(now: now, limit: limit)
-    }
-    func claimRecipients(queueID: String, addresses: [String], now: Date) async throws -> [String] {
-        try await base.claimRecipients(queueID: queueID, addresses: addresses, now: now)
-    }
-    func updateRecipient(queueID: String, address: String, state: QueuedRecipientState, lastError: String?,
-                         nextAttemptAt: Date?) async throws {
-        try await base.updateRecipient(queueID: queueID, address: address, state: state, lastError: lastError,
-                                       nextAttemptAt: nextAttemptAt)
-    }
-    func updateRecipients(queueID: String, _ updates: [RecipientUpdate]) async throws {
-        try await base.updateRecipients(queueID: queueID, updates)
-    }
-    func retryNow(queueID: String) async throws { try await base.retryNow(queueID: queueID) }
-    func requeueInterruptedDeliveries() async throws -> Int { try await base.requeueInterruptedDeliveries() }
-    func deleteQueuedMessage(id: String) async throws { try await base.deleteQueuedMessage(id: id) }
-    func removeFinishedQueuedMessages() async throws -> [String] { try await base.removeFinishedQueuedMessages() }
-    func backup(to directory: String) async throws -> StoreBackupSummary { try await base.backup(to: directory) }
-    func check(repair: Bool) async throws -> StoreCheckReport { try await base.check(repair: repair) }
-    func close() async throws { try await base.close() }
 }

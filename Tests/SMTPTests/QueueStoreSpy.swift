@@ -4,6 +4,7 @@
 import Foundation
 import MailCore
 import MailStore
+import MailStoreTestSupport
 import Synchronization
 
 /// Counts the runner's queue writes.

@@ -1,6 +1,7 @@
 import Foundation
 import MailCore
 import MailStore
+import MailStoreTestSupport
 import XCTest
 @testable import SMTP
 
