@@ -156,6 +156,13 @@ final class CommandParsingTests: XCTestCase {
         XCTAssertEqual(command("a SEARCH RETURN (SAVE) KEYWORD $Junk UNKEYWORD Work LARGER 100 SMALLER 9999 UID $"),
                        .search(SearchCommand(returnOptions: [.save], key: .and([.keyword("$Junk"), .unkeyword("Work"),
                                                                                .larger(100), .smaller(9999), .uid(.savedResult)])), uid: false))
+        // WITHIN (RFC 5032 §4): nz-number intervals.
+        XCTAssertEqual(command("a SEARCH OLDER 3600 YOUNGER 4294967295"),
+                       .search(SearchCommand(key: .and([.older(3600), .younger(4_294_967_295)])), uid: false))
+        for bad in ["a SEARCH YOUNGER 0", "a SEARCH OLDER 4294967296", "a SEARCH OLDER", "a SEARCH YOUNGER -1"] {
+            XCTAssertNotNil(rejection(bad), bad)
+        }
+        XCTAssertEqual(SearchKey.and([.older(5), .not(.younger(7))]).canonical, "(OLDER 5 NOT YOUNGER 7)")
         XCTAssertEqual(command("a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338"),
                        .search(SearchCommand(key: .modSeq(entry: (bytes("/flags/\\draft"), "ALL"), value: 620162338)), uid: false))
         XCTAssertEqual(command("a SEARCH ANSWERED DELETED DRAFT SEEN UNANSWERED UNDELETED UNFLAGGED UNSEEN UNDRAFT NEW OLD RECENT ALL"),

@@ -68,7 +68,7 @@ final class IMAPSessionTests: IMAPSessionTestCase {
         let list = capabilities(in: await send(session, "a CAPABILITY\r\n"))
         for name in ["IMAP4rev1", "IMAP4rev2", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CONDSTORE",
                      "QRESYNC", "ESEARCH", "SEARCHRES", "UTF8=ACCEPT", "LIST-EXTENDED", "SPECIAL-USE",
-                     "APPENDLIMIT=1000000", "STATUS=SIZE", "MULTIAPPEND", "BINARY"] {
+                     "APPENDLIMIT=1000000", "STATUS=SIZE", "MULTIAPPEND", "BINARY", "WITHIN"] {
             XCTAssertTrue(list.contains(name), "\(name) missing in \(list)")
         }
         for name in ["STARTTLS", "AUTH=PLAIN", "LOGINDISABLED", "SASL-IR"] {

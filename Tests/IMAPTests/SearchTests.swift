@@ -114,6 +114,22 @@ final class SearchTests: MessagesTestCase {
         XCTAssertEqual(uids, "2 3")
     }
 
+    /// WITHIN (RFC 5032): internal dates a minute, two days and thirty
+    /// days before now.
+    func testWithinKeys() async throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        for age: Int64 in [60, 2 * 86_400, 30 * 86_400] {
+            try await add(S.plain, date: MailDate(secondsSinceEpoch: now - age))
+        }
+        let selected = try await view()
+        let cases: [(String, String)] = [
+            ("YOUNGER 3600", "1"), ("OLDER 3600", "2 3"), ("YOUNGER 4000000000", "1 2 3"), ("OLDER 4000000000", ""),
+            ("YOUNGER 259200", "1 2"), ("OLDER 259200", "3"), ("NOT YOUNGER 259200", "3"),
+            ("OR OLDER 259200 YOUNGER 3600", "1 3"), ("OLDER 3600 UNSEEN", "2 3"),
+        ]
+        for (criteria, expected) in cases { await assertSearch(criteria, expected, on: selected) }
+    }
+
     func testBooleanNesting() async throws {
         let selected = try await threeMessages()
         let cases: [(String, String)] = [

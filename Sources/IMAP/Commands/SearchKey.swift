@@ -17,6 +17,9 @@ public indirect enum SearchKey: Hashable, Sendable {
     /// Date header comparisons.
     case sentBefore(MailDate), sentOn(MailDate), sentSince(MailDate)
     case larger(UInt64), smaller(UInt64)
+    /// WITHIN (RFC 5032 §3): the internal date more than / at most this
+    /// many seconds before the SEARCH runs.
+    case older(UInt32), younger(UInt32)
     case uid(SequenceSet)
     case sequenceSet(SequenceSet)
     case not(SearchKey)

@@ -204,6 +204,8 @@ extension IMAPWriter {
         case .sentSince(let date): raw("SENTSINCE "); writeDate(date)
         case .larger(let size): raw("LARGER \(size)")
         case .smaller(let size): raw("SMALLER \(size)")
+        case .older(let seconds): raw("OLDER \(seconds)")
+        case .younger(let seconds): raw("YOUNGER \(seconds)")
         case .uid(let set): raw("UID " + set.text)
         case .sequenceSet(let set): raw(set.text)
         case .not(let inner): raw("NOT "); writeSearchKey(inner)

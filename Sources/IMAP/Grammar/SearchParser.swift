@@ -90,6 +90,11 @@ enum SearchParser {
             try cursor.space()
             let size = try cursor.number64()
             return name == "LARGER" ? .larger(size) : .smaller(size)
+        case "OLDER", "YOUNGER":
+            // RFC 5032 §4: interval = nz-number (seconds).
+            try cursor.space()
+            let seconds = try cursor.nzNumber()
+            return name == "OLDER" ? .older(seconds) : .younger(seconds)
         case "UID":
             try cursor.space()
             return .uid(try cursor.sequenceSet())

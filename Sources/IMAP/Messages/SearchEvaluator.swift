@@ -1,3 +1,4 @@
+import Foundation
 import MailCore
 import MailStore
 
@@ -15,6 +16,8 @@ struct SearchEvaluator {
     var largestUID: UInt32
     /// The UIDs `$` stands for.
     var savedResult: Set<MessageUID>
+    /// When the SEARCH runs: what OLDER and YOUNGER count back from.
+    var now = Date()
     /// The key with every UID set and sequence set resolved once per SEARCH
     /// (not once per message: a long set would make SEARCH quadratic).
     private var compiled: CompiledKey = .leaf(.all)
@@ -253,6 +256,10 @@ struct SearchEvaluator {
         case .sentOn(let date): return sent(message, .on, date)
         case .sentSince(let date): return sent(message, .since, date)
         case .larger(let size): return message.size.map { UInt64(max($0, 0)) > size }
+        // RFC 5032 §3: YOUNGER is the complement of OLDER, against one
+        // "now" per SEARCH.
+        case .older(let seconds): return message.internalDate.map { now.timeIntervalSince($0) > Double(seconds) }
+        case .younger(let seconds): return message.internalDate.map { now.timeIntervalSince($0) <= Double(seconds) }
         case .smaller(let size): return message.size.map { UInt64(max($0, 0)) < size }
         case .uid(let set):
             return SequenceSetMembership(set, largest: largestUID, savedResult: Array(savedResult))
