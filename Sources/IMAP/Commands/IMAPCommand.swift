@@ -5,6 +5,8 @@ public enum IMAPCommand: Hashable, Sendable {
     case capability
     case noop
     case logout
+    /// UNAUTHENTICATE (RFC 8437): back to the not-authenticated state.
+    case unauthenticate
     // Not authenticated (§6.2).
     case starttls
     /// SASL-IR (RFC 4959): `=` gives an empty initial response; the bytes

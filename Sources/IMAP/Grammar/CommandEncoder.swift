@@ -22,6 +22,7 @@ extension IMAPWriter {
         case .check: raw("CHECK")
         case .close: raw("CLOSE")
         case .unselect: raw("UNSELECT")
+        case .unauthenticate: raw("UNAUTHENTICATE")
         case .expunge: raw("EXPUNGE")
         case .idle: raw("IDLE")
         case .authenticate(let mechanism, let initial):

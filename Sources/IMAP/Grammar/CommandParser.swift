@@ -30,6 +30,7 @@ public enum CommandParser {
         case "CAPABILITY": return .capability
         case "NOOP": return .noop
         case "LOGOUT": return .logout
+        case "UNAUTHENTICATE": return .unauthenticate
         case "STARTTLS": return .starttls
         case "NAMESPACE": return .namespace
         case "CHECK": return .check

@@ -40,7 +40,8 @@ public enum MailboxCommandHandler {
             return await StatusCommandHandler.handle(name, attributes, context: context)
         case .append(let name, let messages):
             return await AppendCommandHandler.handle(name, messages, context: context)
-        case .capability, .noop, .logout, .starttls, .authenticate, .login, .enable, .id, .select, .examine, .idle,
+        case .capability, .noop, .logout, .unauthenticate, .starttls, .authenticate, .login, .enable, .id, .select,
+             .examine, .idle,
              .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
             return .bad("not a mailbox command")
         }

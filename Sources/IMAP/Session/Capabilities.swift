@@ -22,7 +22,7 @@ public enum IMAPCapabilities {
             "IMAP4rev1", "IMAP4rev2", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS",
             "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "MOVE", "CONDSTORE",
             "QRESYNC", "ESEARCH", "SEARCHRES", "WITHIN", "UTF8=ACCEPT", "BINARY", "MULTIAPPEND", "STATUS=SIZE",
-            "APPENDLIMIT=\(appendLimit)",
+            "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
     }
 }

@@ -16,6 +16,8 @@ extension IMAPSession {
         case .noop:
             if await selectedMailboxIsGone() { return selectedMailboxDeleted() }
             return .ok("NOOP completed")
+        case .unauthenticate:
+            return unauthenticate()
         case .logout:
             return logout()
         case .id(let parameters):
@@ -53,6 +55,22 @@ extension IMAPSession {
         end(action: .close)
         return .ok("LOGOUT completed",
                    untagged: [.condition(.bye, ResponseText("\(configuration.hostName) IMAP4rev2 server logging out"))])
+    }
+
+    /// RFC 8437 §3: back to the not-authenticated state on the same
+    /// connection (TLS stays): the selection ends without expunging, the
+    /// ENABLEd extensions and the account are forgotten, and the parser
+    /// returns to its pre-login bounds; the client may log in again.
+    func unauthenticate() -> CommandResult {
+        logger.info("unauthenticate")
+        selected = nil
+        account = nil
+        enabled = []
+        parser.limits = configuration.limitsBeforeLogin
+        parser.spoolFactory = nil
+        commandsBeforeLogin = 0
+        logger[metadataKey: "account"] = nil
+        return .ok("UNAUTHENTICATE completed")
     }
 
     /// RFC 2971 §3.3: the client's identification is logged, the server's sent.
