@@ -248,7 +248,9 @@ extension IMAPWriter {
     /// section = "[" [section-spec] "]".
     public mutating func writeSection(_ section: SectionSpecifier) {
         raw("[")
-        raw(section.part.map(String.init).joined(separator: "."))
+        // Most sections a FETCH names (HEADER.FIELDS of a list) have no part
+        // path: nothing to join, once per message of the response.
+        if !section.part.isEmpty { raw(section.part.map(String.init).joined(separator: ".")) }
         if let text = section.text {
             if !section.part.isEmpty { raw(".") }
             switch text {
