@@ -70,11 +70,7 @@ final class CachedHeaderFieldsFetchTests: IMAPSessionTestCase {
             _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(body.utf8)))
         }
         let counting = ReadCountingStore(base: store)
-        let written = SessionWrites()
-        self.written = written
-        let session = IMAPSession(store: counting, authenticator: authenticator, configuration: configuration(),
-                                  connection: Self.loopback, logger: logger, write: { try written.append($0) })
-        _ = await send(session, "L1 LOGIN \(Self.address) \(Self.password)\r\n")
+        let session = await loggedInSession(on: counting)
         _ = await send(session, "s SELECT INBOX\r\n")
         let commands = [
             "UID FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (from SUBJECT Date)])",

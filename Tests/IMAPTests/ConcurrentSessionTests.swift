@@ -28,13 +28,7 @@ final class SessionClient: @unchecked Sendable {
 final class ConcurrentSessionTests: IMAPSessionTestCase {
     /// A logged-in client with INBOX selected (CONDSTORE on).
     func client(sessionStore: (any MailStore)? = nil) async -> SessionClient {
-        let session = makeSession(sessionStore: sessionStore)
-        let client = SessionClient(session, written)
-        let login = await client.send("L LOGIN \(Self.address) \(Self.password)\r\n")
-        XCTAssertTrue(login.contains("L OK"), login)
-        let select = await client.send("S SELECT INBOX (CONDSTORE)\r\n")
-        XCTAssertTrue(select.contains("S OK"), select)
-        return client
+        await selectedClient("SELECT INBOX (CONDSTORE)", sessionStore: sessionStore)
     }
 
     /// Both sessions saw MODSEQ m and send `STORE (UNCHANGEDSINCE m)` at

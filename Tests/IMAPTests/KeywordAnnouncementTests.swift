@@ -11,16 +11,6 @@ import XCTest
 final class KeywordAnnouncementTests: IMAPSessionTestCase {
     static let system = IMAPFlags.systemFlagNames.joined(separator: " ")
 
-    func client(_ command: String = "SELECT INBOX") async -> SessionClient {
-        let session = makeSession()
-        let client = SessionClient(session, written)
-        let login = await client.send("L LOGIN \(Self.address) \(Self.password)\r\n")
-        XCTAssertTrue(login.contains("L OK"), login)
-        let select = await client.send("S \(command)\r\n")
-        XCTAssertTrue(select.contains("S OK"), select)
-        return client
-    }
-
     static func announcement(_ keywords: [String], readOnly: Bool = false) -> String {
         let flags = ([system] + keywords).joined(separator: " ")
         let permanent = readOnly ? "* OK [PERMANENTFLAGS ()] No permanent flags"
@@ -31,7 +21,7 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
     func testOwnStoreAnnouncesANewKeywordBeforeItsFetch() async throws {
         _ = try await deliver()
         _ = try await deliver()
-        let alice = await client()
+        let alice = await selectedClient()
         let first = await alice.send("a STORE 1 +FLAGS ($Label1)\r\n")
         XCTAssertEqual(first, Self.announcement(["$Label1"]) + "* 1 FETCH (FLAGS ($Label1))\r\na OK STORE completed\r\n")
         let again = await alice.send("b STORE 2 +FLAGS ($label1)\r\n")
@@ -42,9 +32,9 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
 
     func testOtherSessionsKeywordsAreAnnouncedAtNoop() async throws {
         _ = try await deliver()
-        let alice = await client()
-        let reader = await client("EXAMINE INBOX")
-        let bob = await client()
+        let alice = await selectedClient()
+        let reader = await selectedClient("EXAMINE INBOX")
+        let bob = await selectedClient()
         _ = await bob.send("a STORE 1 +FLAGS (Urgent)\r\n")
         let noop = await alice.send("n NOOP\r\n")
         XCTAssertEqual(noop, Self.announcement(["Urgent"]) + "* 1 FETCH (UID 1 FLAGS (Urgent))\r\nn OK NOOP completed\r\n")
@@ -63,7 +53,7 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
     func testSelectAnnouncesTheKeywordsInUse() async throws {
         _ = try await store.appendMessage(mailboxID: inbox.id,
                                           NewMessage(body: Array(Self.message.utf8), keywords: ["Old"]))
-        let alice = await client()
+        let alice = await selectedClient()
         let store = await alice.send("a STORE 1 +FLAGS (old)\r\n")
         XCTAssertEqual(store, "* 1 FETCH (FLAGS (Old))\r\na OK STORE completed\r\n")
     }

@@ -25,13 +25,7 @@ final class LeanViewTests: IMAPSessionTestCase {
     }
 
     func countingSession() async -> IMAPSession {
-        let written = SessionWrites()
-        self.written = written
-        let session = IMAPSession(store: counting, authenticator: authenticator, configuration: configuration(),
-                                  connection: Self.loopback, logger: logger, write: { try written.append($0) })
-        let reply = await send(session, "L1 LOGIN \(Self.address) \(Self.password)\r\n")
-        XCTAssertTrue(reply.hasPrefix("L1 OK"), reply)
-        return session
+        await loggedInSession(on: counting)
     }
 
     func testEntriesAreCompact() {

@@ -210,12 +210,7 @@ final class RangedSectionTests: IMAPSessionTestCase {
         let bytes = Array(body.utf8)
         _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: bytes))
         let counting = ReadCountingStore(base: store)
-        let written = SessionWrites()
-        self.written = written
-        let session = IMAPSession(store: counting, authenticator: authenticator, configuration: configuration(),
-                                  connection: Self.loopback, logger: logger, write: { try written.append($0) })
-        let login = await send(session, "L1 LOGIN \(Self.address) \(Self.password)\r\n")
-        XCTAssertTrue(login.hasPrefix("L1 OK"), login)
+        let session = await loggedInSession(on: counting)
         _ = await send(session, "s SELECT INBOX\r\n")
 
         counting.reset()
@@ -264,11 +259,7 @@ final class RangedSectionTests: IMAPSessionTestCase {
         }
         _ = try await store.expunge(mailboxID: inbox.id, uids: [])
         let counting = ReadCountingStore(base: store)
-        let written = SessionWrites()
-        self.written = written
-        let session = IMAPSession(store: counting, authenticator: authenticator, configuration: configuration(),
-                                  connection: Self.loopback, logger: logger, write: { try written.append($0) })
-        _ = await send(session, "L1 LOGIN \(Self.address) \(Self.password)\r\n")
+        let session = await loggedInSession(on: counting)
         _ = await send(session, "s SELECT INBOX\r\n")
         counting.reset()
         let batched = await send(session, "h FETCH 1:40 (BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT]<0.4>)\r\n")

@@ -137,6 +137,29 @@ class IMAPSessionTestCase: XCTestCase {
         return session
     }
 
+    /// A session on `sessionStore` (a counting or failing double), views
+    /// not shared (each SELECT reads what it reads), logged in with LOGIN.
+    func loggedInSession(on sessionStore: any MailStore,
+                         file: StaticString = #filePath, line: UInt = #line) async -> IMAPSession {
+        let session = makeSession(sessionStore: sessionStore, sharingViews: false)
+        let reply = await send(session, "L1 LOGIN \(Self.address) \(Self.password)\r\n")
+        XCTAssertTrue(reply.hasPrefix("L1 OK"), reply, file: file, line: line)
+        return session
+    }
+
+    /// A logged-in client with its own output (ConcurrentSessionTests'
+    /// `SessionClient`, so several can run side by side), `select` sent.
+    func selectedClient(_ select: String = "SELECT INBOX", sessionStore: (any MailStore)? = nil,
+                        file: StaticString = #filePath, line: UInt = #line) async -> SessionClient {
+        let session = makeSession(sessionStore: sessionStore)
+        let client = SessionClient(session, written)
+        let login = await client.send("L LOGIN \(Self.address) \(Self.password)\r\n")
+        XCTAssertTrue(login.contains("L OK"), login, file: file, line: line)
+        let selected = await client.send("S \(select)\r\n")
+        XCTAssertTrue(selected.contains("S OK"), selected, file: file, line: line)
+        return client
+    }
+
     /// A logged-in session with INBOX selected.
     func selectedSession(file: StaticString = #filePath, line: UInt = #line) async -> IMAPSession {
         let session = await loggedInSession(file: file, line: line)

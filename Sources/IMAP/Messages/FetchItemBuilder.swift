@@ -40,7 +40,7 @@ struct UnknownTransferEncoding: Error, Equatable {
 /// ENVELOPE and BODY/BODYSTRUCTURE come from the parsed structure; only
 /// body sections look at the raw message.
 struct FetchItemBuilder {
-    var attributes: [FetchAttribute]
+    let attributes: [FetchAttribute]
     /// UID FETCH returns UID whether asked or not (RFC 9051 §6.4.8).
     var alwaysUID: Bool
     /// CHANGEDSINCE returns MODSEQ whether asked or not (RFC 7162 §3.1.4.1).
@@ -50,6 +50,9 @@ struct FetchItemBuilder {
     var condstore: Bool
     /// With QRESYNC on, such a response also carries UID (RFC 7162 §3.2.4).
     var qresync: Bool
+    /// Per attribute, the filter of a top-level HEADER.FIELDS, made once
+    /// per command rather than once per message (`cachedHeaderFields`).
+    let headerFieldFilters: [HeaderFieldFilter?]
 
     init(attributes: [FetchAttribute], uid: Bool, changedSince: Bool = false, condstore: Bool = false,
          qresync: Bool = false) {
@@ -58,6 +61,11 @@ struct FetchItemBuilder {
         self.alwaysModSeq = changedSince
         self.condstore = condstore || qresync
         self.qresync = qresync
+        self.headerFieldFilters = attributes.map { attribute in
+            guard case .bodySection(let section, _, _) = attribute, section.part.isEmpty,
+                  case .headerFields(let names)? = section.text else { return nil }
+            return .only(names)
+        }
     }
 
     /// Data longer than this many octets that is a plain range of the
@@ -233,7 +241,7 @@ struct FetchItemBuilder {
         let parsed = source.parsed ?? Self.noStructure
         var items: [FetchItem] = []
         if alwaysUID && !attributes.contains(.uid) { items.append(.uid(message.uid)) }
-        for attribute in attributes {
+        for (index, attribute) in attributes.enumerated() {
             if source.body != nil, let size = source.streamedSize {
                 if let literal = streamed(attribute, root: parsed.root, size: size),
                    let name = Self.streamedName(attribute) {
@@ -268,9 +276,8 @@ struct FetchItemBuilder {
                 }))
             case .bodySection(let section, let partial, _):
                 var data: [UInt8]?
-                if let cached = source.cachedHeaderFields, section.part.isEmpty,
-                   case .headerFields(let names)? = section.text {
-                    data = MessageSection.partial(HeaderFieldFilter.only(names).apply(to: cached), partial)
+                if let cached = source.cachedHeaderFields, let filter = headerFieldFilters[index] {
+                    data = MessageSection.partial(filter.apply(to: cached), partial)
                 } else {
                     data = source.body.flatMap { MessageSection.data(section, partial, in: $0, root: parsed.root) }
                 }

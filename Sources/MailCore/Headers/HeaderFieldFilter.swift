@@ -30,13 +30,14 @@ public struct HeaderFieldFilter: Sendable, Hashable {
 
     /// True when the field whose name is `bytes[name]` is kept.
     public func keeps(_ bytes: [UInt8], name: Range<Int>) -> Bool {
-        let named = nameBytes.contains { ByteText.equalIgnoringASCIICase(bytes[name], $0[...]) }
+        let named = nameBytes.contains { ByteText.equalIgnoringASCIICase(bytes[name], $0) }
         return named == keepsNamed
     }
 
     /// True when `name` is one of the filter's names (without case).
     public func isNamed(_ name: String) -> Bool {
-        nameBytes.contains { ByteText.equalIgnoringASCIICase(Array(name.utf8)[...], $0[...]) }
+        let bytes = Array(name.utf8)
+        return nameBytes.contains { ByteText.equalIgnoringASCIICase(bytes, $0) }
     }
 
     /// The kept fields of `header` (a header section, from its first field
