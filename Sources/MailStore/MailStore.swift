@@ -111,6 +111,14 @@ public protocol MailStore: Sendable {
     /// `mailboxStatus` of every mailbox of the account in one read (for
     /// LIST-STATUS and admin listings), keyed by mailbox id.
     func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus]
+    /// The messages of the mailbox that no session has seen as `\Recent`
+    /// yet (RFC 3501 §2.3.2): those from its first recent UID up to UIDNEXT.
+    /// With `claim`, one transaction also moves the first recent UID to
+    /// UIDNEXT, so that of two sessions (or nodes) claiming at once each
+    /// message is claimed by exactly one; without, it changes nothing
+    /// (EXAMINE, STATUS). Takes no MODSEQ and writes no change-log row.
+    /// `mailboxNotFound` for an unknown id.
+    func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages
     /// A new mailbox with a fresh UIDVALIDITY; its name is not subscribed
     /// (unless it was before: subscriptions are by name). The mailboxes
     /// `createAccount` makes are subscribed.

@@ -32,6 +32,19 @@ public struct MailboxStatus: Sendable, Hashable {
     }
 }
 
+/// The `\Recent` messages of a mailbox (`MailStore.recentMessages`):
+/// the UIDs they may have (expunged ones among them are gone) and how
+/// many of them exist.
+public struct RecentMessages: Sendable, Hashable {
+    public var uids: Range<MessageUID>
+    public var count: Int
+
+    public init(uids: Range<MessageUID>, count: Int) {
+        self.uids = uids
+        self.count = count
+    }
+}
+
 /// What SEARCH on addresses, subjects, dates and sizes needs of one message:
 /// the stored ENVELOPE without the MIME tree and its searchable text
 /// (`MailStore.messageEnvelopes`).

@@ -117,6 +117,6 @@ final class CachedHeaderFieldsFetchTests: IMAPSessionTestCase {
         _ = await send(session, "s SELECT INBOX\r\n")
         let answer = await send(session, "f FETCH 1 (BODY[HEADER.FIELDS (Subject)])\r\n")
         XCTAssertEqual(answer, "* 1 FETCH (BODY[HEADER.FIELDS (Subject)] {18}\r\nSubject: hello\r\n\r\n"
-            + " FLAGS (\\Seen))\r\nf OK FETCH completed\r\n")
+            + " FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n")
     }
 }

@@ -325,8 +325,8 @@ final class FetchSearchSessionTests: IMAPSessionTestCase {
         let session = await selectedSession()
         var reply = await send(session, "F1 FETCH 1:* (UID BODY[HEADER.FIELDS (SUBJECT)])\r\n")
         XCTAssertEqual(reply, "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (SUBJECT)] "
-                       + literal("Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=\r\n\r\n") + " FLAGS (\\Seen))\r\n"
-                       + "* 2 FETCH (UID 2 BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: hello\r\n\r\n FLAGS (\\Seen))\r\n"
+                       + literal("Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=\r\n\r\n") + " FLAGS (\\Seen \\Recent))\r\n"
+                       + "* 2 FETCH (UID 2 BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: hello\r\n\r\n FLAGS (\\Seen \\Recent))\r\n"
                        + "F1 OK FETCH completed\r\n")
         // The session does not report its own \Seen change back.
         reply = await send(session, "N1 NOOP\r\n")
@@ -335,7 +335,7 @@ final class FetchSearchSessionTests: IMAPSessionTestCase {
         XCTAssertTrue(reply.hasSuffix("S2 OK SEARCH completed\r\n"), reply)
         XCTAssertFalse(reply.contains("SEARCH 1"), reply)
         reply = await send(session, "F2 UID FETCH $ (FLAGS)\r\n")
-        XCTAssertEqual(reply, "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\nF2 OK FETCH completed\r\n")
+        XCTAssertEqual(reply, "* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))\r\nF2 OK FETCH completed\r\n")
         reply = await send(session, "S3 UID SEARCH SEEN TEXT hello\r\n")
         XCTAssertEqual(reply, "* SEARCH 2\r\nS3 OK SEARCH completed\r\n")
     }

@@ -42,7 +42,7 @@ final class IMAPSessionIdleTests: IMAPSessionTestCase {
         try await deliver()
         await expectEqual(await session.mailboxChanged(), IMAPSessionOutput())
         // The change is reported after the next command instead.
-        await expectEqual(await send(session, "a NOOP\r\n"), "* 1 EXISTS\r\na OK NOOP completed\r\n")
+        await expectEqual(await send(session, "a NOOP\r\n"), "* 1 EXISTS\r\n* 1 RECENT\r\na OK NOOP completed\r\n")
     }
 
     func testIdleReportsDeliveredMessage() async throws {
@@ -52,7 +52,7 @@ final class IMAPSessionIdleTests: IMAPSessionTestCase {
         await expectEqual(await send(session, "a IDLE\r\n"), "+ idling\r\n")
         try await deliver()
         let update = await session.mailboxChanged()
-        XCTAssertEqual(String(decoding: update.bytes, as: UTF8.self), "* 2 EXISTS\r\n")
+        XCTAssertEqual(String(decoding: update.bytes, as: UTF8.self), "* 2 EXISTS\r\n* 2 RECENT\r\n")
         XCTAssertEqual(update.action, .none)
         // Nothing new: nothing sent.
         await expectEqual(await session.mailboxChanged(), IMAPSessionOutput())
@@ -62,7 +62,7 @@ final class IMAPSessionIdleTests: IMAPSessionTestCase {
     func testIdleReportsWaitingNewsAtOnce() async throws {
         let session = await selectedSession()
         try await deliver()
-        await expectEqual(await send(session, "a IDLE\r\n"), "+ idling\r\n* 1 EXISTS\r\n")
+        await expectEqual(await send(session, "a IDLE\r\n"), "+ idling\r\n* 1 EXISTS\r\n* 1 RECENT\r\n")
         await expectEqual(await send(session, "DONE\r\n"), "a OK IDLE terminated\r\n")
     }
 

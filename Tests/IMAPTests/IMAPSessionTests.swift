@@ -275,7 +275,7 @@ final class IMAPSessionTests: IMAPSessionTestCase {
         await expectEqual(await send(session, "a NOOP\r\n"), "a OK NOOP completed\r\n")
         try await deliver()
         let reply = await send(session, "b NOOP\r\n")
-        XCTAssertEqual(reply, "* 2 EXISTS\r\nb OK NOOP completed\r\n")
+        XCTAssertEqual(reply, "* 2 EXISTS\r\n* 2 RECENT\r\nb OK NOOP completed\r\n")
     }
 
     func testSelectingAgainClosesThePreviousMailbox() async throws {
@@ -402,7 +402,7 @@ extension IMAPSessionTests {
         let session = await selectedSession()
         let message = Self.message
         let reply = await send(session, "a APPEND INBOX {\(message.utf8.count)+}\r\n\(message)\r\n")
-        XCTAssertTrue(reply.hasPrefix("* 1 EXISTS\r\na OK "), reply)
+        XCTAssertTrue(reply.hasPrefix("* 1 EXISTS\r\n* 1 RECENT\r\na OK "), reply)
     }
 
     func testCloseReturnsToAuthenticatedState() async throws {

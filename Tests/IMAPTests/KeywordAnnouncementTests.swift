@@ -23,9 +23,9 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
         _ = try await deliver()
         let alice = await selectedClient()
         let first = await alice.send("a STORE 1 +FLAGS ($Label1)\r\n")
-        XCTAssertEqual(first, Self.announcement(["$Label1"]) + "* 1 FETCH (FLAGS ($Label1))\r\na OK STORE completed\r\n")
+        XCTAssertEqual(first, Self.announcement(["$Label1"]) + "* 1 FETCH (FLAGS (\\Recent $Label1))\r\na OK STORE completed\r\n")
         let again = await alice.send("b STORE 2 +FLAGS ($label1)\r\n")
-        XCTAssertEqual(again, "* 2 FETCH (FLAGS ($label1))\r\nb OK STORE completed\r\n", "known without case")
+        XCTAssertEqual(again, "* 2 FETCH (FLAGS (\\Recent $label1))\r\nb OK STORE completed\r\n", "known without case")
         let silent = await alice.send("c STORE 2 +FLAGS.SILENT (Work)\r\n")
         XCTAssertEqual(silent, Self.announcement(["$Label1", "Work"]) + "c OK STORE completed\r\n")
     }
@@ -37,7 +37,7 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
         let bob = await selectedClient()
         _ = await bob.send("a STORE 1 +FLAGS (Urgent)\r\n")
         let noop = await alice.send("n NOOP\r\n")
-        XCTAssertEqual(noop, Self.announcement(["Urgent"]) + "* 1 FETCH (UID 1 FLAGS (Urgent))\r\nn OK NOOP completed\r\n")
+        XCTAssertEqual(noop, Self.announcement(["Urgent"]) + "* 1 FETCH (UID 1 FLAGS (\\Recent Urgent))\r\nn OK NOOP completed\r\n")
         let examined = await reader.send("n NOOP\r\n")
         XCTAssertTrue(examined.hasPrefix(Self.announcement(["Urgent"], readOnly: true) + "* 1 FETCH (UID 1 FLAGS (Urgent))"),
                       examined)
@@ -45,7 +45,7 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
         _ = try await store.appendMessage(mailboxID: inbox.id,
                                           NewMessage(body: Array(Self.message.utf8), keywords: ["Later"]))
         let news = await alice.send("m NOOP\r\n")
-        XCTAssertEqual(news, Self.announcement(["Urgent", "Later"]) + "* 2 EXISTS\r\nm OK NOOP completed\r\n")
+        XCTAssertEqual(news, Self.announcement(["Urgent", "Later"]) + "* 2 EXISTS\r\n* 2 RECENT\r\nm OK NOOP completed\r\n")
         let quiet = await alice.send("o NOOP\r\n")
         XCTAssertEqual(quiet, "o OK NOOP completed\r\n")
     }
@@ -55,6 +55,6 @@ final class KeywordAnnouncementTests: IMAPSessionTestCase {
                                           NewMessage(body: Array(Self.message.utf8), keywords: ["Old"]))
         let alice = await selectedClient()
         let store = await alice.send("a STORE 1 +FLAGS (old)\r\n")
-        XCTAssertEqual(store, "* 1 FETCH (FLAGS (Old))\r\na OK STORE completed\r\n")
+        XCTAssertEqual(store, "* 1 FETCH (FLAGS (\\Recent Old))\r\na OK STORE completed\r\n")
     }
 }

@@ -54,7 +54,7 @@ final class LeanViewTests: IMAPSessionTestCase {
         _ = await send(session, "s SELECT INBOX\r\n")
         counting.reset()
         let flags = await send(session, "f FETCH 1:* (UID FLAGS)\r\n")
-        XCTAssertTrue(flags.contains("* 2 FETCH (UID 2 FLAGS (\\Seen))"), String(flags.prefix(200)))
+        XCTAssertTrue(flags.contains("* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent))"), String(flags.prefix(200)))
         XCTAssertEqual(counting.counts, ReadCountingStore.Counts(), "FETCH (UID FLAGS) reads nothing")
 
         let envelope = await send(session, "e FETCH 291:300 (ENVELOPE RFC822.SIZE INTERNALDATE)\r\n")
@@ -133,7 +133,7 @@ final class LeanViewTests: IMAPSessionTestCase {
         counting.reset()
         let noop = await send(session, "n NOOP\r\n")
         XCTAssertTrue(noop.contains("* \(Self.count + 1) EXISTS"), noop)
-        XCTAssertTrue(noop.contains("* 40 FETCH (UID 40 FLAGS (\\Flagged \\Seen))"), noop)
+        XCTAssertTrue(noop.contains("* 40 FETCH (UID 40 FLAGS (\\Flagged \\Seen \\Recent))"), noop)
         var counts = counting.counts
         XCTAssertEqual(counts.summariesByUID, 41, "\(counts)")
         XCTAssertEqual(counts.wholeMailboxRecords + counts.recordsByUID + counts.singleRecords, 0, "\(counts)")

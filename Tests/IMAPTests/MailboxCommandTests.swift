@@ -280,7 +280,7 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         let lines = await run("A1 STATUS inbox (MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE RECENT HIGHESTMODSEQ APPENDLIMIT)")
         XCTAssertEqual(lines, [
             "* STATUS INBOX (MESSAGES 3 UIDNEXT \(third.uid + 1) UIDVALIDITY \(inbox.uidValidity) UNSEEN 1 DELETED 1 "
-                + "SIZE \(size) RECENT 0 HIGHESTMODSEQ \(current.highestModSeq) APPENDLIMIT \(maxMessageSize))",
+                + "SIZE \(size) RECENT 3 HIGHESTMODSEQ \(current.highestModSeq) APPENDLIMIT \(maxMessageSize))",
             "A1 OK STATUS completed",
         ])
     }

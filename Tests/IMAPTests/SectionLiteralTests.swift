@@ -34,7 +34,7 @@ final class SectionLiteralTests: IMAPSessionTestCase {
         _ = await send(session, "s SELECT INBOX\r\n")
         let answer = await send(session, "f FETCH 1 (BODY.PEEK[TEXT] BODY.PEEK[1]<0.2> BINARY.PEEK[1] RFC822.TEXT)\r\n")
         XCTAssertEqual(answer, "* 1 FETCH (BODY[TEXT] {10}\r\nHi Alice\r\n BODY[1]<0> {2}\r\nHi BINARY[1] {10}\r\n"
-            + "Hi Alice\r\n RFC822.TEXT {10}\r\nHi Alice\r\n FLAGS (\\Seen))\r\nf OK FETCH completed\r\n")
+            + "Hi Alice\r\n RFC822.TEXT {10}\r\nHi Alice\r\n FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n")
     }
 
     func testNULsGoAs0x80InBodyAndAsLiteral8InBinary() async throws {

@@ -26,7 +26,7 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         XCTAssertEqual(responseLines(selection.result.untagged), [
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work)",
             "* 3 EXISTS",
-            "* 0 RECENT",
+            "* 3 RECENT",
             "* OK [UIDVALIDITY \(box.uidValidity)] UIDs valid",
             "* OK [UIDNEXT 4] Predicted next UID",
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work \\*)] Flags permitted",
@@ -152,8 +152,8 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         XCTAssertTrue(lines.contains("* OK [HIGHESTMODSEQ \(after.highestModSeq)] Highest"))
         XCTAssertEqual(Array(lines.suffix(3)), [
             "* VANISHED (EARLIER) 2,4",
-            "* 2 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (\(flagged[0].modSeq)))",
-            "* 4 FETCH (UID \(added.uid) FLAGS () MODSEQ (\(added.modSeq)))",
+            "* 2 FETCH (UID 3 FLAGS (\\Seen \\Recent) MODSEQ (\(flagged[0].modSeq)))",
+            "* 4 FETCH (UID \(added.uid) FLAGS (\\Recent) MODSEQ (\(added.modSeq)))",
         ])
         XCTAssertEqual(view.allMessages.map(\.uid), [1, 3, 5, added.uid])
 
@@ -191,17 +191,17 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         XCTAssertEqual(responseLines(added.untagged), [
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)",
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded \\*)] Flags permitted",
-            "* 1 FETCH (FLAGS (\\Seen $Forwarded))",
-            "* 2 FETCH (FLAGS (\\Seen $Forwarded))",
+            "* 1 FETCH (FLAGS (\\Seen \\Recent $Forwarded))",
+            "* 2 FETCH (FLAGS (\\Seen \\Recent $Forwarded))",
         ])
         let uidStore = await store("2", .remove, ["\\Seen", "$FORWARDED"], uid: true, view: view)
-        XCTAssertEqual(responseLines(uidStore.untagged), ["* 2 FETCH (FLAGS () UID 2)"],
+        XCTAssertEqual(responseLines(uidStore.untagged), ["* 2 FETCH (FLAGS (\\Recent) UID 2)"],
                        "UID STORE includes UID; keywords compare case-insensitively")
         let replaced = await store("3", .replace, ["\\Flagged", "\\Draft", "Work"], view: view)
         XCTAssertEqual(responseLines(replaced.untagged), [
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work)",
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work \\*)] Flags permitted",
-            "* 3 FETCH (FLAGS (\\Flagged \\Draft Work))",
+            "* 3 FETCH (FLAGS (\\Flagged \\Draft \\Recent Work))",
         ])
         let silent = await store("1:*", .add, ["\\Answered"], silent: true, view: view)
         XCTAssertEqual(silent.status, .ok)
@@ -210,8 +210,11 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         let records = try await store.messages(mailboxID: view.mailbox.id)
         XCTAssertEqual(records.map(\.flags), [[.seen, .answered], [.answered], [.flagged, .draft, .answered]])
         XCTAssertEqual(records.map(\.keywords), [["$Forwarded"], [], ["Work"]])
-        XCTAssertEqual(view.allMessages, records.enumerated().map { SelectedMessage(sequenceNumber: UInt32($0.offset + 1), record: $0.element) },
-                       "the view has its own changes")
+        XCTAssertEqual(view.allMessages, records.enumerated().map { offset, record in
+            var message = SelectedMessage(sequenceNumber: UInt32(offset + 1), record: record)
+            message.isRecent = true  // this session selected first
+            return message
+        }, "the view has its own changes")
         let echoes = try await view.synchronize(store: store, allowExpunge: true, enabled: [])
         XCTAssertEqual(echoes, [], "own changes are not reported back")
     }
@@ -221,7 +224,7 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         let (view, _) = try await select()
         let result = await store("1", .add, ["\\Seen"], view: view, enabled: [.condstore])
         let modSeq = try await store.message(mailboxID: view.mailbox.id, uid: 1)!.modSeq
-        XCTAssertEqual(responseLines(result.untagged), ["* 1 FETCH (FLAGS (\\Seen) MODSEQ (\(modSeq)))"])
+        XCTAssertEqual(responseLines(result.untagged), ["* 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (\(modSeq)))"])
         let silent = await store("1:2", .add, ["\\Seen"], silent: true, uid: true, view: view, enabled: [.condstore])
         let modSeq2 = try await store.message(mailboxID: view.mailbox.id, uid: 2)!.modSeq
         XCTAssertEqual(responseLines(silent.untagged), ["* 2 FETCH (UID 2 MODSEQ (\(modSeq2)))"],
@@ -258,8 +261,8 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         let records = try await store.messages(mailboxID: view.mailbox.id)
         XCTAssertEqual(records.map(\.flags), [[.seen], [.flagged], [.seen]], "message 2 was left alone")
         XCTAssertEqual(responseLines(result.untagged), [
-            "* 1 FETCH (FLAGS (\\Seen) MODSEQ (\(records[0].modSeq)))",
-            "* 3 FETCH (FLAGS (\\Seen) MODSEQ (\(records[2].modSeq)))",
+            "* 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (\(records[0].modSeq)))",
+            "* 3 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (\(records[2].modSeq)))",
         ])
 
         // UID STORE lists UIDs; UNCHANGEDSINCE 0 always fails (RFC 7162 §3.1.3).
@@ -362,7 +365,7 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         _ = try await append("new")
         let result = await SelectedMailboxCommands.expunge(uids: nil, selected: view, context: context())
         XCTAssertEqual(taggedLine(result), "OK EXPUNGE completed")
-        XCTAssertEqual(responseLines(result.untagged), ["* 4 EXPUNGE", "* 2 EXPUNGE", "* 4 EXISTS"])
+        XCTAssertEqual(responseLines(result.untagged), ["* 4 EXPUNGE", "* 2 EXPUNGE", "* 4 EXISTS", "* 4 RECENT"])
         XCTAssertEqual(view.allMessages.map(\.uid), [1, 3, 5, 6])
         let stored = try await storedUIDs()
         XCTAssertEqual(stored, [1, 3, 5, 6])
@@ -410,13 +413,16 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
         let duringFetch = try await a.synchronize(store: store, allowExpunge: false, enabled: [])
         XCTAssertEqual(responseLines(duringFetch), [
             "* 5 EXISTS",
-            "* 3 FETCH (UID 3 FLAGS (\\Flagged))",
+            "* 5 RECENT",
+            "* 3 FETCH (UID 3 FLAGS (\\Flagged \\Recent))",
         ])
         let atNoop = try await a.synchronize(store: store, allowExpunge: true, enabled: [])
         XCTAssertEqual(responseLines(atNoop), ["* 1 EXPUNGE"])
         XCTAssertEqual(a.allMessages.map(\.uid), b.allMessages.map(\.uid) + [5])
         let bSync = try await b.synchronize(store: store, allowExpunge: true, enabled: [])
-        XCTAssertEqual(responseLines(bSync), ["* 4 EXISTS"])
-        XCTAssertEqual(a.allMessages, b.allMessages)
+        // A selected first and took the new message too: B has none recent.
+        XCTAssertEqual(responseLines(bSync), ["* 4 EXISTS", "* 0 RECENT"])
+        XCTAssertEqual(a.allMessages.map { $0.isRecent }, [true, true, true, true])
+        XCTAssertEqual(a.allMessages.map { var m = $0; m.isRecent = false; return m }, b.allMessages)
     }
 }

@@ -97,7 +97,7 @@ final class StreamedFetchTests: IMAPSessionTestCase {
         // RFC822 sets \Seen (RFC 9051 §6.4.5): FLAGS follows the literal.
         let rfc822 = await fetchBytes(session, "c FETCH 1 (RFC822)\r\n")
         XCTAssertEqual(rfc822, Array("* 1 FETCH (".utf8) + literal("RFC822", message)
-            + Array(" FLAGS (\\Seen))\r\nc OK FETCH completed\r\n".utf8))
+            + Array(" FLAGS (\\Seen \\Recent))\r\nc OK FETCH completed\r\n".utf8))
         assertStreamed(octets: message.count, "RFC822")
 
         let body = await fetchBytes(session, "d FETCH 1 (BODY[])\r\n")

@@ -120,6 +120,10 @@ public final class FaultInjectingMailStore: MailStore {
     public func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
         try read("mailboxStatuses"); return try await base.mailboxStatuses(accountID: accountID)
     }
+    public func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages {
+        if claim { try write("recentMessages") } else { try read("recentMessages") }
+        return try await base.recentMessages(mailboxID: mailboxID, claim: claim)
+    }
     public func mailbox(id: MailboxID) async throws -> Mailbox? {
         try read("mailbox"); return try await base.mailbox(id: id)
     }

@@ -45,6 +45,9 @@ extension ForwardingMailStore {
     public func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
         try await base.mailboxStatuses(accountID: accountID)
     }
+    public func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages {
+        try await base.recentMessages(mailboxID: mailboxID, claim: claim)
+    }
     public func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }

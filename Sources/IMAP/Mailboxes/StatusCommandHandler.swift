@@ -37,6 +37,12 @@ enum StatusCommandHandler {
         } else {
             counts = try await context.store.mailboxStatus(id: mailbox.id)
         }
+        // RFC 3501 §6.3.10: the messages still `\Recent` (no session has
+        // taken them); only asked for, and only rev1 has the flag.
+        var recent = 0
+        if unique.contains(.recent) && !context.enabled.contains(.imap4rev2) {
+            recent = try await context.store.recentMessages(mailboxID: mailbox.id, claim: false).count
+        }
         let values = unique.map { attribute -> (StatusAttribute, UInt64) in
             switch attribute {
             case .messages: return (attribute, UInt64(max(counts.messages, 0)))
@@ -45,8 +51,7 @@ enum StatusCommandHandler {
             case .unseen: return (attribute, UInt64(max(counts.unseen, 0)))
             case .deleted: return (attribute, UInt64(max(counts.deleted, 0)))
             case .size: return (attribute, UInt64(max(counts.size, 0)))
-            // \Recent is not kept (RFC 9051 drops it); rev1 clients see 0.
-            case .recent: return (attribute, 0)
+            case .recent: return (attribute, UInt64(recent))
             case .highestModSeq: return (attribute, UInt64(max(counts.highestModSeq, 0)))
             case .appendLimit: return (attribute, UInt64(max(context.maxMessageSize, 0)))
             }

@@ -151,7 +151,9 @@ public enum FetchCommandHandler {
         let byUID = Dictionary(updated.map { ($0.uid, $0) }, uniquingKeysWith: { _, last in last })
         return chunk.map { message in
             guard let record = byUID[message.uid] else { return (message, false) }
-            return (SelectedMessage(sequenceNumber: message.sequenceNumber, record: record), true)
+            var seen = SelectedMessage(sequenceNumber: message.sequenceNumber, record: record)
+            seen.isRecent = message.isRecent
+            return (seen, true)
         }
     }
 

@@ -255,7 +255,7 @@ struct FetchItemBuilder {
                 }
             }
             switch attribute {
-            case .flags: items.append(.flags(IMAPFlags.names(message.flags, keywords: message.keywords)))
+            case .flags: items.append(.flags(message.flagNames))
             case .internalDate:
                 items.append(.internalDate(source.record.map(Self.internalDate) ?? MailDate(secondsSinceEpoch: 0)))
             case .rfc822Size: items.append(.rfc822Size(source.record?.size ?? 0))
@@ -291,7 +291,7 @@ struct FetchItemBuilder {
             }
         }
         if source.seenWasSet && !attributes.contains(.flags) {
-            items.append(.flags(IMAPFlags.names(message.flags, keywords: message.keywords)))
+            items.append(.flags(message.flagNames))
         }
         // RFC 7162 §3.2.4: under QRESYNC a FETCH that implicitly set `\Seen`
         // carries UID (and MODSEQ, below) like any flag change.

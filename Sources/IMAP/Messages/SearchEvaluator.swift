@@ -191,10 +191,12 @@ struct SearchEvaluator {
         case .unflagged: return !flags.contains(.flagged)
         case .unseen: return !flags.contains(.seen)
         case .undraft: return !flags.contains(.draft)
-        // No session announces \Recent (IMAP4rev2 dropped it): nothing is
-        // recent, so nothing is new and everything is old.
-        case .new, .recent: return false
-        case .old: return true
+        // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT. A rev2
+        // session holds no `\Recent` (RFC 9051 dropped it): nothing is
+        // recent there, so nothing is new and everything is old.
+        case .recent: return message.isRecent
+        case .new: return message.isRecent && !flags.contains(.seen)
+        case .old: return !message.isRecent
         case .keyword(let name): return Self.hasKeyword(message.keywords, name)
         case .unkeyword(let name): return !Self.hasKeyword(message.keywords, name)
         case .modSeq(_, let value):

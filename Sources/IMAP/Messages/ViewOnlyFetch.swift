@@ -43,6 +43,7 @@ enum ViewOnlyFetch {
                      selected: SelectedMailbox, output: inout FetchOutput) async throws {
         let entries = selected.entries
         var flagLists = FlagListCache(keywordLists: selected.keywordLists.lists)
+        let recent = selected.recent
         for range in ranges {
             for index in range {
                 let entry = entries[index]
@@ -59,7 +60,9 @@ enum ViewOnlyFetch {
                         DecimalDigits.append(UInt64(entry.uid), to: &output.pending)
                     case .flags:
                         output.pending.append(contentsOf: "FLAGS ".utf8)
-                        output.pending.append(contentsOf: flagLists.encoded(flags: entry.flags, keywords: entry.keywords))
+                        let flags = !recent.isEmpty && recent.contains(entry.uid)
+                            ? entry.flags | FlagListCache.recentBit : entry.flags
+                        output.pending.append(contentsOf: flagLists.encoded(flags: flags, keywords: entry.keywords))
                     case .modSeq:
                         output.pending.append(contentsOf: "MODSEQ (".utf8)
                         DecimalDigits.append(modSeq, to: &output.pending)
@@ -74,6 +77,9 @@ enum ViewOnlyFetch {
 
     /// `(flag flag ...)` of each flag combination met, encoded once.
     struct FlagListCache {
+        /// Set in a flag byte for a message `\Recent` in this session (the
+        /// stored system flags use the low five bits).
+        static let recentBit: UInt8 = 0x80
         let keywordLists: [[String]]
         /// Lists without keywords, by the system-flag byte.
         var plain = [[UInt8]?](repeating: nil, count: 256)
@@ -89,8 +95,9 @@ enum ViewOnlyFetch {
             let key = UInt64(keywords) << 8 | UInt64(flags)
             if keywords != 0, let known = withKeywords[key] { return known }
             var writer = IMAPWriter()
-            writer.writeFlagList(IMAPFlags.names(MessageFlags(rawValue: Int(flags)),
-                                                 keywords: keywordLists[Int(keywords)]))
+            writer.writeFlagList(IMAPFlags.names(MessageFlags(rawValue: Int(flags & ~Self.recentBit)),
+                                                 keywords: keywordLists[Int(keywords)],
+                                                 recent: flags & Self.recentBit != 0))
             if keywords == 0 { plain[Int(flags)] = writer.bytes } else { withKeywords[key] = writer.bytes }
             return writer.bytes
         }

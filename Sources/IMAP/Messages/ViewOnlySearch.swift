@@ -42,7 +42,8 @@ extension SearchEvaluator {
         for (index, entry) in selected.entries.enumerated() {
             let message = SelectedMessage(sequenceNumber: UInt32(index + 1), uid: entry.uid, modSeq: entry.modSeq,
                                           flags: MessageFlags(rawValue: Int(entry.flags)),
-                                          keywords: keywordLists.isEmpty ? [] : keywordLists[Int(entry.keywords)])
+                                          keywords: keywordLists.isEmpty ? [] : keywordLists[Int(entry.keywords)],
+                                          isRecent: !selected.recent.isEmpty && selected.recent.contains(entry.uid))
             if matchesFromView(message) == true {
                 matches.append(SearchMatch(sequenceNumber: message.sequenceNumber, uid: entry.uid,
                                            modSeq: entry.modSeq))

@@ -24,6 +24,7 @@ extension SelectedMailboxCommands {
         let tombstones: [MailboxChange]
         do {
             view = try await openView(mailbox, readOnly: readOnly, context: context)
+            if !context.enabled.contains(.imap4rev2) { await view.startTrackingRecent(store: context.store) }
             if let qresync = options.qresync, qresync.uidValidity == mailbox.uidValidity {
                 tombstones = try await context.store.changes(mailboxID: mailbox.id, after: ModSeq(clamping: qresync.modSeq))
                     .filter { $0.kind == .expunged }
@@ -77,7 +78,7 @@ extension SelectedMailboxCommands {
         view.noteAnnounced(keywords)
         let flagLines = SelectedMailbox.flagResponses(keywords: keywords, isReadOnly: view.isReadOnly)
         var untagged: [UntaggedResponse] = [flagLines[0], .exists(UInt32(view.count))]
-        if !rev2 { untagged.append(.recent(0)) }
+        if !rev2 { untagged.append(.recent(UInt32(view.recentCount))) }
         untagged.append(.condition(.ok, ResponseText(code: .uidValidity(mailbox.uidValidity), "UIDs valid")))
         untagged.append(.condition(.ok, ResponseText(code: .uidNext(mailbox.uidNext), "Predicted next UID")))
         // PERMANENTFLAGS (RFC 9051 §7.1), after UIDNEXT as before.

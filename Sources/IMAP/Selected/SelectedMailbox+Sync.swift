@@ -56,7 +56,10 @@ extension SelectedMailbox {
                 keywordsSeen += summary.keywords
             }
             // RFC 9051 §7.4.1: EXISTS gives the new size of the mailbox.
-            if entries.count > before { responses.append(.exists(UInt32(entries.count))) }
+            if entries.count > before {
+                responses.append(.exists(UInt32(entries.count)))
+                responses += await recentAfterNewMessages(store: store)
+            }
         }
 
         if !changedUIDs.isEmpty {
@@ -104,7 +107,7 @@ extension SelectedMailbox {
 
     /// `UID u FLAGS (...)`, with `MODSEQ (m)` once CONDSTORE is on (RFC 7162 §3.1.4).
     static func flagUpdate(_ message: SelectedMessage, enabled: EnabledExtensions) -> [FetchItem] {
-        var items: [FetchItem] = [.uid(message.uid), .flags(IMAPFlags.names(message.flags, keywords: message.keywords))]
+        var items: [FetchItem] = [.uid(message.uid), .flags(message.flagNames)]
         if enabled.contains(.condstore) || enabled.contains(.qresync) {
             items.append(.modSeq(UInt64(max(message.modSeq, 0))))
         }

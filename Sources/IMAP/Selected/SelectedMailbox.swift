@@ -11,14 +11,21 @@ public struct SelectedMessage: Sendable, Hashable {
     public var modSeq: ModSeq
     public var flags: MessageFlags
     public var keywords: [String]
+    /// `\Recent` for this session (RFC 3501 §2.3.2; only IMAP4rev1 sessions have it).
+    public var isRecent: Bool
 
-    public init(sequenceNumber: UInt32, uid: MessageUID, modSeq: ModSeq, flags: MessageFlags, keywords: [String]) {
+    public init(sequenceNumber: UInt32, uid: MessageUID, modSeq: ModSeq, flags: MessageFlags, keywords: [String],
+                isRecent: Bool = false) {
         self.sequenceNumber = sequenceNumber
         self.uid = uid
         self.modSeq = modSeq
         self.flags = flags
         self.keywords = keywords
+        self.isRecent = isRecent
     }
+
+    /// The FLAGS list of the message (system flags, `\Recent`, keywords).
+    public var flagNames: [String] { IMAPFlags.names(flags, keywords: keywords, recent: isRecent) }
 
     /// The message at `sequenceNumber` as a stored record describes it.
     public init(sequenceNumber: UInt32, record: MessageRecord) {
@@ -79,6 +86,10 @@ public final class SelectedMailbox {
     /// and the same lower-cased (keywords compare without case).
     var announcedKeywords: [String] = []
     var announcedKeywordNames: Set<String> = []
+    /// The UIDs this session holds `\Recent` for (`SelectedMailbox+Recent`).
+    var recent = RecentUIDs()
+    /// Whether this session takes and shows `\Recent` (IMAP4rev1 only).
+    public internal(set) var tracksRecent = false
 
     /// `mailbox` must have been read before `messages` (its HIGHESTMODSEQ
     /// is then no later than the summaries): changes in between show up
@@ -213,7 +224,7 @@ public final class SelectedMailbox {
         let entry = entries[index]
         return SelectedMessage(sequenceNumber: UInt32(index + 1), uid: entry.uid, modSeq: entry.modSeq,
                                flags: MessageFlags(rawValue: Int(entry.flags)),
-                               keywords: keywordLists.lists[Int(entry.keywords)])
+                               keywords: keywordLists.lists[Int(entry.keywords)], isRecent: recent.contains(entry.uid))
     }
 
     /// The compact entry of a summary, its keyword list interned.

@@ -61,7 +61,7 @@ extension SelectedMailboxCommands {
             guard let message = selected.message(uid: candidate.uid) else { continue }
             let record = message
             var items: [FetchItem] = []
-            if !action.silent { items.append(.flags(IMAPFlags.names(record.flags, keywords: record.keywords))) }
+            if !action.silent { items.append(.flags(record.flagNames)) }
             if !action.silent || (condStore && changedUIDs.contains(record.uid)) {
                 // RFC 7162 §3.2.4: once QRESYNC is on, every FETCH a STORE
                 // causes carries UID (and MODSEQ); CONDSTORE alone adds MODSEQ.

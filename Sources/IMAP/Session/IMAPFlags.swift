@@ -7,10 +7,15 @@ public enum IMAPFlags {
     /// can be created too (RFC 9051 §7.1).
     public static let systemFlagNames = MessageFlags.imapNames.map(\.1)
 
-    /// The FLAGS list of a message: system flags, then keywords.
-    public static func names(_ flags: MessageFlags, keywords: [String]) -> [String] {
-        keywords.isEmpty ? flags.imapFlagNames : flags.imapFlagNames + keywords
+    /// The FLAGS list of a message: system flags, `\Recent` when the
+    /// session holds it (RFC 3501 §2.3.2), then keywords.
+    public static func names(_ flags: MessageFlags, keywords: [String], recent: Bool = false) -> [String] {
+        let system = recent ? flags.imapFlagNames + [recentName] : flags.imapFlagNames
+        return keywords.isEmpty ? system : system + keywords
     }
+
+    /// The session flag of IMAP4rev1 (RFC 3501 §2.3.2); no client may set it.
+    public static let recentName = "\\Recent"
 
     /// Splits a client's flag list into system flags and keywords. Nil when a
     /// name is not a flag a client may set: `\Recent` (RFC 3501; not in

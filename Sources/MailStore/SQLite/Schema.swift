@@ -15,6 +15,7 @@ enum Schema {
         migrator.registerMigration("v6-mailbox-counters", migrate: addMailboxCounters)
         migrator.registerMigration("v7-search-text", migrate: addSearchText)
         migrator.registerMigration("v8-header-cache", migrate: addHeaderCache)
+        migrator.registerMigration("v9-recent", migrate: addFirstRecentUID)
         return migrator
     }
 
@@ -272,5 +273,13 @@ enum Schema {
                 root_body_size = json_extract(CAST(parsed_structure AS TEXT), '$.root.bs')
             WHERE json_valid(CAST(parsed_structure AS TEXT))
             """)
+    }
+
+    /// v9: the first UID no session has seen as `\Recent` yet (RFC 3501
+    /// §2.3.2; `MailStore.recentMessages`). A new mailbox starts at 1;
+    /// existing ones at their UIDNEXT, so no old message turns recent.
+    private static func addFirstRecentUID(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE mailbox ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 1")
+        try db.execute(sql: "UPDATE mailbox SET first_recent_uid = uid_next")
     }
 }
