@@ -282,6 +282,21 @@ struct Connection {
                 }
             }.get()
             return true
+        case .startCompression:
+            let reply = ByteBuffer(bytes: output.bytes)
+            let channel = self.channel.channel
+            // Reply and codec in one event-loop tick (see
+            // `ConnectionEventHandler.startCompression`).
+            try await channel.eventLoop.flatSubmit {
+                do {
+                    return try channel.pipeline.syncOperations.handler(type: ConnectionEventHandler.self)
+                        .startCompression(reply: reply)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }.get()
+            logger.debug("DEFLATE compression started")
+            return true
         }
     }
 

@@ -94,6 +94,29 @@ final class ConnectionEventHandler: ChannelInboundHandler, RemovableChannelHandl
         return written
     }
 
+    /// Sends the COMPRESS go-ahead `reply` uncompressed, then puts the
+    /// DEFLATE codec right behind the TLS handler (or at the front), in
+    /// one event-loop tick: every byte the client sends after seeing the
+    /// reply reaches the inflater (RFC 4978 §3). Must run on the channel's
+    /// event loop. The future completes when the reply was written.
+    func startCompression(reply: ByteBuffer) throws -> EventLoopFuture<Void> {
+        guard let context else { throw ChannelError.ioOnClosedChannel }
+        let written = context.writeAndFlush(NIOAny(reply))
+        do {
+            let codec = try DeflateCodecHandler()
+            let operations = context.pipeline.syncOperations
+            if let tls = try? operations.handler(type: NIOSSLServerHandler.self) {
+                try operations.addHandler(codec, position: .after(tls))
+            } else {
+                try operations.addHandler(codec, position: .first)
+            }
+        } catch {
+            context.close(promise: nil)
+            return context.eventLoop.makeFailedFuture(error)
+        }
+        return written
+    }
+
     private func emit(_ event: ConnectionEvent, context: ChannelHandlerContext) {
         context.fireChannelRead(wrapInboundOut(event))
         // NIOAsyncChannel delivers reads on read-complete.

@@ -57,6 +57,7 @@ final class IMAPByteSession: ByteSession {
         case .none: action = .none
         case .startTLS: action = .startTLS
         case .close: action = .close
+        case .startCompression: action = .startCompression
         }
         return SessionOutput(bytes: output.bytes, action: action)
     }

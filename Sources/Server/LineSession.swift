@@ -10,6 +10,9 @@ enum SessionAction: Sendable, Equatable {
     case startTLS
     /// Close the connection after sending.
     case close
+    /// Compress both directions with DEFLATE from the byte after the
+    /// reply on (IMAP COMPRESS, RFC 4978).
+    case startCompression
 }
 
 /// Bytes to send and what to do next.

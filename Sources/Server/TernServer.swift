@@ -334,6 +334,8 @@ public final class TernServer: Sendable {
                 maxDepth: defaults.maxDepth))
         // IMAP ID (RFC 2971) names the version `tern version` prints.
         imap.serverVersion = TernVersion.string
+        // COMPRESS=DEFLATE (RFC 4978): every connection can put the codec in.
+        imap.offersCompression = true
         return imap
     }
 

@@ -56,3 +56,16 @@ final class IMAPClientTests: IMAPEndToEndTestCase {
         XCTAssertTrue(try XCTUnwrap(server).isRunning, "tern serve still runs")
     }
 }
+
+/// COMPRESS=DEFLATE (RFC 4978) with imaplib and zlib by hand, over IMAPS
+/// and STARTTLS: partial flushes, a large literal, a garbage stream and a
+/// decompression bomb (Scripts/imap_compress.py).
+final class IMAPCompressTests: IMAPEndToEndTestCase {
+    func testCompressedSessionsGarbageAndBomb() throws {
+        try startIMAPServer()
+        let pid = try XCTUnwrap(server).process.processIdentifier
+        let result = try imapScript("imap_compress.py", ["--server-pid", String(pid)], timeout: 300)
+        XCTAssertTrue(result.stdout.contains("compress: all checks passed"), result.transcript)
+        XCTAssertTrue(try XCTUnwrap(server).isRunning, "tern serve still runs")
+    }
+}

@@ -67,7 +67,7 @@ final class RecentFlagTests: IMAPSessionTestCase {
         try await deliver()
         let (_, _) = await open()  // takes message 1
         try await deliver()
-        try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(Self.message.utf8), flags: .seen))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(Self.message.utf8), flags: .seen))
         let (client, select) = await open()
         XCTAssertTrue(select.contains("* 3 EXISTS\r\n* 2 RECENT\r\n"), select)
         await expectEqual(await client.send("A SEARCH RECENT\r\n"), "* SEARCH 2 3\r\nA OK SEARCH completed\r\n")

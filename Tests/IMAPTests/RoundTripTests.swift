@@ -11,6 +11,7 @@ final class RoundTripTests: XCTestCase {
         let day = MailDate(year: 2024, month: 12, day: 31)!
         return [
             .capability, .noop, .logout, .starttls, .namespace, .check, .close, .unselect, .expunge, .idle,
+            .compress(algorithm: "DEFLATE"),
             .authenticate(mechanism: "PLAIN", initialResponse: bytes("AGZyZWQAc2VjcmV0")),
             .authenticate(mechanism: "LOGIN", initialResponse: nil),
             .login(user: bytes("fred"), password: bytes("pa ss\"word\\")),

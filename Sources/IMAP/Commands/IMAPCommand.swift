@@ -32,6 +32,8 @@ public enum IMAPCommand: Hashable, Sendable {
     case status(MailboxName, [StatusAttribute])
     case append(MailboxName, [AppendMessage])
     case idle
+    /// COMPRESS (RFC 4978 §3): `algorithm` as the client spelled it.
+    case compress(algorithm: String)
     // Selected (§6.4).
     case check
     case close

@@ -23,6 +23,7 @@ extension IMAPWriter {
         case .close: raw("CLOSE")
         case .unselect: raw("UNSELECT")
         case .unauthenticate: raw("UNAUTHENTICATE")
+        case .compress(let algorithm): raw("COMPRESS \(algorithm)")
         case .expunge: raw("EXPUNGE")
         case .idle: raw("IDLE")
         case .authenticate(let mechanism, let initial):

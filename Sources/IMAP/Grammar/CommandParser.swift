@@ -54,6 +54,10 @@ public enum CommandParser {
             let user = try cursor.astring()
             try cursor.space()
             return .login(user: user, password: try cursor.astring())
+        case "COMPRESS":
+            // RFC 4978 §5: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE".
+            try cursor.space()
+            return .compress(algorithm: try cursor.atom())
         case "ENABLE":
             var capabilities: [String] = []
             while cursor.take(UInt8(ascii: " ")) { capabilities.append(try cursor.keyword()) }

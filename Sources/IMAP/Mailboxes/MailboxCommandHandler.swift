@@ -41,7 +41,7 @@ public enum MailboxCommandHandler {
         case .append(let name, let messages):
             return await AppendCommandHandler.handle(name, messages, context: context)
         case .capability, .noop, .logout, .unauthenticate, .starttls, .authenticate, .login, .enable, .id, .select,
-             .examine, .idle,
+             .examine, .idle, .compress,
              .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
             return .bad("not a mailbox command")
         }

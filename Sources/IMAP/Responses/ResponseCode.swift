@@ -12,6 +12,8 @@ public enum ResponseCode: Hashable, Sendable {
     case closed
     case contactAdmin
     case copyUID(uidValidity: UInt32, source: SequenceSet, destination: SequenceSet)
+    /// RFC 4978 §3: compression is on already.
+    case compressionActive
     case corruption
     case expired
     case expungeIssued
@@ -66,6 +68,7 @@ public enum ResponseCode: Hashable, Sendable {
         case .highestModSeq(let value): return "HIGHESTMODSEQ \(value)"
         case .inUse: return "INUSE"
         case .limit: return "LIMIT"
+        case .compressionActive: return "COMPRESSIONACTIVE"
         case .modified(let set): return "MODIFIED \(set.text)"
         case .noModSeq: return "NOMODSEQ"
         case .nonExistent: return "NONEXISTENT"

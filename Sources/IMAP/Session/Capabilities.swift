@@ -17,12 +17,14 @@ public enum IMAPCapabilities {
 
     /// After login: every extension the authenticated and selected states
     /// implement. APPENDLIMIT (RFC 7889 §3) is the parser's literal bound.
-    public static func afterAuthentication(appendLimit: Int) -> [String] {
-        [
+    public static func afterAuthentication(appendLimit: Int, compression: Bool = false) -> [String] {
+        var list = [
             "IMAP4rev1", "IMAP4rev2", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS",
             "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CREATE-SPECIAL-USE", "MOVE", "CONDSTORE",
             "QRESYNC", "ESEARCH", "SEARCHRES", "WITHIN", "UTF8=ACCEPT", "BINARY", "MULTIAPPEND", "STATUS=SIZE",
             "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
+        if compression { list.append("COMPRESS=DEFLATE") }
+        return list
     }
 }

@@ -21,7 +21,7 @@ extension IMAPCommand {
         case .starttls, .authenticate, .login:
             return .notAuthenticated
         case .enable, .select, .examine, .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub,
-             .namespace, .status, .append, .idle, .unauthenticate:
+             .namespace, .status, .append, .idle, .unauthenticate, .compress:
             return .authenticated
         case .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
             return .selected
@@ -37,7 +37,8 @@ extension IMAPCommand {
         switch self {
         case .fetch(_, _, _, let uid), .store(_, _, _, let uid), .search(_, let uid):
             return uid
-        case .select, .examine, .close, .unselect, .logout, .idle, .starttls, .authenticate, .login, .unauthenticate:
+        case .select, .examine, .close, .unselect, .logout, .idle, .starttls, .authenticate, .login, .unauthenticate,
+             .compress:
             return nil
         case .capability, .noop, .id, .enable, .create, .delete, .rename, .subscribe, .unsubscribe, .list,
              .lsub, .namespace, .status, .append, .check, .expunge, .uidExpunge, .copy, .move:
@@ -73,6 +74,7 @@ extension IMAPCommand {
         case .close: return "CLOSE"
         case .unselect: return "UNSELECT"
         case .unauthenticate: return "UNAUTHENTICATE"
+        case .compress: return "COMPRESS"
         case .expunge: return "EXPUNGE"
         case .uidExpunge: return "UID EXPUNGE"
         case .search(_, let uid): return uid ? "UID SEARCH" : "SEARCH"

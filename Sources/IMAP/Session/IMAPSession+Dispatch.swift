@@ -32,6 +32,8 @@ extension IMAPSession {
             return enable(names)
         case .idle:
             return await startIdle(tag: tagged.tag)
+        case .compress(let algorithm):
+            return compress(algorithm)
         case .select(let name, let parameters):
             return await select(name, parameters: parameters, readOnly: false)
         case .examine(let name, let parameters):
@@ -71,6 +73,25 @@ extension IMAPSession {
         commandsBeforeLogin = 0
         logger[metadataKey: "account"] = nil
         return .ok("UNAUTHENTICATE completed")
+    }
+
+    /// COMPRESS (RFC 4978 §3): DEFLATE from the byte after the tagged OK
+    /// on, once per connection; `NO [COMPRESSIONACTIVE]` when it is on
+    /// already. A listener that cannot compress does not know the command.
+    func compress(_ algorithm: String) -> CommandResult {
+        guard configuration.offersCompression else { return .bad("unknown command COMPRESS") }
+        guard !isCompressing else { return .no("DEFLATE is active already", code: .compressionActive) }
+        guard algorithm.uppercased() == "DEFLATE" else { return .bad("unknown compression algorithm \(algorithm)") }
+        isCompressing = true
+        // Anything after the command in this read was sent before the
+        // client saw the OK (RFC 4978 §3: it must wait), so it is neither
+        // compressed nor a command: dropped, as after STARTTLS.
+        var fresh = IMAPCommandParser(limits: parser.limits)
+        fresh.spoolFactory = parser.spoolFactory
+        parser = fresh
+        pendingAction = .startCompression
+        logger.debug("starting DEFLATE compression")
+        return .ok("DEFLATE active")
     }
 
     /// RFC 2971 §3.3: the client's identification is logged, the server's sent.

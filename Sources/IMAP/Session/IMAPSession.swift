@@ -40,6 +40,8 @@ public final class IMAPSession {
     var pending: [UInt8] = []
     /// What the connection must do once `pending` is sent.
     var pendingAction: IMAPSessionOutput.Action = .none
+    /// COMPRESS=DEFLATE is on (RFC 4978): once per connection.
+    var isCompressing = false
     /// BAD responses in a row (malformed or misplaced commands).
     var consecutiveBadCommands = 0
     /// Commands received before login.
@@ -311,7 +313,8 @@ public final class IMAPSession {
     /// The capabilities for the current state and connection.
     var capabilities: [String] {
         if account != nil {
-            return IMAPCapabilities.afterAuthentication(appendLimit: configuration.parserLimits.maxLiteralSize)
+            return IMAPCapabilities.afterAuthentication(appendLimit: configuration.parserLimits.maxLiteralSize,
+                                                        compression: configuration.offersCompression && !isCompressing)
         }
         return IMAPCapabilities.beforeAuthentication(
             offersSTARTTLS: configuration.offersSTARTTLS && !connection.isTLS,

@@ -25,6 +25,9 @@ public struct IMAPSessionConfiguration: Sendable {
     /// Commands accepted before login (DESIGN.md: every input has a bound);
     /// the next one gets `* BYE`.
     public var maxCommandsBeforeLogin: Int = 50
+    /// COMPRESS=DEFLATE (RFC 4978) is offered after login: the connection
+    /// can put a DEFLATE codec into its pipeline.
+    public var offersCompression: Bool = false
 
     /// The parser's bounds until login: `parserLimits` capped at
     /// `maxCommandSizeBeforeLogin`, so an unauthenticated client announcing

@@ -8,6 +8,10 @@ public struct IMAPSessionOutput: Sendable, Equatable {
         case startTLS
         /// Close the connection after sending `bytes` (LOGOUT, BYE).
         case close
+        /// Compress both directions with DEFLATE (RFC 1951) from the byte
+        /// after `bytes` on (COMPRESS, RFC 4978 §3): the reply itself leaves
+        /// uncompressed.
+        case startCompression
     }
 
     public var bytes: [UInt8]
