@@ -45,11 +45,11 @@ final class BodyStructureTests: XCTestCase {
     func testBodyStructure() {
         let parsed = ParsedMessage.parse(bytes(message))
         XCTAssertEqual(fetch([.bodyStructure(parsed.root, extensible: true)]),
-                       "* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 22 2 NIL NIL NIL NIL)"
+                       "* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 22 1 NIL NIL NIL NIL)"
                        + "(\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"a.bin\") NIL NIL \"BASE64\" 4 NIL (\"ATTACHMENT\" (\"FILENAME\" \"a.bin\")) NIL NIL)"
                        + " \"MIXED\" (\"BOUNDARY\" \"xyz\") NIL NIL NIL))\r\n")
         XCTAssertEqual(fetch([.bodyStructure(parsed.root, extensible: false)]),
-                       "* 1 FETCH (BODY ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 22 2)"
+                       "* 1 FETCH (BODY ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 22 1)"
                        + "(\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"a.bin\") NIL NIL \"BASE64\" 4) \"MIXED\"))\r\n")
     }
 

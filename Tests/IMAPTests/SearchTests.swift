@@ -91,10 +91,11 @@ final class SearchTests: MessagesTestCase {
             ("BEFORE 5-Mar-2026", "3"), ("ON 5-Mar-2026", "1"), ("SINCE 5-Mar-2026", "1 2"),
             ("ON 10-Mar-2026", "2"), ("SINCE 11-Mar-2026", ""), ("BEFORE 1-Feb-2026", ""),
             // Written "Tue, 3 Mar 2026 23:30:00 -0500": the 3rd as written, though the 4th in UTC.
-            ("SENTON 3-Mar-2026", "1"), ("SENTBEFORE 4-Mar-2026", "1"), ("SENTSINCE 4-Mar-2026", "2"),
+            ("SENTON 3-Mar-2026", "1"), ("SENTSINCE 4-Mar-2026", "2"),
             ("SENTON 11-Mar-2026", "2"),
-            // No Date header: no SENT* key matches.
-            ("SENTSINCE 1-Jan-1970", "1 2"), ("NOT SENTSINCE 1-Jan-1970", "3"),
+            // No Date header: sent on 1 January 1970, as Dovecot has it.
+            ("SENTBEFORE 4-Mar-2026", "1 3"), ("SENTON 1-Jan-1970", "3"), ("SENTSINCE 2-Jan-1970", "1 2"),
+            ("NOT SENTSINCE 2-Jan-1970", "3"),
         ]
         for (criteria, expected) in cases { await assertSearch(criteria, expected, on: selected) }
     }

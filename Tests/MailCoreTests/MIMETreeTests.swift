@@ -36,14 +36,14 @@ final class MIMETreeTests: XCTestCase {
         XCTAssertEqual([first.type, first.subtype], ["text", "plain"])
         XCTAssertEqual(first.parameters, [MIMEParameter(name: "charset", value: "us-ascii")])
         XCTAssertEqual([first.headerOffset, first.headerSize, first.bodyOffset, first.bodySize, first.bodyLines],
-                       [67, 2, 69, 3, 1])
+                       [67, 2, 69, 3, 0])
         XCTAssertEqual(Array(message[first.bodyOffset..<(first.bodyOffset + first.bodySize)]), utf8Bytes("one"))
 
         let second = root.parts[1]
         XCTAssertEqual([second.type, second.subtype], ["text", "html"])
         XCTAssertEqual(second.parameters, [])
         XCTAssertEqual([second.headerOffset, second.headerSize, second.bodyOffset, second.bodySize, second.bodyLines],
-                       [79, 27, 106, 15, 2])
+                       [79, 27, 106, 15, 1])
     }
 
     func testFlatMultipartWithBareLF() {
@@ -55,7 +55,7 @@ final class MIMETreeTests: XCTestCase {
         XCTAssertEqual([root.parts[0].headerOffset, root.parts[0].bodyOffset, root.parts[0].bodySize], [62, 63, 3])
         let second = root.parts[1]
         XCTAssertEqual([second.headerOffset, second.headerSize, second.bodyOffset, second.bodySize, second.bodyLines],
-                       [71, 25, 96, 14, 2])
+                       [71, 25, 96, 14, 1])
     }
 
     static let nested = [
@@ -93,27 +93,27 @@ final class MIMETreeTests: XCTestCase {
         let alternative = root.parts[0]
         XCTAssertEqual(alternative.subtype, "alternative")
         XCTAssertEqual([alternative.headerOffset, alternative.headerSize, alternative.bodyOffset,
-                        alternative.bodySize, alternative.bodyLines], [58, 55, 113, 88, 8])
+                        alternative.bodySize, alternative.bodyLines], [58, 55, 113, 88, 7])
         XCTAssertEqual(alternative.parts.count, 2)
         let plain = alternative.parts[0]
         XCTAssertEqual([plain.headerOffset, plain.headerSize, plain.bodyOffset, plain.bodySize, plain.bodyLines],
-                       [122, 2, 124, 5, 1])
+                       [122, 2, 124, 5, 0])
         let html = alternative.parts[1]
         XCTAssertEqual(html.parameters, [MIMEParameter(name: "charset", value: "utf-8")])
         XCTAssertEqual([html.headerOffset, html.headerSize, html.bodyOffset, html.bodySize, html.bodyLines],
-                       [140, 42, 182, 8, 1])
+                       [140, 42, 182, 8, 0])
 
         let rfc822 = root.parts[1]
         XCTAssertTrue(rfc822.isMessage)
         XCTAssertEqual([rfc822.headerOffset, rfc822.headerSize, rfc822.bodyOffset, rfc822.bodySize, rfc822.bodyLines],
-                       [212, 32, 244, 33, 4])
+                       [212, 32, 244, 33, 3])
         XCTAssertEqual(rfc822.envelope?.subject, "inner")
         XCTAssertEqual(rfc822.envelope?.from, [EnvelopeAddress(name: nil, adl: nil, mailbox: "a", host: "b.c")])
         XCTAssertEqual(rfc822.parts.count, 1)
         let inner = rfc822.parts[0]
         XCTAssertEqual([inner.type, inner.subtype], ["text", "plain"])
         XCTAssertEqual([inner.headerOffset, inner.headerSize, inner.bodyOffset, inner.bodySize, inner.bodyLines],
-                       [244, 31, 275, 2, 1])
+                       [244, 31, 275, 2, 0])
 
         // IMAP section numbers (RFC 9051 §6.4.5).
         XCTAssertEqual(root.part(at: [1, 2]), html)
@@ -160,7 +160,7 @@ final class MIMETreeTests: XCTestCase {
         XCTAssertTrue(root.parts.isEmpty)
         XCTAssertEqual(root.parameters.value("charset"), "iso-8859-1")
         XCTAssertEqual(root.bodySize, 7)
-        XCTAssertEqual(root.bodyLines, 3)
+        XCTAssertEqual(root.bodyLines, 2)
         XCTAssertEqual(root.encoding, "7bit")
         XCTAssertEqual(root.part(at: [1]), root)
         XCTAssertNil(root.part(at: [2]))

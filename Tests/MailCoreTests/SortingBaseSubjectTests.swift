@@ -82,23 +82,28 @@ final class SortingBaseSubjectTests: XCTestCase {
         XCTAssertEqual(BaseSubject(rawSubject: utf8Bytes("Re: a long\r\n\tsubject")).text, "a long subject")
     }
 
-    func testComparisonKeyFoldsASCIICaseOnly() {
-        // i;ascii-casemap (RFC 4790 §9.2): a-z to A-Z, other octets as they are.
+    func testComparisonKeyFoldsCaseAndDecomposes() {
+        // i;unicode-casemap (RFC 5051): titlecase, then NFKD, then octets.
         XCTAssertEqual(BaseSubject("Re: hello").comparisonKey, utf8Bytes("HELLO"))
         XCTAssertEqual(BaseSubject("RE: HELLO").comparisonKey, BaseSubject("hello (fwd)").comparisonKey)
-        XCTAssertEqual(BaseSubject("café").comparisonKey, utf8Bytes("CAFé"))
-        XCTAssertNotEqual(BaseSubject("café").comparisonKey, BaseSubject("CAFÉ").comparisonKey)
+        XCTAssertEqual(BaseSubject("café").comparisonKey, utf8Bytes("CAFE\u{301}"))
+        XCTAssertEqual(BaseSubject("café").comparisonKey, BaseSubject("CAFÉ").comparisonKey)
+        XCTAssertEqual(BaseSubject("ﬁle").comparisonKey, utf8Bytes("fiLE"), "no simple titlecase; NFKD splits it")
     }
 
-    func testASCIICasemapOrdersByUpperCasedOctets() {
+    func testUnicodeCasemapOrdersByUpperCasedOctets() {
         // "a" becomes "A" (0x41), which is before "_" (0x5F); lower-casing
         // instead would put "a" (0x61) after "_".
-        XCTAssertLessThan(ASCIICasemap.compare(ASCIICasemap.key("a"), ASCIICasemap.key("_")), 0)
-        XCTAssertLessThan(ASCIICasemap.compare(ASCIICasemap.key(""), ASCIICasemap.key("a")), 0)
-        XCTAssertLessThan(ASCIICasemap.compare(ASCIICasemap.key("ab"), ASCIICasemap.key("ABC")), 0)
-        XCTAssertEqual(ASCIICasemap.compare(ASCIICasemap.key("Hello"), ASCIICasemap.key("hELLO")), 0)
-        XCTAssertGreaterThan(ASCIICasemap.compare(ASCIICasemap.key("b"), ASCIICasemap.key("A")), 0)
-        // Non-ASCII octets compare above ASCII.
-        XCTAssertGreaterThan(ASCIICasemap.compare(ASCIICasemap.key("é"), ASCIICasemap.key("z")), 0)
+        XCTAssertLessThan(UnicodeCasemap.compare(UnicodeCasemap.key("a"), UnicodeCasemap.key("_")), 0)
+        XCTAssertLessThan(UnicodeCasemap.compare(UnicodeCasemap.key(""), UnicodeCasemap.key("a")), 0)
+        XCTAssertLessThan(UnicodeCasemap.compare(UnicodeCasemap.key("ab"), UnicodeCasemap.key("ABC")), 0)
+        XCTAssertEqual(UnicodeCasemap.compare(UnicodeCasemap.key("Hello"), UnicodeCasemap.key("hELLO")), 0)
+        XCTAssertGreaterThan(UnicodeCasemap.compare(UnicodeCasemap.key("b"), UnicodeCasemap.key("A")), 0)
+        // "É" is "E" and a combining accent: between "D" and "F", as Dovecot sorts it.
+        XCTAssertGreaterThan(UnicodeCasemap.compare(UnicodeCasemap.key("Émile"), UnicodeCasemap.key("Doe")), 0)
+        XCTAssertLessThan(UnicodeCasemap.compare(UnicodeCasemap.key("émile"), UnicodeCasemap.key("Xavier")), 0)
+        XCTAssertEqual(UnicodeCasemap.compare(UnicodeCasemap.key("ÄPFEL"), UnicodeCasemap.key("äpfel")), 0)
+        // Simple titlecase mappings only: "ß" stays itself (not "Ss").
+        XCTAssertEqual(UnicodeCasemap.key("ß"), utf8Bytes("ß"))
     }
 }

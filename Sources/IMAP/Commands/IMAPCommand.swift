@@ -42,6 +42,10 @@ public enum IMAPCommand: Hashable, Sendable {
     /// UIDPLUS (RFC 4315 §2.1).
     case uidExpunge(SequenceSet)
     case search(SearchCommand, uid: Bool)
+    /// SORT (RFC 5256 §3, ESORT RFC 5267).
+    case sort(SortCommand, uid: Bool)
+    /// THREAD (RFC 5256 §4).
+    case thread(ThreadCommand, uid: Bool)
     case fetch(SequenceSet, [FetchAttribute], modifiers: [FetchModifier], uid: Bool)
     /// UNCHANGEDSINCE (RFC 7162 §3.1.3) is in `unchangedSince`.
     case store(SequenceSet, unchangedSince: UInt64?, StoreAction, uid: Bool)

@@ -36,6 +36,21 @@ public enum SequenceSet: Hashable, Sendable {
         self = .elements(elements)
     }
 
+    /// The numbers in the order given (ESORT's ALL, RFC 5267 §3.2): only a
+    /// run that ascends by one becomes a range, so `3,4,5,1` is `3:5,1`.
+    public init(orderedNumbers numbers: [UInt32]) {
+        var elements: [SequenceElement] = []
+        var index = 0
+        while index < numbers.count {
+            var end = index
+            while end + 1 < numbers.count, numbers[end] != UInt32.max, numbers[end + 1] == numbers[end] + 1 { end += 1 }
+            elements.append(end == index ? .single(.number(numbers[index]))
+                                         : .range(.number(numbers[index]), .number(numbers[end])))
+            index = end + 1
+        }
+        self = .elements(elements)
+    }
+
     /// The set as IMAP text (`1:3,7,9:*` or `$`).
     public var text: String {
         switch self {

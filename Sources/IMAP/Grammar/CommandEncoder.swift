@@ -75,14 +75,21 @@ extension IMAPWriter {
             }
             if let charset = search.charset { raw(" CHARSET "); writeAString(Array(charset.utf8)) }
             space()
-            if case .and(let keys) = search.key, !keys.isEmpty {
-                for (index, key) in keys.enumerated() {
-                    if index > 0 { space() }
-                    writeSearchKey(key)
-                }
-            } else {
-                writeSearchKey(search.key)
+            writeSearchProgram(search.key)
+        case .sort(let sort, let uid):
+            raw(uid ? "UID SORT" : "SORT")
+            if let options = sort.returnOptions {
+                raw(" RETURN (" + options.map(\.rawValue).joined(separator: " ") + ")")
             }
+            raw(" (" + sort.criteria.map { ($0.reversed ? "REVERSE " : "") + $0.key.imapName }.joined(separator: " ") + ") ")
+            writeAString(Array(sort.charset.utf8))
+            space()
+            writeSearchProgram(sort.key)
+        case .thread(let thread, let uid):
+            raw((uid ? "UID THREAD " : "THREAD ") + thread.algorithm.rawValue + " ")
+            writeAString(Array(thread.charset.utf8))
+            space()
+            writeSearchProgram(thread.key)
         case .fetch(let set, let attributes, let modifiers, let uid):
             raw((uid ? "UID FETCH " : "FETCH ") + set.text + " ")
             writeList(attributes) { $0.writeFetchAttribute($1) }
@@ -168,6 +175,18 @@ extension IMAPWriter {
                 case .other(let name): writer.raw(name)
                 }
             }
+        }
+    }
+
+    /// A search program: an AND of several keys as its keys side by side.
+    mutating func writeSearchProgram(_ key: SearchKey) {
+        if case .and(let keys) = key, !keys.isEmpty {
+            for (index, key) in keys.enumerated() {
+                if index > 0 { space() }
+                writeSearchKey(key)
+            }
+        } else {
+            writeSearchKey(key)
         }
     }
 

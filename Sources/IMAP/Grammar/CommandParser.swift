@@ -107,6 +107,10 @@ public enum CommandParser {
             return try parseAppend(&cursor)
         case "SEARCH":
             return .search(try SearchParser.parseSearch(&cursor), uid: false)
+        case "SORT":
+            return .sort(try SortParser.parseSort(&cursor), uid: false)
+        case "THREAD":
+            return .thread(try SortParser.parseThread(&cursor), uid: false)
         case "FETCH":
             return try FetchParser.parseFetch(&cursor, uid: false)
         case "STORE":
@@ -118,6 +122,8 @@ public enum CommandParser {
             let sub = try cursor.keyword()
             switch sub {
             case "SEARCH": return .search(try SearchParser.parseSearch(&cursor), uid: true)
+            case "SORT": return .sort(try SortParser.parseSort(&cursor), uid: true)
+            case "THREAD": return .thread(try SortParser.parseThread(&cursor), uid: true)
             case "FETCH": return try FetchParser.parseFetch(&cursor, uid: true)
             case "STORE": return try parseStore(&cursor, uid: true)
             case "COPY", "MOVE": return try parseCopyOrMove(&cursor, move: sub == "MOVE", uid: true)

@@ -4,17 +4,7 @@ enum SearchParser {
     /// search = "SEARCH" [search-return-opts] SP search-program.
     static func parseSearch(_ cursor: inout GrammarCursor) throws -> SearchCommand {
         try cursor.space()
-        var returnOptions: [SearchReturnOption]?
-        if cursor.peekKeyword() == "RETURN" {
-            _ = try cursor.keyword()
-            try cursor.space()
-            returnOptions = try cursor.parenthesized(allowEmpty: true) { cursor in
-                let name = try cursor.keyword()
-                guard let option = SearchReturnOption(rawValue: name) else { throw cursor.fail("unknown RETURN option \(name)") }
-                return option
-            }
-            try cursor.space()
-        }
+        let returnOptions = try parseReturnOptions(&cursor)
         var charset: String?
         if cursor.peekKeyword() == "CHARSET" {
             _ = try cursor.keyword()
@@ -22,9 +12,30 @@ enum SearchParser {
             charset = String(decoding: try cursor.astring(), as: UTF8.self)
             try cursor.space()
         }
+        return SearchCommand(returnOptions: returnOptions, charset: charset, key: try parseProgram(&cursor))
+    }
+
+    /// search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP
+    /// search-return-opt)] ")" (RFC 4731 §3.1; also ESORT, RFC 5267 §3),
+    /// with the space after it; nil when the command has none.
+    static func parseReturnOptions(_ cursor: inout GrammarCursor) throws -> [SearchReturnOption]? {
+        guard cursor.peekKeyword() == "RETURN" else { return nil }
+        _ = try cursor.keyword()
+        try cursor.space()
+        let options = try cursor.parenthesized(allowEmpty: true) { cursor in
+            let name = try cursor.keyword()
+            guard let option = SearchReturnOption(rawValue: name) else { throw cursor.fail("unknown RETURN option \(name)") }
+            return option
+        }
+        try cursor.space()
+        return options
+    }
+
+    /// 1*(search-key) separated by spaces, as one key (AND of several).
+    static func parseProgram(_ cursor: inout GrammarCursor) throws -> SearchKey {
         var keys = [try parseKey(&cursor)]
         while cursor.take(UInt8(ascii: " ")) { keys.append(try parseKey(&cursor)) }
-        return SearchCommand(returnOptions: returnOptions, charset: charset, key: keys.count == 1 ? keys[0] : .and(keys))
+        return keys.count == 1 ? keys[0] : .and(keys)
     }
 
     /// One search key. NOT, OR and parentheses nest; the depth is bounded

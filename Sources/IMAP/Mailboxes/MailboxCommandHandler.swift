@@ -42,7 +42,7 @@ public enum MailboxCommandHandler {
             return await AppendCommandHandler.handle(name, messages, context: context)
         case .capability, .noop, .logout, .unauthenticate, .starttls, .authenticate, .login, .enable, .id, .select,
              .examine, .idle, .compress,
-             .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
+             .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
             return .bad("not a mailbox command")
         }
     }

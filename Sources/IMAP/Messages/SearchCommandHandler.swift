@@ -23,32 +23,43 @@ public enum SearchCommandHandler {
 
     static func run(_ command: SearchCommand, uid: Bool, tag: String,
                     selected: SelectedMailbox, context: CommandContext) async -> CommandResult {
-        if let charset = command.charset, !charsets.contains(charset.uppercased()) {
-            return .no("unsupported charset \(charset)", code: .badCharset(charsets))
+        if let refused = refusedCharset(command.charset) { return refused }
+        let matches: [SearchMatch]
+        do {
+            matches = try await Self.matches(command.key, selected: selected, context: context)
+        } catch {
+            return SelectedMailboxCommands.storeFailure(error, command: "SEARCH", context: context)
         }
-        let evaluator = SearchEvaluator(key: command.key, messageCount: selected.count,
-                                        largestUID: selected.entries.last?.uid ?? 0,
-                                        savedResult: selected.savedSearchResult)
-        var matches: [SearchMatch] = []
-        if evaluator.isDecidedByView {
-            matches = evaluator.viewMatches(in: selected)
-        } else {
-            do {
-                try await evaluator.forEachMatch(in: selected.allMessages, mailboxID: selected.mailbox.id,
-                                                 store: context.store) { message, _ in
-                    matches.append(SearchMatch(sequenceNumber: message.sequenceNumber, uid: message.uid,
-                                               modSeq: message.modSeq))
-                }
-            } catch {
-                return SelectedMailboxCommands.storeFailure(error, command: "SEARCH", context: context)
-            }
-        }
-        let results = SearchResults(matches: matches, uid: uid, reportModSeq: evaluator.usesModSeq)
+        let results = SearchResults(matches: matches, uid: uid, reportModSeq: command.key.usesModSeq)
         if let options = command.returnOptions, options.contains(.save) {
             selected.savedSearchResult = results.savedUIDs(returnOptions: options)
         }
         let untagged = results.responses(returnOptions: command.returnOptions, tag: tag,
                                          rev2: context.enabled.contains(.imap4rev2))
         return .ok("SEARCH completed", untagged: untagged)
+    }
+
+    /// The messages of the view that match `key`, ascending (also what
+    /// SORT and THREAD start from, RFC 5256 §3, §4): from the view alone
+    /// when its keys allow, else reading what each message's answer needs.
+    static func matches(_ key: SearchKey, selected: SelectedMailbox, context: CommandContext) async throws
+        -> [SearchMatch] {
+        let evaluator = SearchEvaluator(key: key, messageCount: selected.count,
+                                        largestUID: selected.entries.last?.uid ?? 0,
+                                        savedResult: selected.savedSearchResult)
+        if evaluator.isDecidedByView { return evaluator.viewMatches(in: selected) }
+        var matches: [SearchMatch] = []
+        try await evaluator.forEachMatch(in: selected.allMessages, mailboxID: selected.mailbox.id,
+                                         store: context.store) { message, _ in
+            matches.append(SearchMatch(sequenceNumber: message.sequenceNumber, uid: message.uid,
+                                       modSeq: message.modSeq))
+        }
+        return matches
+    }
+
+    /// `NO [BADCHARSET]` for a charset SEARCH, SORT and THREAD do not take; nil for one they do.
+    static func refusedCharset(_ charset: String?) -> CommandResult? {
+        guard let charset, !charsets.contains(charset.uppercased()) else { return nil }
+        return .no("unsupported charset \(charset)", code: .badCharset(charsets))
     }
 }

@@ -24,10 +24,11 @@ enum SearchDates {
         day(MailDate(secondsSinceEpoch: Int64(internalDate.timeIntervalSince1970.rounded(.down))))
     }
 
-    /// The calendar day of the Date header as written; nil when it is
-    /// missing or invalid (such a message matches no SENT* key).
-    static func sentDay(_ envelope: Envelope) -> Int64? {
-        envelope.parsedDate.map(day)
+    /// The calendar day of the Date header as written. A missing or
+    /// invalid Date counts as 1 January 1970 (day 0), as in Dovecot: such
+    /// a message is SENTBEFORE every date and SENTSINCE none.
+    static func sentDay(_ envelope: Envelope) -> Int64 {
+        envelope.parsedDate.map(day) ?? 0
     }
 
     enum Comparison {

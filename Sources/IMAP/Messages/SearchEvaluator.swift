@@ -279,8 +279,7 @@ struct SearchEvaluator {
 
     private func sent(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool? {
         guard let envelope = message.envelope else { return nil }
-        guard let day = SearchDates.sentDay(envelope) else { return false }
-        return SearchDates.matches(day, comparison, date)
+        return SearchDates.matches(SearchDates.sentDay(envelope), comparison, date)
     }
 
     /// The header fields whose raw value the stored envelope keeps, so

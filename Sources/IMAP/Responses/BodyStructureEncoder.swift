@@ -58,7 +58,7 @@ extension IMAPWriter {
             space()
             writeString(part.isMultipart ? "PLAIN" : part.subtype.uppercased())
             space()
-            writeBodyParameters(part.parameters)
+            writeBodyParameters(Self.withDefaultCharset(part))
             space()
             writeNString(part.contentID)
             space()
@@ -107,6 +107,15 @@ extension IMAPWriter {
     }
 
     /// body-fld-param = "(" string SP string *(SP string SP string) ")" / nil.
+    /// A text part's parameters with the charset it has by default when it
+    /// names none, us-ascii (RFC 2045 §5.2, RFC 2046 §4.1.2), as Dovecot
+    /// writes it.
+    static func withDefaultCharset(_ part: MIMEPart) -> [MIMEParameter] {
+        guard !part.isMultipart, part.type == "text",
+              !part.parameters.contains(where: { $0.name.lowercased() == "charset" }) else { return part.parameters }
+        return part.parameters + [MIMEParameter(name: "charset", value: "us-ascii")]
+    }
+
     private mutating func writeBodyParameters(_ parameters: [MIMEParameter]) {
         guard !parameters.isEmpty else { return raw("NIL") }
         writeList(parameters) { writer, parameter in

@@ -117,6 +117,11 @@ public enum UntaggedResponse: Hashable, Sendable {
     /// SEARCH (rev1), with MODSEQ (RFC 7162 §3.1.5).
     case search([UInt32], modSeq: UInt64?)
     case esearch(ESearchResponse)
+    /// `* SORT n…` (RFC 5256 §4 `sort-data`), with `(MODSEQ m)` when the
+    /// search used MODSEQ (RFC 7162 §3.1.5); nil for none.
+    case sort([UInt32], modSeq: UInt64?)
+    /// `* THREAD (…)(…)` (RFC 5256 §4 `thread-data`).
+    case thread([ThreadNode])
     case fetch(UInt32, [FetchItem])
     /// ID (RFC 2971), nil for NIL.
     case id([IDParameter]?)

@@ -126,6 +126,17 @@ extension IMAPWriter {
             if let count = result.count { raw(" COUNT \(count)") }
             if let all = result.all { raw(" ALL " + all.text) }
             if let modSeq = result.modSeq { raw(" MODSEQ \(modSeq)") }
+        case .sort(let numbers, let modSeq):
+            raw("SORT")
+            for number in numbers {
+                space()
+                DecimalDigits.append(UInt64(number), to: &bytes)
+            }
+            if let modSeq, !numbers.isEmpty { raw(" (MODSEQ \(modSeq))") }
+        case .thread(let threads):
+            raw("THREAD")
+            // thread-data = "THREAD" [SP 1*thread-list]: RFC 5256's own notation.
+            if !threads.isEmpty { raw(" " + ThreadNode.notation(threads)) }
         case .fetch(let number, let items):
             raw("\(number) FETCH ")
             writeList(items) { $0.writeFetchItem($1) }

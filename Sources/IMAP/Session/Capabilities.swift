@@ -24,6 +24,7 @@ public enum IMAPCapabilities {
             "QRESYNC", "ESEARCH", "SEARCHRES", "WITHIN", "UTF8=ACCEPT", "BINARY", "MULTIAPPEND", "STATUS=SIZE",
             "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
+        list += SortCommandHandler.capabilities
         if compression { list.append("COMPRESS=DEFLATE") }
         return list
     }

@@ -23,7 +23,7 @@ extension IMAPCommand {
         case .enable, .select, .examine, .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub,
              .namespace, .status, .append, .idle, .unauthenticate, .compress:
             return .authenticated
-        case .check, .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
+        case .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
             return .selected
         }
     }
@@ -35,7 +35,8 @@ extension IMAPCommand {
     /// session, or finish elsewhere).
     var updatesAllowExpunge: Bool? {
         switch self {
-        case .fetch(_, _, _, let uid), .store(_, _, _, let uid), .search(_, let uid):
+        case .fetch(_, _, _, let uid), .store(_, _, _, let uid), .search(_, let uid), .sort(_, let uid),
+             .thread(_, let uid):
             return uid
         case .select, .examine, .close, .unselect, .logout, .idle, .starttls, .authenticate, .login, .unauthenticate,
              .compress:
@@ -78,6 +79,8 @@ extension IMAPCommand {
         case .expunge: return "EXPUNGE"
         case .uidExpunge: return "UID EXPUNGE"
         case .search(_, let uid): return uid ? "UID SEARCH" : "SEARCH"
+        case .sort(_, let uid): return uid ? "UID SORT" : "SORT"
+        case .thread(_, let uid): return uid ? "UID THREAD" : "THREAD"
         case .fetch(_, _, _, let uid): return uid ? "UID FETCH" : "FETCH"
         case .store(_, _, _, let uid): return uid ? "UID STORE" : "STORE"
         case .copy(_, _, let uid): return uid ? "UID COPY" : "COPY"
@@ -99,6 +102,10 @@ extension IMAPCommand {
             return unchangedSince != nil
         case .search(let search, _):
             return search.key.usesModSeq
+        case .sort(let sort, _):
+            return sort.key.usesModSeq
+        case .thread(let thread, _):
+            return thread.key.usesModSeq
         case .status(_, let attributes):
             return attributes.contains(.highestModSeq)
         default:

@@ -44,7 +44,7 @@ extension IMAPSession {
             // RFC 3501 §6.4.1; gone from rev2, kept for rev1 clients: a NOOP here.
             if await selectedMailboxIsGone() { return selectedMailboxDeleted() }
             return .ok("CHECK completed")
-        case .close, .unselect, .expunge, .uidExpunge, .search, .fetch, .store, .copy, .move:
+        case .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
             return await selectedCommand(tagged)
         }
     }
@@ -232,6 +232,10 @@ extension IMAPSession {
         case .search(let search, let uid):
             return await SearchCommandHandler.search(search, uid: uid, tag: tagged.tag, selected: selected,
                                                      context: context)
+        case .sort(let sort, let uid):
+            return await SortCommandHandler.sort(sort, uid: uid, tag: tagged.tag, selected: selected, context: context)
+        case .thread(let thread, let uid):
+            return await SortCommandHandler.thread(thread, uid: uid, selected: selected, context: context)
         default:
             return .bad("\(tagged.command.name) is not a selected-state command")
         }

@@ -10,7 +10,7 @@ public struct BaseSubject: Sendable, Hashable {
     /// a "[fwd: …]" wrapper (RFC 5256 §4, REFERENCES step (5)). A leading
     /// "[list]" blob alone does not count.
     public var isReplyOrForward: Bool
-    /// The i;ascii-casemap key (`ASCIICasemap`) that base subjects are
+    /// The i;ascii-casemap key (`UnicodeCasemap`) that base subjects are
     /// compared by.
     public var comparisonKey: [UInt8]
 
@@ -24,7 +24,7 @@ public struct BaseSubject: Sendable, Hashable {
         let bytes = Array(extraction.text[extraction.start..<extraction.end])
         text = ByteText.string(bytes)
         isReplyOrForward = extraction.isReplyOrForward
-        comparisonKey = ASCIICasemap.key(bytes)
+        comparisonKey = UnicodeCasemap.key(bytes)
     }
 
     /// The base subject of a Subject value given as text.
@@ -80,7 +80,7 @@ public struct BaseSubject: Sendable, Hashable {
             while end > start {
                 if text[end - 1] == ByteText.space {
                     end -= 1
-                } else if ASCIICasemap.hasPrefix(text, "(fwd)", at: end - 5, end: end), end - 5 >= start {
+                } else if UnicodeCasemap.hasPrefix(text, "(fwd)", at: end - 5, end: end), end - 5 >= start {
                     end -= 5
                     isReplyOrForward = true
                 } else {
@@ -103,11 +103,11 @@ public struct BaseSubject: Sendable, Hashable {
                 guard let afterBlob = blobEnd(from: position) else { return false }
                 position = afterBlob
             }
-            if ASCIICasemap.hasPrefix(text, "re", at: position, end: end) {
+            if UnicodeCasemap.hasPrefix(text, "re", at: position, end: end) {
                 position += 2
-            } else if ASCIICasemap.hasPrefix(text, "fw", at: position, end: end) {
+            } else if UnicodeCasemap.hasPrefix(text, "fw", at: position, end: end) {
                 position += 2
-                if ASCIICasemap.hasPrefix(text, "d", at: position, end: end) { position += 1 }
+                if UnicodeCasemap.hasPrefix(text, "d", at: position, end: end) { position += 1 }
             } else {
                 return false
             }
@@ -135,7 +135,7 @@ public struct BaseSubject: Sendable, Hashable {
         /// (6) "[fwd:" … "]" around the whole text is removed, then the
         /// steps start again from (2).
         mutating func removeForwardWrapper() -> Bool {
-            guard end - start >= 6, ASCIICasemap.hasPrefix(text, "[fwd:", at: start, end: end),
+            guard end - start >= 6, UnicodeCasemap.hasPrefix(text, "[fwd:", at: start, end: end),
                   text[end - 1] == 0x5D else { return false }
             start += 5
             end -= 1

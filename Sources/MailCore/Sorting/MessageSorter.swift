@@ -54,13 +54,13 @@ struct SortKeyTable {
     }
 
     /// Each text's rank in i;ascii-casemap order; equal texts share a rank.
-    /// The texts are `ASCIICasemap.key`s.
+    /// The texts are `UnicodeCasemap.key`s.
     static func ranks(_ texts: [[UInt8]]) -> [Int64] {
-        let order = texts.indices.sorted { ASCIICasemap.compare(texts[$0], texts[$1]) < 0 }
+        let order = texts.indices.sorted { UnicodeCasemap.compare(texts[$0], texts[$1]) < 0 }
         var ranks = Array(repeating: Int64(0), count: texts.count)
         var rank: Int64 = 0
         for (position, index) in order.enumerated() {
-            if position > 0 && ASCIICasemap.compare(texts[order[position - 1]], texts[index]) != 0 { rank += 1 }
+            if position > 0 && UnicodeCasemap.compare(texts[order[position - 1]], texts[index]) != 0 { rank += 1 }
             ranks[index] = rank
         }
         return ranks

@@ -14,7 +14,7 @@ public enum MessageThreader {
         subjectKeys.reserveCapacity(facts.count)
         for index in 0..<facts.count { subjectKeys.append(facts.baseSubject(index).comparisonKey) }
         let sorted = Array(0..<facts.count).sorted { a, b in
-            let bySubject = ASCIICasemap.compare(subjectKeys[a], subjectKeys[b])
+            let bySubject = UnicodeCasemap.compare(subjectKeys[a], subjectKeys[b])
             if bySubject != 0 { return bySubject < 0 }
             return facts.sortsBefore(a, b)
         }

@@ -14,8 +14,8 @@ enum SortKeyValues {
     static func firstMailbox(_ raw: [UInt8]?) -> [UInt8] {
         guard let raw, let first = AddressListParser.parse(raw).first else { return [] }
         switch first {
-        case .mailbox(let mailbox): return ASCIICasemap.key(mailbox.localPart)
-        case .group(let name, _): return ASCIICasemap.key(name)
+        case .mailbox(let mailbox): return UnicodeCasemap.key(mailbox.localPart)
+        case .group(let name, _): return UnicodeCasemap.key(name)
         }
     }
 
@@ -30,12 +30,12 @@ enum SortKeyValues {
         case .mailbox(let mailbox):
             if let name = mailbox.displayName {
                 let decoded = ByteText.trimmed(EncodedWords.decode(name))
-                if !decoded.isEmpty { return ASCIICasemap.key(decoded) }
+                if !decoded.isEmpty { return UnicodeCasemap.key(decoded) }
             }
-            guard let domain = mailbox.domain else { return ASCIICasemap.key(mailbox.localPart) }
-            return ASCIICasemap.key(mailbox.localPart + "@" + domain)
+            guard let domain = mailbox.domain else { return UnicodeCasemap.key(mailbox.localPart) }
+            return UnicodeCasemap.key(mailbox.localPart + "@" + domain)
         case .group(let name, _):
-            return ASCIICasemap.key(ByteText.trimmed(EncodedWords.decode(name)))
+            return UnicodeCasemap.key(ByteText.trimmed(EncodedWords.decode(name)))
         }
     }
 

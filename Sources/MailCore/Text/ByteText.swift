@@ -68,12 +68,13 @@ enum ByteText {
         }
     }
 
-    /// Counts the lines of a byte range: one per LF, plus one for a
-    /// non-empty last line that has no line ending (RFC 9051 body-fld-lines).
+    /// Counts the lines of a byte range as RFC 9051 body-fld-lines: one
+    /// per line ending (LF). A last line without one is not counted — in a
+    /// multipart body that is every part's last line, whose CRLF belongs to
+    /// the boundary (RFC 2046 §5.1.1) — which is what Dovecot and Cyrus send.
     static func lineCount(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
         var count = 0
         for index in range where bytes[index] == lf { count += 1 }
-        if !range.isEmpty && bytes[range.upperBound - 1] != lf { count += 1 }
         return count
     }
 }

@@ -1,27 +1,43 @@
-/// The "i;ascii-casemap" collation (RFC 4790 §9.2), which SORT and THREAD
-/// use to compare strings here (RFC 5256 §3, base subjects in §2.1, and
-/// the addresses of FROM, TO, CC, DISPLAYFROM and DISPLAYTO): the lower-case
-/// ASCII letters are changed to upper case, then the octets are compared as
-/// unsigned numbers (i;octet); a string that is a prefix of another comes
-/// first, so the empty string sorts before every other.
-///
-/// Note: RFC 5256 §7 asks for the I18NLEVEL=1 collation (i;unicode-casemap,
-/// RFC 5051), which also folds non-ASCII letters; Dovecot uses that. Here
-/// only ASCII letters are folded, which agrees for ASCII text.
-public enum ASCIICasemap {
-    /// The comparison key of `text`: its UTF-8 with a-z changed to A-Z.
-    /// Two strings compare as their keys do under `compare`.
+import Foundation
+
+/// The "i;unicode-casemap" collation (RFC 5051), which SORT and THREAD
+/// compare strings with at I18NLEVEL=1 (RFC 5255 §4, RFC 5256 §3): each
+/// character is changed to its titlecase form, the result is decomposed
+/// (NFKD), and the UTF-8 octets are compared as unsigned numbers; a string
+/// that is a prefix of another comes first, so the empty string sorts
+/// before every other. So "Émile" sorts with the E's and "café" equals
+/// "CAFÉ", as in Dovecot. ASCII text takes a fast path (a-z to A-Z, which
+/// is what titlecasing and decomposing it give).
+public enum UnicodeCasemap {
+    /// The comparison key of `text`. Two strings compare as their keys do
+    /// under `compare`.
     public static func key(_ text: String) -> [UInt8] {
         key(Array(text.utf8))
     }
 
     /// The comparison key of UTF-8 bytes.
     public static func key(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nonASCIIKey(String(decoding: bytes, as: UTF8.self)) }
         var folded = bytes
         for index in folded.indices where folded[index] >= 0x61 && folded[index] <= 0x7A {
             folded[index] -= 0x20
         }
         return folded
+    }
+
+    /// RFC 5051 §2: titlecase each character with its simple (one to one)
+    /// mapping, as Dovecot's tables do ("ß" stays "ß"), then NFKD.
+    private static func nonASCIIKey(_ text: String) -> [UInt8] {
+        var titlecased = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let mapped = scalar.properties.titlecaseMapping.unicodeScalars
+            if mapped.count == 1, let single = mapped.first {
+                titlecased.append(single)
+            } else {
+                titlecased.append(scalar)
+            }
+        }
+        return Array(String(titlecased).decomposedStringWithCompatibilityMapping.utf8)
     }
 
     /// Orders two keys made by `key`: negative when `left` sorts first,

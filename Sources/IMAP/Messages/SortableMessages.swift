@@ -1,0 +1,64 @@
+import Foundation
+import MailCore
+import MailStore
+
+/// What SORT and THREAD read of the matching messages (RFC 5256): size and
+/// internal date from the store's layouts, and the header fields they sort
+/// and thread by from the header fields kept beside each message
+/// (`CachedHeaderFields`: Date, Subject, From, To, Cc, Message-ID,
+/// References, In-Reply-To) — only messages stored before those were kept
+/// have their header read from the message file. Read in chunks, so a
+/// 100,000-message SORT holds one chunk's store rows at a time.
+enum SortableMessages {
+    static let chunkSize = 2_000
+
+    /// The messages in `matches` order (ascending), numbered by UID or by
+    /// sequence number; a message expunged meanwhile is left out. Without
+    /// `needsHeader` (SORT by ARRIVAL and SIZE alone) no header is read.
+    static func read(_ matches: [SearchMatch], uid: Bool, needsHeader: Bool, mailboxID: MailboxID,
+                     store: any MailStore) async throws -> [SortableMessage] {
+        var messages: [SortableMessage] = []
+        messages.reserveCapacity(matches.count)
+        var start = 0
+        while start < matches.count {
+            try Task.checkCancellation()
+            let chunk = matches[start..<min(start + chunkSize, matches.count)]
+            start += chunkSize
+            let layouts = try await store.messageLayouts(mailboxID: mailboxID, uids: chunk.map(\.uid),
+                                                         cachedHeaderFields: needsHeader)
+            let byUID = Dictionary(layouts.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
+            let headers = needsHeader ? try await uncachedHeaders(layouts, mailboxID: mailboxID, store: store) : [:]
+            for match in chunk {
+                guard let layout = byUID[match.uid] else { continue }
+                let id = uid ? match.uid : match.sequenceNumber
+                let date = MailDate(secondsSinceEpoch: Int64(layout.internalDate.timeIntervalSince1970.rounded(.down)))
+                if let header = needsHeader ? (layout.cachedHeaderFields ?? headers[match.uid]) : nil {
+                    messages.append(SortableMessage(id: id, internalDate: date, size: layout.size, header: header))
+                } else {
+                    messages.append(SortableMessage(id: id, internalDate: date, size: layout.size))
+                }
+            }
+        }
+        return messages
+    }
+
+    /// The header sections of the layouts that came without cached fields,
+    /// by UID: one ranged read for those whose header range is known, the
+    /// whole message for the rare one whose structure cannot be read.
+    private static func uncachedHeaders(_ layouts: [MessageLayout], mailboxID: MailboxID,
+                                        store: any MailStore) async throws -> [MessageUID: [UInt8]] {
+        var headers: [MessageUID: [UInt8]] = [:]
+        let uncached = layouts.filter { $0.cachedHeaderFields == nil }
+        let ranged = uncached.compactMap { layout in
+            layout.header.map { BodyRange(uid: layout.uid, offset: $0.lowerBound, length: $0.count) }
+        }
+        if !ranged.isEmpty {
+            let bodies = try await store.messageBodies(mailboxID: mailboxID, ranges: ranged)
+            for (range, body) in zip(ranged, bodies) { headers[range.uid] = body }
+        }
+        for layout in uncached where layout.header == nil {
+            headers[layout.uid] = try? await store.messageBody(mailboxID: mailboxID, uid: layout.uid)
+        }
+        return headers
+    }
+}
