@@ -24,7 +24,8 @@
 #  4. large_mailbox_client.py measure: best and median of RUNS (after a warm-up
 #     round, in which Dovecot builds its index) of STATUS, SELECT, FETCH 1:*
 #     (UID FLAGS), UID SEARCH UNSEEN, SEARCH HEADER Subject quarterly, FETCH
-#     BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500;
+#     BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500, SORT (REVERSE
+#     DATE), SORT (SUBJECT) and THREAD REFERENCES of the whole mailbox;
 #  5. with --with-dovecot: a private Dovecot (start-dovecot.sh, LOGIN_MODE=performance,
 #     its own PEERS directory and ports) with the Maildir as test1's INBOX, steps 3
 #     and 4 against it, and the Tern/Dovecot ratio of each time.
@@ -149,7 +150,8 @@ if [ "$WITH_DOVECOT" = 1 ]; then
   timeout 3600 python3 "$CLIENT" measure --port "$DIMAP" --user test1 --password pass \
     --runs "$RUNS" --label dovecot | tee "$WORK/dovecot-measure.out"
   echo "== ratios Tern / Dovecot (best of $RUNS)"
-  for step in status select fetch_flags search_unseen search_header_subject fetch_headers_last_500; do
+  for step in status select fetch_flags search_unseen search_header_subject fetch_headers_last_500 \
+              sort_reverse_date sort_subject thread_references; do
     t=$(summary_field "$WORK/tern-measure.out" "${step}_best"); d=$(summary_field "$WORK/dovecot-measure.out" "${step}_best")
     python3 -c "print('%-24s Tern %8.4f s  Dovecot %8.4f s  ratio %.2f' % ('$step', $t, $d, $t / max($d, 1e-6)))"
   done

@@ -9,7 +9,8 @@
          times, best and median of RUNS after one warm-up round: STATUS,
          SELECT, FETCH 1:* (UID FLAGS), UID SEARCH UNSEEN,
          SEARCH HEADER Subject quarterly, and
-         FETCH BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500.
+         FETCH BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500,
+         SORT (REVERSE DATE), SORT (SUBJECT), THREAD REFERENCES.
   hold   --port P --user U --password W --sessions 10 --pid PID --label L
          resident memory of the server's process tree (RSS and PSS) before
          and after SESSIONS connections each LOGIN and SELECT INBOX and stay.
@@ -173,6 +174,10 @@ def measure(args):
         ("search_unseen", "UID SEARCH UNSEEN", True),
         ("search_header_subject", "SEARCH HEADER Subject %s" % SUBJECT_WORD, True),
         ("fetch_headers_last_500", "FETCH %d:%d (BODY.PEEK[HEADER.FIELDS (From Subject Date)])" % (first, count), True),
+        # RFC 5256 over the whole mailbox (a thread view, a date- or subject-sorted list).
+        ("sort_reverse_date", "SORT (REVERSE DATE) UTF-8 ALL", True),
+        ("sort_subject", "SORT (SUBJECT) UTF-8 ALL", True),
+        ("thread_references", "THREAD REFERENCES UTF-8 ALL", True),
     ]
     times = {name: [] for name, _, _ in steps}
     sizes = {}

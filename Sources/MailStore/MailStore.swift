@@ -17,7 +17,9 @@ import MailCore
 /// `expungeDeleted`, `appendMessages` (MULTIAPPEND), `deliverMessage`
 /// (several accounts), `deliverAndEnqueue` (local copies and the queued
 /// copy of one SMTP message), `moveMessages` and `claimRecipients` are each
-/// one transaction.
+/// one transaction. So is the quota check: a write that adds messages
+/// (append, delivery, copy) and would leave an account or its domain over
+/// a limit throws `overQuota` and stores nothing; a move changes no usage.
 ///
 /// **Ordering.** Per mailbox, UIDs and MODSEQs are assigned in commit
 /// order and become visible in that order: a reader that sees UID n (or
@@ -119,6 +121,26 @@ public protocol MailStore: Sendable {
     /// (EXAMINE, STATUS). Takes no MODSEQ and writes no change-log row.
     /// `mailboxNotFound` for an unknown id.
     func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages
+
+    // MARK: Quotas (RFC 9208; `Quota.swift`)
+
+    /// The account's quota setting, applying limits, usage (the sum of its
+    /// mailboxes' counters) and its domain's shared quota.
+    /// `accountNotFound` for an unknown id.
+    func quota(accountID: AccountID) async throws -> AccountQuota
+    /// `quota(accountID:)` of every account, in address order (admin
+    /// listings, metrics): one read.
+    func quotas() async throws -> [AccountQuota]
+    /// Sets the account's own limits, or back to the default (`.default`).
+    /// Lowering a limit below the usage refuses only further additions.
+    func setQuota(accountID: AccountID, _ setting: AccountQuota.Setting) async throws
+    /// The limits of accounts without their own (`.default`); unlimited
+    /// unless set. Kept in the store, so every node applies the same.
+    func setDefaultQuota(_ limits: QuotaLimits) async throws
+    func defaultQuota() async throws -> QuotaLimits
+    /// A limit for all of a domain's accounts together; `.unlimited` for none.
+    /// `domainNotFound` for an unknown domain.
+    func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws
     /// A new mailbox with a fresh UIDVALIDITY; its name is not subscribed
     /// (unless it was before: subscriptions are by name). The mailboxes
     /// `createAccount` makes are subscribed.

@@ -24,6 +24,9 @@ public enum MailStoreError: Error, Sendable, Equatable {
     case messageNotFound(MessageUID)
     /// The message is over the configured size bound.
     case messageTooLarge(Int)
+    /// The write would take an account or a domain over its quota; nothing
+    /// was stored (IMAP `NO [OVERQUOTA]`, SMTP `452 4.2.2`/`552 5.2.2`).
+    case overQuota(QuotaExceeded)
     /// Something else the operation needs does not exist.
     case notFound(String)
     /// The operation collides with the stored state (something exists
@@ -49,6 +52,9 @@ public enum MailStoreError: Error, Sendable, Equatable {
         case conflict
         /// The request itself is refused (a name or size over a bound).
         case invalidRequest
+        /// A quota would be exceeded; nothing was changed. Permanent for
+        /// this call, but the same call may work once mail is deleted.
+        case overQuota
         /// Retry later; nothing was changed.
         case temporarilyUnavailable
         /// Do not retry; nothing was changed.
@@ -63,6 +69,8 @@ public enum MailStoreError: Error, Sendable, Equatable {
             return .conflict
         case .invalidMailboxName, .messageTooLarge:
             return .invalidRequest
+        case .overQuota:
+            return .overQuota
         case .temporarilyUnavailable:
             return .temporarilyUnavailable
         case .storageFailure:

@@ -115,6 +115,10 @@ extension SMTPSession {
                                metadata: ["recipient": "\(LoggableText.clean(path.description))"])
                 guard !accounts.isEmpty else { return fail(.mailboxUnavailable, 5, 7, 1, "Relaying is not available") }
             }
+            if accounts.count == 1, forwards.isEmpty, let account = accounts.first,
+               let refusal = await quotaRefusal(account, declaredSize: current.parameters.size) {
+                return refusal
+            }
             destination = .local(accounts: accounts, forwards: outboundQueue == nil ? [] : forwards)
         case .remote:
             guard mayRelay else { return relayDenied(path) }
@@ -131,6 +135,29 @@ extension SMTPSession {
         current.recipients.append(AcceptedRecipient(address: address, parameters: parameters, destination: destination))
         transaction = current
         return reply(.ok, 2, 1, 5, "Recipient OK")
+    }
+
+    /// The RCPT answer for a mailbox that cannot take mail (RFC 3463
+    /// §3.3): `452 4.2.2` while it is full (the sender retries; deleting
+    /// mail makes room), `552 5.2.2` when the declared SIZE alone is over
+    /// its storage limit; nil when it has room. A store that cannot answer
+    /// does not refuse: the delivery checks the quota again in its transaction.
+    func quotaRefusal(_ account: Account, declaredSize: Int?) async -> SMTPOutput? {
+        guard let quota = try? await store.quota(accountID: account.id) else { return nil }
+        var roots = [(quota.limits, quota.usage)]
+        if let domain = quota.domain { roots.append((domain.limits, domain.usage)) }
+        for (limits, usage) in roots {
+            if let storage = limits.storage, let declaredSize, Int64(declaredSize) > storage {
+                return fail(.exceededStorage, 5, 2, 2, "Message is larger than the mailbox quota")
+            }
+            let storageFull = limits.storage.map { usage.storage >= $0 } ?? false
+            let messagesFull = limits.messages.map { usage.messages >= $0 } ?? false
+            if storageFull || messagesFull {
+                logger.info("recipient over quota", metadata: ["account": "\(LoggableText.clean(account.address))"])
+                return reply(.insufficientStorage, 4, 2, 2, "Mailbox full, try again later")
+            }
+        }
+        return nil
     }
 
     /// `554 5.7.1`: never an open relay.

@@ -212,6 +212,14 @@ extension SMTPSession {
                          header: incoming.header, received: incoming.received)
         } catch MailStoreError.messageTooLarge {
             return fail(.exceededStorage, 5, 3, 4, "Message size exceeds fixed maximum message size")
+        } catch MailStoreError.overQuota(let exceeded) {
+            // RFC 3463 §3.3: full now (4.2.2), or never room for this message (5.2.2).
+            logger.info("delivery over quota, nothing delivered", metadata: ["id": "\(envelope.id)"])
+            let size = Int64(incoming.spool.size)
+            if exceeded.resource == .storage && size > exceeded.limit || exceeded.resource == .messages && exceeded.limit == 0 {
+                return fail(.exceededStorage, 5, 2, 2, "Message is larger than the mailbox quota")
+            }
+            return reply(.insufficientStorage, 4, 2, 2, "Mailbox full, try again later")
         } catch {
             logger.error("delivery failed, nothing delivered", metadata: ["id": "\(envelope.id)", "error": "\(error)"])
             return reply(.localError, 4, 3, 0, "Local error in processing, try again later")

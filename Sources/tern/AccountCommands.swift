@@ -8,7 +8,7 @@ struct AccountCommand: AsyncParsableCommand {
         commandName: "account",
         abstract: "Manage mail accounts.",
         subcommands: [Add.self, List.self, Show.self, Passwd.self, Remove.self, Disable.self, Enable.self, Rename.self,
-                      ImportPasswd.self]
+                      Quota.self, ImportPasswd.self]
     )
 
     struct Add: AsyncParsableCommand {

@@ -21,6 +21,12 @@ struct CommandError: Error, CustomStringConvertible {
         case .messageTooLarge(let size): description = "a message of \(size) octets is over the size limit"
         case .notFound(let what): description = "not found: \(what)"
         case .conflict(let reason): description = "conflict: \(reason)"
+        case .overQuota(let exceeded):
+            let whose = switch exceeded.root {
+            case .account(let address): "account \(address)"
+            case .domain(let name): "domain \(name)"
+            }
+            description = "over quota: \(whose) is at its \(exceeded.resource.rawValue) limit of \(exceeded.limit)"
         case .temporarilyUnavailable(let reason): description = "store temporarily unavailable (try again): \(reason)"
         case .storageFailure(let reason): description = "storage failure: \(reason)"
         }

@@ -7,7 +7,7 @@ struct DomainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "domain",
         abstract: "Manage the local domains (the domains this server receives mail for).",
-        subcommands: [Add.self, List.self, Remove.self]
+        subcommands: [Add.self, List.self, Remove.self, Quota.self]
     )
 
     struct Add: AsyncParsableCommand {

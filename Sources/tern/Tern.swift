@@ -18,7 +18,7 @@ struct Tern: AsyncParsableCommand {
             ExportCommand.self, ConfigCommand.self, VersionCommand.self,
             QueueCommand.self, SendmailCommand.self, MailqCommand.self, DNSCommand.self,
             DKIMCommand.self, MailboxCommand.self, WhoCommand.self, KickCommand.self, ThrottleCommand.self,
-            BackupCommand.self, RestoreCommand.self, StoreCommand.self,
+            BackupCommand.self, RestoreCommand.self, StoreCommand.self, QuotaCommand.self,
         ]
     )
 

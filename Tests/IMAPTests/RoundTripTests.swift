@@ -12,6 +12,8 @@ final class RoundTripTests: XCTestCase {
         return [
             .capability, .noop, .logout, .starttls, .namespace, .check, .close, .unselect, .expunge, .idle,
             .compress(algorithm: "DEFLATE"),
+            .getQuota(root: bytes("!partition/sda4")), .getQuota(root: []), .getQuotaRoot(MailboxName("INBOX")),
+            .setQuota(root: [], [QuotaResourceLimit(resource: "STORAGE", limit: 512)]), .setQuota(root: bytes("x"), []),
             .authenticate(mechanism: "PLAIN", initialResponse: bytes("AGZyZWQAc2VjcmV0")),
             .authenticate(mechanism: "LOGIN", initialResponse: nil),
             .login(user: bytes("fred"), password: bytes("pa ss\"word\\")),

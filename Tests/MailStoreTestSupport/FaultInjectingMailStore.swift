@@ -120,6 +120,20 @@ public final class FaultInjectingMailStore: MailStore {
     public func mailboxStatuses(accountID: AccountID) async throws -> [MailboxID: MailboxStatus] {
         try read("mailboxStatuses"); return try await base.mailboxStatuses(accountID: accountID)
     }
+    public func quota(accountID: AccountID) async throws -> AccountQuota {
+        try read("quota"); return try await base.quota(accountID: accountID)
+    }
+    public func quotas() async throws -> [AccountQuota] { try read("quotas"); return try await base.quotas() }
+    public func setQuota(accountID: AccountID, _ setting: AccountQuota.Setting) async throws {
+        try write("setQuota"); try await base.setQuota(accountID: accountID, setting)
+    }
+    public func setDefaultQuota(_ limits: QuotaLimits) async throws {
+        try write("setDefaultQuota"); try await base.setDefaultQuota(limits)
+    }
+    public func defaultQuota() async throws -> QuotaLimits { try read("defaultQuota"); return try await base.defaultQuota() }
+    public func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws {
+        try write("setDomainQuota"); try await base.setDomainQuota(domain: domain, limits)
+    }
     public func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages {
         if claim { try write("recentMessages") } else { try read("recentMessages") }
         return try await base.recentMessages(mailboxID: mailboxID, claim: claim)

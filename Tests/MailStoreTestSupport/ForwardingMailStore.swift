@@ -48,6 +48,16 @@ extension ForwardingMailStore {
     public func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages {
         try await base.recentMessages(mailboxID: mailboxID, claim: claim)
     }
+    public func quota(accountID: AccountID) async throws -> AccountQuota { try await base.quota(accountID: accountID) }
+    public func quotas() async throws -> [AccountQuota] { try await base.quotas() }
+    public func setQuota(accountID: AccountID, _ setting: AccountQuota.Setting) async throws {
+        try await base.setQuota(accountID: accountID, setting)
+    }
+    public func setDefaultQuota(_ limits: QuotaLimits) async throws { try await base.setDefaultQuota(limits) }
+    public func defaultQuota() async throws -> QuotaLimits { try await base.defaultQuota() }
+    public func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws {
+        try await base.setDomainQuota(domain: domain, limits)
+    }
     public func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }

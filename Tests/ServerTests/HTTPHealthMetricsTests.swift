@@ -83,6 +83,28 @@ final class HTTPHealthMetricsTests: HTTPTestCase {
         XCTAssertTrue(after.contains(#"tern_command_duration_seconds_bucket{protocol="smtp",command="RCPT",le="#), after)
     }
 
+    /// Quota use at each scrape: accounts near (≥ 90 %) and at their
+    /// limits, and the octets stored in all.
+    func testQuotaGauges() async throws {
+        let router = router(standardConfiguration())
+        let near = try await store.createAccount(address: "near@example.org", passwordHash: "x")
+        let full = try await store.createAccount(address: "full@example.org", passwordHash: "x")
+        for account in [near, full] {
+            let inbox = try await store.mailbox(accountID: account.id, name: "INBOX")
+            for number in 0..<9 {
+                _ = try await store.appendMessage(mailboxID: try XCTUnwrap(inbox).id,
+                                                  NewMessage(body: Array("Subject: \(number)\r\n\r\nx\r\n".utf8)))
+            }
+        }
+        try await store.setQuota(accountID: near.id, .custom(QuotaLimits(messages: 10)))
+        try await store.setQuota(accountID: full.id, .custom(QuotaLimits(messages: 9)))
+        let metrics = String(decoding: await get(router, "/metrics").body, as: UTF8.self)
+        XCTAssertEqual(Self.sample(metrics, #"tern_quota_accounts{state="near"}"#), 1, metrics)
+        XCTAssertEqual(Self.sample(metrics, #"tern_quota_accounts{state="full"}"#), 1, metrics)
+        let all = try await store.quotas()
+        XCTAssertEqual(Self.sample(metrics, "tern_storage_used_bytes"), Double(all.reduce(0) { $0 + $1.usage.storage }))
+    }
+
     /// Messages are counted per listener kind: MX (`protocol="smtp"`) apart
     /// from submission; both series exist from the start.
     func testMessagesCountedPerListenerKind() async throws {

@@ -32,6 +32,10 @@ public enum IMAPCommand: Hashable, Sendable {
     case status(MailboxName, [StatusAttribute])
     case append(MailboxName, [AppendMessage])
     case idle
+    /// GETQUOTA, GETQUOTAROOT, SETQUOTA (RFC 9208 §4.1); roots as bytes (astring).
+    case getQuota(root: [UInt8])
+    case getQuotaRoot(MailboxName)
+    case setQuota(root: [UInt8], [QuotaResourceLimit])
     /// COMPRESS (RFC 4978 §3): `algorithm` as the client spelled it.
     case compress(algorithm: String)
     // Selected (§6.4).

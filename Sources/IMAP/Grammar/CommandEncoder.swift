@@ -24,6 +24,11 @@ extension IMAPWriter {
         case .unselect: raw("UNSELECT")
         case .unauthenticate: raw("UNAUTHENTICATE")
         case .compress(let algorithm): raw("COMPRESS \(algorithm)")
+        case .getQuota(let root): raw("GETQUOTA "); writeAString(root)
+        case .getQuotaRoot(let mailbox): raw("GETQUOTAROOT "); writeMailbox(mailbox)
+        case .setQuota(let root, let limits):
+            raw("SETQUOTA "); writeAString(root)
+            raw(" (" + limits.map { "\($0.resource) \($0.limit)" }.joined(separator: " ") + ")")
         case .expunge: raw("EXPUNGE")
         case .idle: raw("IDLE")
         case .authenticate(let mechanism, let initial):

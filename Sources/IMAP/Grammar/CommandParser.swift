@@ -54,6 +54,25 @@ public enum CommandParser {
             let user = try cursor.astring()
             try cursor.space()
             return .login(user: user, password: try cursor.astring())
+        case "GETQUOTA":
+            // RFC 9208 §6: getquota = "GETQUOTA" SP quota-root-name (an astring).
+            try cursor.space()
+            return .getQuota(root: try cursor.astring())
+        case "GETQUOTAROOT":
+            try cursor.space()
+            return .getQuotaRoot(try cursor.mailbox())
+        case "SETQUOTA":
+            // setquota = "SETQUOTA" SP quota-root-name SP setquota-list;
+            // setquota-list = "(" [setquota-resource *(SP setquota-resource)] ")".
+            try cursor.space()
+            let root = try cursor.astring()
+            try cursor.space()
+            let limits = try cursor.parenthesized(allowEmpty: true) { cursor -> QuotaResourceLimit in
+                let resource = try cursor.atom().uppercased()
+                try cursor.space()
+                return QuotaResourceLimit(resource: resource, limit: try cursor.number64())
+            }
+            return .setQuota(root: root, limits)
         case "COMPRESS":
             // RFC 4978 §5: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE".
             try cursor.space()

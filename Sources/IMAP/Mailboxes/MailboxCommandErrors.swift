@@ -15,6 +15,7 @@ enum MailboxCommandErrors {
             case .messageTooLarge: return .no("message too large", code: .other("TOOBIG", nil))
             case .messageNotFound, .notFound: return .no("no such message", code: .nonExistent)
             case .conflict: return .no("the mailbox changed meanwhile, try again", code: .cannot)
+            case .overQuota(let exceeded): return overQuota(exceeded)
             case .temporarilyUnavailable:
                 return temporarilyUnavailable(error, command: "mailbox command", context: context)
             case .accountExists, .accountNotFound, .domainExists, .domainNotFound, .aliasExists, .aliasNotFound,
@@ -34,6 +35,17 @@ enum MailboxCommandErrors {
         context.logger.warning("IMAP \(command): store temporarily unavailable: \(error)")
         return .no("\(command) failed: the mail store is temporarily unavailable, try again later",
                    code: .unavailable)
+    }
+
+    /// `NO [OVERQUOTA]` (RFC 9208 §4.3): the write would pass a quota.
+    static func overQuota(_ exceeded: QuotaExceeded) -> CommandResult {
+        let what = exceeded.resource == .storage ? "storage" : "message"
+        let whose: String
+        switch exceeded.root {
+        case .account: whose = "your mailbox"
+        case .domain(let name): whose = "the domain \(name)"
+        }
+        return .no("over quota: \(whose) is at its \(what) limit", code: .overQuota)
     }
 
     /// NO [CANNOT] for a name the codec refused.

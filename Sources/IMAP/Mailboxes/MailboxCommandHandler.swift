@@ -40,6 +40,12 @@ public enum MailboxCommandHandler {
             return await StatusCommandHandler.handle(name, attributes, context: context)
         case .append(let name, let messages):
             return await AppendCommandHandler.handle(name, messages, context: context)
+        case .getQuota(let root):
+            return await QuotaCommandHandler.getQuota(root: root, context: context)
+        case .getQuotaRoot(let name):
+            return await QuotaCommandHandler.getQuotaRoot(name, context: context)
+        case .setQuota:
+            return QuotaCommandHandler.setQuota()
         case .capability, .noop, .logout, .unauthenticate, .starttls, .authenticate, .login, .enable, .id, .select,
              .examine, .idle, .compress,
              .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:

@@ -117,6 +117,10 @@ public enum UntaggedResponse: Hashable, Sendable {
     /// SEARCH (rev1), with MODSEQ (RFC 7162 §3.1.5).
     case search([UInt32], modSeq: UInt64?)
     case esearch(ESearchResponse)
+    /// `* QUOTA root (resource usage limit …)` (RFC 9208 §5.1).
+    case quota(root: String, [QuotaResourceUsage])
+    /// `* QUOTAROOT mailbox root…` (RFC 9208 §5.2).
+    case quotaRoot(MailboxName, roots: [String])
     /// `* SORT n…` (RFC 5256 §4 `sort-data`), with `(MODSEQ m)` when the
     /// search used MODSEQ (RFC 7162 §3.1.5); nil for none.
     case sort([UInt32], modSeq: UInt64?)

@@ -126,6 +126,17 @@ extension IMAPWriter {
             if let count = result.count { raw(" COUNT \(count)") }
             if let all = result.all { raw(" ALL " + all.text) }
             if let modSeq = result.modSeq { raw(" MODSEQ \(modSeq)") }
+        case .quota(let root, let resources):
+            raw("QUOTA ")
+            writeString(root)
+            raw(" (" + resources.map { "\($0.resource) \($0.usage) \($0.limit)" }.joined(separator: " ") + ")")
+        case .quotaRoot(let mailbox, let roots):
+            raw("QUOTAROOT ")
+            writeMailbox(mailbox)
+            for root in roots {
+                space()
+                writeString(root)
+            }
         case .sort(let numbers, let modSeq):
             raw("SORT")
             for number in numbers {

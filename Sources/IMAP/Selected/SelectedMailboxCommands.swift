@@ -30,6 +30,7 @@ public enum SelectedMailboxCommands {
         if MailStoreError.isTemporary(error) {
             return MailboxCommandErrors.temporarilyUnavailable(error, command: command, context: context)
         }
+        if case MailStoreError.overQuota(let exceeded) = error { return MailboxCommandErrors.overQuota(exceeded) }
         context.logger.error("IMAP \(command) failed: \(error)")
         return .no("\(command) failed: internal error", code: .serverBug)
     }

@@ -21,7 +21,7 @@ extension IMAPCommand {
         case .starttls, .authenticate, .login:
             return .notAuthenticated
         case .enable, .select, .examine, .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub,
-             .namespace, .status, .append, .idle, .unauthenticate, .compress:
+             .namespace, .status, .append, .idle, .unauthenticate, .compress, .getQuota, .getQuotaRoot, .setQuota:
             return .authenticated
         case .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
             return .selected
@@ -42,7 +42,8 @@ extension IMAPCommand {
              .compress:
             return nil
         case .capability, .noop, .id, .enable, .create, .delete, .rename, .subscribe, .unsubscribe, .list,
-             .lsub, .namespace, .status, .append, .check, .expunge, .uidExpunge, .copy, .move:
+             .lsub, .namespace, .status, .append, .check, .expunge, .uidExpunge, .copy, .move, .getQuota,
+             .getQuotaRoot, .setQuota:
             return true
         }
     }
@@ -76,6 +77,9 @@ extension IMAPCommand {
         case .unselect: return "UNSELECT"
         case .unauthenticate: return "UNAUTHENTICATE"
         case .compress: return "COMPRESS"
+        case .getQuota: return "GETQUOTA"
+        case .getQuotaRoot: return "GETQUOTAROOT"
+        case .setQuota: return "SETQUOTA"
         case .expunge: return "EXPUNGE"
         case .uidExpunge: return "UID EXPUNGE"
         case .search(_, let uid): return uid ? "UID SEARCH" : "SEARCH"

@@ -64,6 +64,7 @@ extension SQLiteMailStore {
                                                       bodyFile: fileNames[index], into: &mailbox))
                 }
                 try Self.saveHighestModSeq(db, mailbox)
+                try Self.enforceQuota(db, accounts: [mailbox.accountID])
                 return records
             }
         } catch {
@@ -145,11 +146,14 @@ extension SQLiteMailStore {
                                size: Int, fileName: String, to targets: [MailboxID]) throws -> [MessageRecord] {
         var records: [MessageRecord] = []
         records.reserveCapacity(targets.count)
+        var accounts: Set<AccountID> = []
         for mailboxID in targets {
             var mailbox = try fetchMailbox(db, id: mailboxID)
             records.append(try insertNew(db, message, prepared, size: size, bodyFile: fileName, into: &mailbox))
             try saveHighestModSeq(db, mailbox)
+            accounts.insert(mailbox.accountID)
         }
+        try enforceQuota(db, accounts: accounts)
         return records
     }
 

@@ -215,6 +215,7 @@ extension SQLiteMailStore {
             }
             let pairs = try Self.copyRows(db, from: source, uids: uids, to: &target)
             try Self.saveHighestModSeq(db, target)
+            try Self.enforceQuota(db, accounts: [target.accountID])
             return CopyResult(pairs: pairs, changes: [destination: target.highestModSeq])
         }
         if !result.pairs.isEmpty { notifier.notify(result.changes) }

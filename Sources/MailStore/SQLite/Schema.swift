@@ -16,6 +16,7 @@ enum Schema {
         migrator.registerMigration("v7-search-text", migrate: addSearchText)
         migrator.registerMigration("v8-header-cache", migrate: addHeaderCache)
         migrator.registerMigration("v9-recent", migrate: addFirstRecentUID)
+        migrator.registerMigration("v10-quota", migrate: addQuotas)
         return migrator
     }
 
@@ -281,5 +282,18 @@ enum Schema {
     private static func addFirstRecentUID(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE mailbox ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 1")
         try db.execute(sql: "UPDATE mailbox SET first_recent_uid = uid_next")
+    }
+
+    /// v10: quotas (RFC 9208; `SQLiteMailStore+Quota`). An account's own
+    /// limits when `quota_custom` is set (NULL there is unlimited), else the
+    /// default kept in `store_meta`; a domain's shared limits (NULL: none).
+    private static func addQuotas(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE account ADD COLUMN quota_custom BOOLEAN NOT NULL DEFAULT 0;
+            ALTER TABLE account ADD COLUMN quota_storage INTEGER;
+            ALTER TABLE account ADD COLUMN quota_messages INTEGER;
+            ALTER TABLE domain ADD COLUMN quota_storage INTEGER;
+            ALTER TABLE domain ADD COLUMN quota_messages INTEGER;
+            """)
     }
 }

@@ -83,6 +83,7 @@ struct HTTPRouter: Sendable {
             if let pending = try? await store.pendingRecipientCount() {
                 ServerMetrics.queueLength(pending)
             }
+            if let quotas = try? await store.quotas() { ServerMetrics.quotaUsage(quotas) }
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                 body: ServerMetrics.registry.emitToBuffer())
         }

@@ -1,4 +1,5 @@
 import Metrics
+import MailStore
 import Prometheus
 
 /// The process's metrics: swift-metrics bootstrapped once with a
@@ -72,6 +73,24 @@ public enum ServerMetrics {
     public static func queueLength(_ recipients: Int) {
         bootstrap()
         Meter(label: "tern_queue_recipients").set(Double(recipients))
+    }
+
+    /// Quota use, set at each scrape: the octets stored for all accounts,
+    /// and how many accounts are at or above 90 % of a limit ("near") and at
+    /// or above it ("full"; they refuse new mail).
+    public static func quotaUsage(_ quotas: [AccountQuota]) {
+        bootstrap()
+        var near = 0
+        var full = 0
+        for quota in quotas {
+            let ratios = [(quota.usage.storage, quota.limits.storage), (quota.usage.messages, quota.limits.messages)]
+                .compactMap { usage, limit in limit.map { $0 > 0 ? Double(usage) / Double($0) : 1 } }
+            guard let highest = ratios.max() else { continue }
+            if highest >= 1 { full += 1 } else if highest >= 0.9 { near += 1 }
+        }
+        Meter(label: "tern_quota_accounts", dimensions: [("state", "near")]).set(Double(near))
+        Meter(label: "tern_quota_accounts", dimensions: [("state", "full")]).set(Double(full))
+        Meter(label: "tern_storage_used_bytes").set(Double(quotas.reduce(Int64(0)) { $0 + $1.usage.storage }))
     }
 
     public static func outboundDelivered() { count("tern_outbound_delivered_total") }
