@@ -12,15 +12,15 @@ final class MailboxCommandTests: MailboxStoreTestCase {
     // MARK: CREATE
 
     func testCreateMakesMissingParents() async throws {
-        await assertEqual(await tagged("A1 CREATE Projects/2025/Tern"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Projects/2025/Tern")
         try await assertEqual(try await names(), (defaultNames + ["Projects", "Projects/2025", "Projects/2025/Tern"]).sorted())
         // A parent that exists already is kept as it is.
-        await assertEqual(await tagged("A1 CREATE Projects/2026"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Projects/2026")
         try await assertEqual(try await names().filter { $0.hasPrefix("Projects") }.count, 4)
     }
 
     func testCreateWithTrailingDelimiter() async throws {
-        await assertEqual(await tagged("A1 CREATE Folder/"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Folder/")
         try await assertNotNil(try await mailbox("Folder"))
         await assertTrue(await tagged("A1 CREATE Folder//").hasPrefix("A1 NO [CANNOT]"))
     }
@@ -31,34 +31,34 @@ final class MailboxCommandTests: MailboxStoreTestCase {
     }
 
     func testCreateInboxChildKeepsInboxUpperCase() async throws {
-        await assertEqual(await tagged("A1 CREATE inbox/Lists"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE inbox/Lists")
         try await assertNotNil(try await mailbox("INBOX/Lists"))
         try await assertEqual(try await names().filter { $0.lowercased().hasPrefix("inbox") }, ["INBOX", "INBOX/Lists"])
     }
 
     /// CREATE-SPECIAL-USE (RFC 6154 §3).
     func testCreateWithSpecialUse() async throws {
-        await assertEqual(await tagged(#"A1 CREATE MySent (USE (\Sent))"#), "A1 OK CREATE completed")
+        await assertCreated(#"A1 CREATE MySent (USE (\Sent))"#)
         try await assertEqual(try await mailbox("MySent")?.specialUse, .sent)
-        await assertEqual(await tagged(#"A1 CREATE Everything (USE (\all))"#), "A1 OK CREATE completed")
+        await assertCreated(#"A1 CREATE Everything (USE (\all))"#)
         try await assertEqual(try await mailbox("Everything")?.specialUse, .all)
         await assertTrue(await tagged(#"A1 CREATE Odd (USE (\Important))"#).hasPrefix("A1 NO [USEATTR]"))
         await assertTrue(await tagged(#"A1 CREATE Two (USE (\Sent \Trash))"#).hasPrefix("A1 NO [USEATTR]"))
         try await assertNil(try await mailbox("Odd"))
         try await assertNil(try await mailbox("Two"))
         await assertTrue(await tagged(#"A1 CREATE Other (FOO bar)"#).hasPrefix("A1 BAD"))
-        await assertEqual(await tagged(#"A1 CREATE Plain (USE ())"#), "A1 OK CREATE completed")
+        await assertCreated(#"A1 CREATE Plain (USE ())"#)
         try await assertNil(try await mailbox("Plain")?.specialUse)
     }
 
     func testCreateUTF8AndModifiedUTF7Names() async throws {
-        await assertEqual(await tagged("A1 CREATE Entw&APw-rfe"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Entw&APw-rfe")
         try await assertNotNil(try await mailbox("Entwürfe"))
         await assertTrue(await tagged("A1 CREATE &Jjo").hasPrefix("A1 NO [CANNOT]"))
         enabled = .imap4rev2
-        await assertEqual(await tagged(#"A1 CREATE "Brouillons/été""#), "A1 OK CREATE completed")
+        await assertCreated(#"A1 CREATE "Brouillons/été""#)
         try await assertNotNil(try await mailbox("Brouillons/été"))
-        await assertEqual(await tagged("A1 CREATE Entw&APw-rfe"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Entw&APw-rfe")
         try await assertNotNil(try await mailbox("Entw&APw-rfe"), "UTF-8 clients' & is literal (RFC 6855 §3)")
     }
 
@@ -99,7 +99,7 @@ final class MailboxCommandTests: MailboxStoreTestCase {
         await assertTrue(await tagged("A1 APPEND Secret {5}\r\nhello").hasPrefix("A1 NO [TRYCREATE]"))
         await assertEqual(await listed(#"A1 LIST "" "Secret""#), [])
         // Creating the same name makes alice's own mailbox; bob's is untouched.
-        await assertEqual(await tagged("A1 CREATE Secret"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Secret")
         await assertEqual(await tagged("A1 SUBSCRIBE Secret"), "A1 OK SUBSCRIBE completed")
         await assertEqual(await tagged("A1 DELETE Secret"), "A1 OK DELETE completed")
         let kept = try await store.mailbox(accountID: bob.id, name: "Secret")
@@ -232,9 +232,9 @@ final class MailboxCommandTests: MailboxStoreTestCase {
     /// CREATE subscribes neither the mailbox nor the parents it makes
     /// (RFC 9051 §6.3.4, as Dovecot); a name subscribed before stays so.
     func testCreateDoesNotSubscribe() async throws {
-        await assertEqual(await tagged("A1 CREATE Projects/2026/Q1"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Projects/2026/Q1")
         await assertEqual(await tagged("A1 SUBSCRIBE Later"), "A1 OK SUBSCRIBE completed")
-        await assertEqual(await tagged("A1 CREATE Later"), "A1 OK CREATE completed")
+        await assertCreated("A1 CREATE Later")
         try await assertEqual(try await store.subscriptions(accountID: account.id),
                               ["Archive", "Drafts", "INBOX", "Junk", "Later", "Sent", "Trash"])
         try await assertEqual(try await mailbox("Projects/2026")?.isSubscribed, false)

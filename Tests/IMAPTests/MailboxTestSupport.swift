@@ -64,6 +64,13 @@ class MailboxStoreTestCase: XCTestCase {
         await run(line, file: file, line: number).last ?? ""
     }
 
+    /// A CREATE that succeeds with its MAILBOXID (RFC 8474 §4.1).
+    func assertCreated(_ line: String, file: StaticString = #filePath, line number: UInt = #line) async {
+        let reply = await tagged(line, file: file, line: number)
+        XCTAssertNotNil(reply.wholeMatch(of: /A1 OK \[MAILBOXID \(M[0-9]+-[0-9]+\)\] CREATE completed/), reply,
+                        file: file, line: number)
+    }
+
     /// Only the untagged LIST/LSUB lines of a command.
     func listed(_ line: String, file: StaticString = #filePath, line number: UInt = #line) async -> [String] {
         await run(line, file: file, line: number).filter { $0.hasPrefix("* LIST") || $0.hasPrefix("* LSUB") }

@@ -99,8 +99,13 @@ final class ResponseEncoderTests: XCTestCase {
                        "* LIST () \"/\" \"Entwürfe\"\r\n")
         XCTAssertEqual(untagged(.lsub(ListResponse(attributes: [], delimiter: ".", mailbox: MailboxName("#news.comp.mail.misc")))),
                        "* LSUB () \".\" #news.comp.mail.misc\r\n")
-        XCTAssertEqual(untagged(.status(MailboxName("blurdybloop"), [(.messages, 231), (.uidNext, 44292)])),
+        XCTAssertEqual(untagged(.status(MailboxName("blurdybloop"), [(.messages, .number(231)), (.uidNext, .number(44292))])),
                        "* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292)\r\n")
+        // RFC 8474 §4.
+        XCTAssertEqual(untagged(.status(MailboxName("foo"), [(.mailboxID, .objectID("F2212ea87-6097-4256-9d51-71338625"))])),
+                       "* STATUS foo (MAILBOXID (F2212ea87-6097-4256-9d51-71338625))\r\n")
+        XCTAssertEqual(untagged(.fetch(1, [.emailID("M6d99ac3275bb4e"), .threadID(nil)])),
+                       "* 1 FETCH (EMAILID (M6d99ac3275bb4e) THREADID NIL)\r\n")
         XCTAssertEqual(untagged(.namespace(personal: [NamespaceDescription(prefix: "", delimiter: "/")], other: [], shared: [])),
                        "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n")
         XCTAssertEqual(untagged(.exists(23)), "* 23 EXISTS\r\n")

@@ -31,6 +31,7 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
             "* OK [UIDNEXT 4] Predicted next UID",
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded Work \\*)] Flags permitted",
             "* OK [HIGHESTMODSEQ \(box.highestModSeq)] Highest",
+            "* OK [MAILBOXID (M\(box.id)-\(box.uidValidity))] Mailbox ID",
             "* OK [UNSEEN 2] First unseen",
         ])
         XCTAssertEqual(taggedLine(selection.result), "OK [READ-WRITE] SELECT completed")
@@ -51,6 +52,7 @@ final class SelectedMailboxCommandsTests: SelectedTestCase {
             "* OK [UIDNEXT 1] Predicted next UID",
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted",
             "* OK [HIGHESTMODSEQ \(box.highestModSeq)] Highest",
+            "* OK [MAILBOXID (M\(box.id)-\(box.uidValidity))] Mailbox ID",
             "* LIST (\\Sent) \"/\" Sent",
         ])
     }

@@ -51,6 +51,9 @@ public enum FetchAttribute: Hashable, Sendable {
     case bodyStructure
     case uid
     case modSeq
+    /// OBJECTID (RFC 8474 §5): the message's EMAILID and THREADID.
+    case emailID
+    case threadID
     case bodySection(SectionSpecifier, partial: PartialRange?, peek: Bool)
     case binary(part: [Int], partial: PartialRange?, peek: Bool)
     case binarySize(part: [Int])

@@ -56,6 +56,14 @@ public enum StatusAttribute: String, Hashable, Sendable, CaseIterable {
     case messages = "MESSAGES", uidNext = "UIDNEXT", uidValidity = "UIDVALIDITY", unseen = "UNSEEN"
     case deleted = "DELETED", size = "SIZE", recent = "RECENT", highestModSeq = "HIGHESTMODSEQ"
     case appendLimit = "APPENDLIMIT"
+    /// OBJECTID (RFC 8474 §4).
+    case mailboxID = "MAILBOXID"
+}
+
+/// The value of one STATUS item: a number, or MAILBOXID's `(objectid)`.
+public enum StatusValue: Hashable, Sendable {
+    case number(UInt64)
+    case objectID(String)
 }
 
 /// One message of an APPEND (RFC 9051 §6.3.12; MULTIAPPEND RFC 3502).

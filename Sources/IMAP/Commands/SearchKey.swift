@@ -28,6 +28,9 @@ public indirect enum SearchKey: Hashable, Sendable {
     case and([SearchKey])
     /// MODSEQ [entry-name entry-type] mod-sequence-valzer.
     case modSeq(entry: (name: [UInt8], type: String)?, value: UInt64)
+    /// OBJECTID (RFC 8474 §6): EMAILID and THREADID search keys.
+    case emailID(String)
+    case threadID(String)
 
     public static func == (lhs: SearchKey, rhs: SearchKey) -> Bool { lhs.canonical == rhs.canonical }
     public func hash(into hasher: inout Hasher) { hasher.combine(canonical) }

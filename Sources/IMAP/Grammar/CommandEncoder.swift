@@ -229,6 +229,8 @@ extension IMAPWriter {
         case .sentOn(let date): raw("SENTON "); writeDate(date)
         case .sentSince(let date): raw("SENTSINCE "); writeDate(date)
         case .larger(let size): raw("LARGER \(size)")
+        case .emailID(let id): raw("EMAILID " + id)
+        case .threadID(let id): raw("THREADID " + id)
         case .smaller(let size): raw("SMALLER \(size)")
         case .older(let seconds): raw("OLDER \(seconds)")
         case .younger(let seconds): raw("YOUNGER \(seconds)")
@@ -258,6 +260,8 @@ extension IMAPWriter {
         case .bodyStructure: raw("BODYSTRUCTURE")
         case .uid: raw("UID")
         case .modSeq: raw("MODSEQ")
+        case .emailID: raw("EMAILID")
+        case .threadID: raw("THREADID")
         case .bodySection(let section, let partial, let peek):
             raw(peek ? "BODY.PEEK" : "BODY")
             writeSection(section)

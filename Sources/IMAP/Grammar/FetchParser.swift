@@ -49,6 +49,8 @@ enum FetchParser {
         case "BODYSTRUCTURE": return .bodyStructure
         case "UID": return .uid
         case "MODSEQ": return .modSeq
+        case "EMAILID": return .emailID
+        case "THREADID": return .threadID
         case "BODY", "BODY.PEEK":
             guard cursor.peek == UInt8(ascii: "[") else {
                 if name == "BODY" { return .body }

@@ -109,6 +109,11 @@ enum SearchParser {
         case "UID":
             try cursor.space()
             return .uid(try cursor.sequenceSet())
+        case "EMAILID", "THREADID":
+            // RFC 8474 §6: search-key =/ "EMAILID" SP objectid / "THREADID" SP objectid.
+            try cursor.space()
+            let id = try cursor.atom()
+            return name == "EMAILID" ? .emailID(id) : .threadID(id)
         case "NOT":
             try cursor.space()
             return .not(try cursor.nestedSearchKey { try parseKey(&$0) })

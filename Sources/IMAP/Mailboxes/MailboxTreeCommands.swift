@@ -32,8 +32,9 @@ enum MailboxTreeCommands {
                 return .no("mailbox already exists", code: .alreadyExists)
             }
             try await createMissingParents(of: storeName, context: context)
-            _ = try await context.store.createMailbox(accountID: account, name: storeName, specialUse: specialUse)
-            return .ok("CREATE completed")
+            let created = try await context.store.createMailbox(accountID: account, name: storeName, specialUse: specialUse)
+            // RFC 8474 §4.1: the new mailbox's MAILBOXID.
+            return .ok("CREATE completed", code: .mailboxID(ObjectID.mailbox(created)))
         } catch {
             return MailboxCommandErrors.result(for: error, context: context)
         }

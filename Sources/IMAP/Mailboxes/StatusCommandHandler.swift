@@ -43,18 +43,21 @@ enum StatusCommandHandler {
         if unique.contains(.recent) && !context.enabled.contains(.imap4rev2) {
             recent = try await context.store.recentMessages(mailboxID: mailbox.id, claim: false).count
         }
-        let values = unique.map { attribute -> (StatusAttribute, UInt64) in
-            switch attribute {
-            case .messages: return (attribute, UInt64(max(counts.messages, 0)))
-            case .uidNext: return (attribute, UInt64(counts.uidNext))
-            case .uidValidity: return (attribute, UInt64(counts.uidValidity))
-            case .unseen: return (attribute, UInt64(max(counts.unseen, 0)))
-            case .deleted: return (attribute, UInt64(max(counts.deleted, 0)))
-            case .size: return (attribute, UInt64(max(counts.size, 0)))
-            case .recent: return (attribute, UInt64(recent))
-            case .highestModSeq: return (attribute, UInt64(max(counts.highestModSeq, 0)))
-            case .appendLimit: return (attribute, UInt64(max(context.maxMessageSize, 0)))
+        let values = unique.map { attribute -> (StatusAttribute, StatusValue) in
+            if attribute == .mailboxID { return (attribute, .objectID(ObjectID.mailbox(mailbox))) }
+            let number: UInt64 = switch attribute {
+            case .messages: UInt64(max(counts.messages, 0))
+            case .uidNext: UInt64(counts.uidNext)
+            case .uidValidity: UInt64(counts.uidValidity)
+            case .unseen: UInt64(max(counts.unseen, 0))
+            case .deleted: UInt64(max(counts.deleted, 0))
+            case .size: UInt64(max(counts.size, 0))
+            case .recent: UInt64(recent)
+            case .highestModSeq: UInt64(max(counts.highestModSeq, 0))
+            case .appendLimit: UInt64(max(context.maxMessageSize, 0))
+            case .mailboxID: 0
             }
+            return (attribute, .number(number))
         }
         return .status(MailboxNameCodec.encode(mailbox.name, encoding: context.nameEncoding), values)
     }

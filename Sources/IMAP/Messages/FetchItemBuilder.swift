@@ -77,7 +77,8 @@ struct FetchItemBuilder {
         attributes.contains { attribute in
             switch attribute {
             case .rfc822, .rfc822Header, .rfc822Text, .bodySection, .binary, .binarySize: return true
-            case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq: return false
+            case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .emailID,
+                 .threadID: return false
             }
         }
     }
@@ -88,7 +89,8 @@ struct FetchItemBuilder {
     var needsRecord: Bool {
         needsStructure || needsBody || attributes.contains { attribute in
             switch attribute {
-            case .internalDate, .rfc822Size: return true
+            // EMAILID is the record's content hash (`ObjectID`).
+            case .internalDate, .rfc822Size, .emailID: return true
             default: return false
             }
         }
@@ -102,8 +104,11 @@ struct FetchItemBuilder {
     var needsOnlyTopLevelLayout: Bool {
         attributes.allSatisfy { attribute in
             switch attribute {
-            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .rfc822Header, .rfc822Text: return true
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .rfc822Header, .rfc822Text, .threadID:
+                return true
             case .bodySection(let section, _, _): return section.part.isEmpty
+            // The layouts carry no content hash.
+            case .emailID: return false
             // BINARY decodes per the part's Content-Transfer-Encoding: it needs the tree.
             case .binary, .binarySize, .envelope, .body, .bodyStructure: return false
             }
@@ -122,8 +127,8 @@ struct FetchItemBuilder {
                 guard section.part.isEmpty, case .headerFields(let names)? = section.text,
                       CachedHeaderFields.covers(.only(names)) else { return false }
                 named = true
-            case .flags, .internalDate, .rfc822Size, .uid, .modSeq: continue
-            case .rfc822, .rfc822Header, .rfc822Text, .binary, .binarySize, .envelope, .body, .bodyStructure:
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .threadID: continue
+            case .rfc822, .rfc822Header, .rfc822Text, .binary, .binarySize, .envelope, .body, .bodyStructure, .emailID:
                 return false
             }
         }
@@ -137,7 +142,7 @@ struct FetchItemBuilder {
             case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text: return true
             case .bodySection(let section, _, _): return section != .complete
             case .binary(let part, _, _), .binarySize(let part): return !part.isEmpty
-            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822: return false
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .emailID, .threadID: return false
             }
         }
     }
@@ -162,7 +167,8 @@ struct FetchItemBuilder {
             case .rfc822Text: return MessageSection.readRange(SectionSpecifier(text: .text), nil, root: root)
             case .bodySection(let section, let partial, _): return MessageSection.readRange(section, partial, root: root)
             case .binary(let part, _, _), .binarySize(let part): return MessageSection.binarySource(part, root: root)?.range
-            case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq: return nil
+            case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .emailID,
+                 .threadID: return nil
             }
         }
     }
@@ -185,7 +191,8 @@ struct FetchItemBuilder {
                   TransferDecoding.isIdentity(source.encoding) else { return nil }
             range = MessageSection.narrowed(source.range, to: partial)
             literal8 = true
-        case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize:
+        case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize,
+             .emailID, .threadID:
             return nil
         }
         guard let range else { return nil }
@@ -211,7 +218,8 @@ struct FetchItemBuilder {
         case .rfc822Text: return .rfc822Text
         case .bodySection(let section, let partial, _): return .bodySection(section, origin: partial?.offset)
         case .binary(let part, let partial, _): return .binary(part: part, origin: partial?.offset)
-        case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize:
+        case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize,
+             .emailID, .threadID:
             return nil
         }
     }
@@ -225,7 +233,7 @@ struct FetchItemBuilder {
             case .rfc822, .rfc822Text: return true
             case .bodySection(_, _, let peek), .binary(_, _, let peek): return !peek
             case .envelope, .flags, .internalDate, .rfc822Size, .rfc822Header, .body, .bodyStructure,
-                 .uid, .modSeq, .binarySize:
+                 .uid, .modSeq, .binarySize, .emailID, .threadID:
                 return false
             }
         }
@@ -264,6 +272,8 @@ struct FetchItemBuilder {
             case .bodyStructure: items.append(.bodyStructure(parsed.root, extensible: true))
             case .uid: items.append(.uid(message.uid))
             case .modSeq: items.append(.modSeq(UInt64(max(message.modSeq, 0))))
+            case .emailID: items.append(.emailID(source.record.map { ObjectID.email(contentHash: $0.contentHash) } ?? ""))
+            case .threadID: items.append(.threadID(nil))
             case .rfc822:
                 items.append(.rfc822(source.body?.bytes(in: 0..<Int.max)))
             case .rfc822Header:

@@ -257,6 +257,11 @@ struct SearchEvaluator {
         case .sentBefore(let date): return sent(message, .before, date)
         case .sentOn(let date): return sent(message, .on, date)
         case .sentSince(let date): return sent(message, .since, date)
+        case .emailID(let id):
+            // RFC 8474 §6; the EMAILID is the record's content hash.
+            return message.record.map { ObjectID.email(contentHash: $0.contentHash) == id }
+        case .threadID:
+            return false  // no message has a THREADID (FETCH THREADID is NIL)
         case .larger(let size): return message.size.map { UInt64(max($0, 0)) > size }
         // RFC 5032 §3: YOUNGER is the complement of OLDER, against one
         // "now" per SEARCH.

@@ -83,6 +83,9 @@ public enum FetchItem: Equatable, Sendable {
     case bodyStructure(MIMEPart, extensible: Bool)
     case uid(UInt32)
     case modSeq(UInt64)
+    /// `EMAILID (id)`, `THREADID (id)` or `THREADID NIL` (RFC 8474 §5).
+    case emailID(String)
+    case threadID(String?)
     /// BODY[section]<origin> with its data (nil for NIL).
     case bodySection(SectionSpecifier, origin: UInt32?, data: [UInt8]?)
     /// BINARY[part]<origin>: literal8 when the data has NUL.
@@ -107,7 +110,7 @@ public enum UntaggedResponse: Hashable, Sendable {
     case flags([String])
     case list(ListResponse)
     case lsub(ListResponse)
-    case status(MailboxName, [(StatusAttribute, UInt64)])
+    case status(MailboxName, [(StatusAttribute, StatusValue)])
     case namespace(personal: [NamespaceDescription], other: [NamespaceDescription], shared: [NamespaceDescription])
     case exists(UInt32)
     case recent(UInt32)

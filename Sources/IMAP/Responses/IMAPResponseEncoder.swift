@@ -90,7 +90,12 @@ extension IMAPWriter {
         case .status(let mailbox, let items):
             raw("STATUS ")
             writeMailbox(mailbox)
-            raw(" (" + items.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: " ") + ")")
+            raw(" (" + items.map { attribute, value in
+                switch value {
+                case .number(let number): "\(attribute.rawValue) \(number)"
+                case .objectID(let id): "\(attribute.rawValue) (\(id))"
+                }
+            }.joined(separator: " ") + ")")
         case .namespace(let personal, let other, let shared):
             raw("NAMESPACE ")
             for (index, namespaces) in [personal, other, shared].enumerated() {
@@ -204,6 +209,8 @@ extension IMAPWriter {
             writeBody(part, extensible: extensible)
         case .uid(let uid): raw("UID \(uid)")
         case .modSeq(let value): raw("MODSEQ (\(value))")
+        case .emailID(let id): raw("EMAILID (\(id))")
+        case .threadID(let id): raw(id.map { "THREADID (\($0))" } ?? "THREADID NIL")
         case .bodySection(let section, let origin, let data):
             raw("BODY")
             writeSection(section)

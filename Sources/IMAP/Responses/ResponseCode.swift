@@ -21,6 +21,8 @@ public enum ResponseCode: Hashable, Sendable {
     case highestModSeq(UInt64)
     case inUse
     case limit
+    /// OBJECTID (RFC 8474 §4.1): `MAILBOXID (id)`.
+    case mailboxID(String)
     case modified(SequenceSet)
     case noModSeq
     case nonExistent
@@ -68,6 +70,7 @@ public enum ResponseCode: Hashable, Sendable {
         case .highestModSeq(let value): return "HIGHESTMODSEQ \(value)"
         case .inUse: return "INUSE"
         case .limit: return "LIMIT"
+        case .mailboxID(let id): return "MAILBOXID (\(id))"
         case .compressionActive: return "COMPRESSIONACTIVE"
         case .modified(let set): return "MODIFIED \(set.text)"
         case .noModSeq: return "NOMODSEQ"

@@ -85,6 +85,8 @@ extension SelectedMailboxCommands {
         untagged.append(flagLines[1])
         untagged.append(.condition(.ok, ResponseText(code: .highestModSeq(UInt64(max(mailbox.highestModSeq, 0))),
                                                      "Highest")))
+        // RFC 8474 §4.1.
+        untagged.append(.condition(.ok, ResponseText(code: .mailboxID(ObjectID.mailbox(mailbox)), "Mailbox ID")))
         if !rev2, let firstUnseen = view.firstUnseen {
             untagged.append(.condition(.ok, ResponseText(code: .unseen(firstUnseen),
                                                          "First unseen")))

@@ -24,7 +24,7 @@ public enum IMAPCapabilities {
             "QRESYNC", "ESEARCH", "SEARCHRES", "WITHIN", "UTF8=ACCEPT", "BINARY", "MULTIAPPEND", "STATUS=SIZE",
             "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
-        list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities
+        list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities + ["OBJECTID"]
         if compression { list.append("COMPRESS=DEFLATE") }
         return list
     }
