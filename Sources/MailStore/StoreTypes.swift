@@ -104,9 +104,13 @@ public struct MessageRecord: Sendable, Equatable {
     /// only when the stored form cannot be read (the reader may then
     /// reparse the body).
     public var parsedStructure: ParsedMessage?
+    /// When the message was saved in this mailbox (RFC 8514 SAVEDATE: by
+    /// APPEND, delivery, COPY or MOVE), whole seconds; nil for messages
+    /// stored before the store kept it (v11).
+    public var savedDate: Date?
     public init(mailboxID: MailboxID, uid: MessageUID, modSeq: ModSeq, flags: MessageFlags, keywords: [String],
                 internalDate: Date, size: Int, contentHash: String, messageID: String?,
-                parsedStructure: ParsedMessage?) {
+                parsedStructure: ParsedMessage?, savedDate: Date? = nil) {
         self.mailboxID = mailboxID
         self.uid = uid
         self.modSeq = modSeq
@@ -117,6 +121,7 @@ public struct MessageRecord: Sendable, Equatable {
         self.contentHash = contentHash
         self.messageID = messageID
         self.parsedStructure = parsedStructure
+        self.savedDate = savedDate
     }
 }
 

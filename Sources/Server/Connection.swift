@@ -295,7 +295,7 @@ struct Connection {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }.get()
-            logger.debug("DEFLATE compression started")
+            logger.info("DEFLATE compression started")
             return true
         }
     }

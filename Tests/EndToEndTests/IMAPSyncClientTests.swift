@@ -149,4 +149,47 @@ final class IMAPSyncClientTests: IMAPEndToEndTestCase {
             directory: workDir, label: "curl-wrong", timeout: 60)
         XCTAssertFalse(refused.succeeded, "a wrong password is refused: \(refused.transcript)")
     }
+
+    /// Debian's mutt with `imap_deflate` over IMAPS (a pseudo-terminal from
+    /// `script`, keys pushed): it turns COMPRESS on, then lists, selects,
+    /// saves the first message into a folder it creates, flags the last and
+    /// purges on quit — all over the compressed connection.
+    func testMuttWithCompressionSavesAndFlags() throws {
+        let mutt = try requireDebianClient("mutt")
+        let script = try requireDebianClient("script")
+        try startIMAPServer()
+        try imapScript("imap_sync.py", ["seed"])
+        let before = try serverState()
+        let certificate = dataDir.appendingPathComponent("tls/cert.pem").path
+        let rc = workDir.appendingPathComponent("muttrc")
+        try Data("""
+            set imap_user = "\(account)"
+            set imap_pass = "\(password)"
+            set imap_deflate = yes
+            set certificate_file = "\(certificate)"
+            set ssl_verify_host = no
+            set folder = "imaps://127.0.0.1:\(imapsPort)/"
+            set spoolfile = "+INBOX"
+            set sort = mailbox-order
+            set confirmcreate = no
+            set delete = yes
+            set mail_check = 0
+            set timeout = 10
+            set header_cache = ""
+            set message_cachedir = ""
+
+            """.utf8).write(to: rc)
+        let keys = "<first-entry><save-message>=Saved<enter><last-entry><flag-message><sync-mailbox><quit>"
+        let command = "TERM=vt100 \(mutt.path) -n -F \(rc.path) -e 'push \"\(keys)\"'"
+        let result = try ChildProcess.run(executable: script, arguments: ["-qec", command, "/dev/null"],
+                                          directory: workDir, label: "mutt", timeout: 60)
+        XCTAssertTrue(result.succeeded, "mutt: \(result.transcript)\n\(serverLog)")
+        XCTAssertTrue(serverLog.contains("DEFLATE compression started"), "mutt turned COMPRESS on: \(serverLog)")
+        let after = try serverState()
+        XCTAssertEqual(after["Saved"] as? NSArray, Self.entries([("sync-s1@e2e.test", ["\\Seen"])]),
+                       "the first message was saved (COPY) into the new folder: \(after)")
+        XCTAssertEqual(after["INBOX"] as? NSArray,
+                       Self.entries([("sync-s2@e2e.test", ["\\Flagged"]), ("sync-s3@e2e.test", ["\\Flagged"])]),
+                       "moved out of INBOX and the last one flagged: before \(before), after \(after)")
+    }
 }

@@ -54,6 +54,8 @@ public enum FetchAttribute: Hashable, Sendable {
     /// OBJECTID (RFC 8474 §5): the message's EMAILID and THREADID.
     case emailID
     case threadID
+    /// SAVEDATE (RFC 8514 §4.1).
+    case saveDate
     case bodySection(SectionSpecifier, partial: PartialRange?, peek: Bool)
     case binary(part: [Int], partial: PartialRange?, peek: Bool)
     case binarySize(part: [Int])

@@ -31,6 +31,9 @@ public indirect enum SearchKey: Hashable, Sendable {
     /// OBJECTID (RFC 8474 §6): EMAILID and THREADID search keys.
     case emailID(String)
     case threadID(String)
+    /// SAVEDATE (RFC 8514 §4.2): the save date's day, and whether the mailbox keeps save dates.
+    case savedBefore(MailDate), savedOn(MailDate), savedSince(MailDate)
+    case saveDateSupported
 
     public static func == (lhs: SearchKey, rhs: SearchKey) -> Bool { lhs.canonical == rhs.canonical }
     public func hash(into hasher: inout Hasher) { hasher.combine(canonical) }

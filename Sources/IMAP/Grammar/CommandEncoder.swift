@@ -230,6 +230,10 @@ extension IMAPWriter {
         case .sentSince(let date): raw("SENTSINCE "); writeDate(date)
         case .larger(let size): raw("LARGER \(size)")
         case .emailID(let id): raw("EMAILID " + id)
+        case .savedBefore(let date): raw("SAVEDBEFORE "); writeDate(date)
+        case .savedOn(let date): raw("SAVEDON "); writeDate(date)
+        case .savedSince(let date): raw("SAVEDSINCE "); writeDate(date)
+        case .saveDateSupported: raw("SAVEDATESUPPORTED")
         case .threadID(let id): raw("THREADID " + id)
         case .smaller(let size): raw("SMALLER \(size)")
         case .older(let seconds): raw("OLDER \(seconds)")
@@ -262,6 +266,7 @@ extension IMAPWriter {
         case .modSeq: raw("MODSEQ")
         case .emailID: raw("EMAILID")
         case .threadID: raw("THREADID")
+        case .saveDate: raw("SAVEDATE")
         case .bodySection(let section, let partial, let peek):
             raw(peek ? "BODY.PEEK" : "BODY")
             writeSection(section)

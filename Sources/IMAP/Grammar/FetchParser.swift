@@ -51,6 +51,7 @@ enum FetchParser {
         case "MODSEQ": return .modSeq
         case "EMAILID": return .emailID
         case "THREADID": return .threadID
+        case "SAVEDATE": return .saveDate
         case "BODY", "BODY.PEEK":
             guard cursor.peek == UInt8(ascii: "[") else {
                 if name == "BODY" { return .body }

@@ -86,6 +86,15 @@ enum SearchParser {
             let field = String(decoding: try cursor.astring(), as: UTF8.self)
             try cursor.space()
             return .header(field: field, value: try cursor.astring())
+        case "SAVEDATESUPPORTED": return .saveDateSupported
+        case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE":
+            try cursor.space()
+            let date = try cursor.date()
+            switch name {
+            case "SAVEDBEFORE": return .savedBefore(date)
+            case "SAVEDON": return .savedOn(date)
+            default: return .savedSince(date)
+            }
         case "BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE":
             try cursor.space()
             let date = try cursor.date()

@@ -78,7 +78,7 @@ struct FetchItemBuilder {
             switch attribute {
             case .rfc822, .rfc822Header, .rfc822Text, .bodySection, .binary, .binarySize: return true
             case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .emailID,
-                 .threadID: return false
+                 .threadID, .saveDate: return false
             }
         }
     }
@@ -90,7 +90,7 @@ struct FetchItemBuilder {
         needsStructure || needsBody || attributes.contains { attribute in
             switch attribute {
             // EMAILID is the record's content hash (`ObjectID`).
-            case .internalDate, .rfc822Size, .emailID: return true
+            case .internalDate, .rfc822Size, .emailID, .saveDate: return true
             default: return false
             }
         }
@@ -107,8 +107,8 @@ struct FetchItemBuilder {
             case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .rfc822Header, .rfc822Text, .threadID:
                 return true
             case .bodySection(let section, _, _): return section.part.isEmpty
-            // The layouts carry no content hash.
-            case .emailID: return false
+            // The layouts carry no content hash and no save date.
+            case .emailID, .saveDate: return false
             // BINARY decodes per the part's Content-Transfer-Encoding: it needs the tree.
             case .binary, .binarySize, .envelope, .body, .bodyStructure: return false
             }
@@ -128,7 +128,8 @@ struct FetchItemBuilder {
                       CachedHeaderFields.covers(.only(names)) else { return false }
                 named = true
             case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .threadID: continue
-            case .rfc822, .rfc822Header, .rfc822Text, .binary, .binarySize, .envelope, .body, .bodyStructure, .emailID:
+            case .rfc822, .rfc822Header, .rfc822Text, .binary, .binarySize, .envelope, .body, .bodyStructure, .emailID,
+                 .saveDate:
                 return false
             }
         }
@@ -142,7 +143,7 @@ struct FetchItemBuilder {
             case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text: return true
             case .bodySection(let section, _, _): return section != .complete
             case .binary(let part, _, _), .binarySize(let part): return !part.isEmpty
-            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .emailID, .threadID: return false
+            case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .emailID, .threadID, .saveDate: return false
             }
         }
     }
@@ -168,7 +169,7 @@ struct FetchItemBuilder {
             case .bodySection(let section, let partial, _): return MessageSection.readRange(section, partial, root: root)
             case .binary(let part, _, _), .binarySize(let part): return MessageSection.binarySource(part, root: root)?.range
             case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .emailID,
-                 .threadID: return nil
+                 .threadID, .saveDate: return nil
             }
         }
     }
@@ -192,7 +193,7 @@ struct FetchItemBuilder {
             range = MessageSection.narrowed(source.range, to: partial)
             literal8 = true
         case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize,
-             .emailID, .threadID:
+             .emailID, .threadID, .saveDate:
             return nil
         }
         guard let range else { return nil }
@@ -219,7 +220,7 @@ struct FetchItemBuilder {
         case .bodySection(let section, let partial, _): return .bodySection(section, origin: partial?.offset)
         case .binary(let part, let partial, _): return .binary(part: part, origin: partial?.offset)
         case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize,
-             .emailID, .threadID:
+             .emailID, .threadID, .saveDate:
             return nil
         }
     }
@@ -233,7 +234,7 @@ struct FetchItemBuilder {
             case .rfc822, .rfc822Text: return true
             case .bodySection(_, _, let peek), .binary(_, _, let peek): return !peek
             case .envelope, .flags, .internalDate, .rfc822Size, .rfc822Header, .body, .bodyStructure,
-                 .uid, .modSeq, .binarySize, .emailID, .threadID:
+                 .uid, .modSeq, .binarySize, .emailID, .threadID, .saveDate:
                 return false
             }
         }
@@ -274,6 +275,7 @@ struct FetchItemBuilder {
             case .modSeq: items.append(.modSeq(UInt64(max(message.modSeq, 0))))
             case .emailID: items.append(.emailID(source.record.map { ObjectID.email(contentHash: $0.contentHash) } ?? ""))
             case .threadID: items.append(.threadID(nil))
+            case .saveDate: items.append(.saveDate(source.record?.savedDate.map(Self.mailDate)))
             case .rfc822:
                 items.append(.rfc822(source.body?.bytes(in: 0..<Int.max)))
             case .rfc822Header:
@@ -327,6 +329,11 @@ struct FetchItemBuilder {
 
     /// INTERNALDATE as stored (whole seconds, UTC).
     static func internalDate(_ record: MessageRecord) -> MailDate {
-        MailDate(secondsSinceEpoch: Int64(record.internalDate.timeIntervalSince1970.rounded(.down)))
+        mailDate(record.internalDate)
+    }
+
+    /// A stored date in whole seconds, UTC.
+    static func mailDate(_ date: Date) -> MailDate {
+        MailDate(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 }

@@ -262,6 +262,12 @@ struct SearchEvaluator {
             return message.record.map { ObjectID.email(contentHash: $0.contentHash) == id }
         case .threadID:
             return false  // no message has a THREADID (FETCH THREADID is NIL)
+        // RFC 8514 §4.2: the save date's day in UTC; a message without one
+        // (stored before v11) matches none. Every mailbox keeps save dates.
+        case .saveDateSupported: return true
+        case .savedBefore(let date): return saved(message, .before, date)
+        case .savedOn(let date): return saved(message, .on, date)
+        case .savedSince(let date): return saved(message, .since, date)
         case .larger(let size): return message.size.map { UInt64(max($0, 0)) > size }
         // RFC 5032 §3: YOUNGER is the complement of OLDER, against one
         // "now" per SEARCH.
@@ -280,6 +286,12 @@ struct SearchEvaluator {
         case .and(let keys):
             return ThreeValuedLogic.and(keys) { evaluate($0, message) }
         }
+    }
+
+    private func saved(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool? {
+        guard let record = message.record else { return nil }
+        guard let saved = record.savedDate else { return false }
+        return SearchDates.matches(SearchDates.day(saved), comparison, date)
     }
 
     private func sent(_ message: SearchCandidate, _ comparison: SearchDates.Comparison, _ date: MailDate) -> Bool? {

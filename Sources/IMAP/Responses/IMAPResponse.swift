@@ -86,6 +86,8 @@ public enum FetchItem: Equatable, Sendable {
     /// `EMAILID (id)`, `THREADID (id)` or `THREADID NIL` (RFC 8474 §5).
     case emailID(String)
     case threadID(String?)
+    /// `SAVEDATE "date-time"`, NIL when not known (RFC 8514 §4.1).
+    case saveDate(MailDate?)
     /// BODY[section]<origin> with its data (nil for NIL).
     case bodySection(SectionSpecifier, origin: UInt32?, data: [UInt8]?)
     /// BINARY[part]<origin>: literal8 when the data has NUL.

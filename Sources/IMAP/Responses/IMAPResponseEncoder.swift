@@ -211,6 +211,9 @@ extension IMAPWriter {
         case .modSeq(let value): raw("MODSEQ (\(value))")
         case .emailID(let id): raw("EMAILID (\(id))")
         case .threadID(let id): raw(id.map { "THREADID (\($0))" } ?? "THREADID NIL")
+        case .saveDate(let date):
+            raw("SAVEDATE ")
+            if let date { writeString(date.imapDateTime) } else { raw("NIL") }
         case .bodySection(let section, let origin, let data):
             raw("BODY")
             writeSection(section)

@@ -24,7 +24,7 @@ public enum IMAPCapabilities {
             "QRESYNC", "ESEARCH", "SEARCHRES", "WITHIN", "UTF8=ACCEPT", "BINARY", "MULTIAPPEND", "STATUS=SIZE",
             "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
-        list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities + ["OBJECTID"]
+        list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities + ["OBJECTID", "SAVEDATE"]
         if compression { list.append("COMPRESS=DEFLATE") }
         return list
     }

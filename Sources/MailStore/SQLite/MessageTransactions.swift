@@ -90,19 +90,26 @@ extension SQLiteMailStore {
     /// Inserts one message row; `structure` is the stored form of
     /// `record.parsedStructure` (JSON of `ParsedMessage`); `derived` (its
     /// search text and cached header fields) is kept beside it.
+    /// `record.savedDate` is when it was saved (now, by the caller).
     static func insertMessage(_ db: Database, _ record: MessageRecord, structure: Data, bodyFile: String,
                               derived: Rows.DerivedColumns) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
-                                 message_id, body_file, parsed_structure, \(Rows.derivedColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 message_id, body_file, parsed_structure, saved_at, \(Rows.derivedColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let savedAt = Int64((record.savedDate ?? Date()).timeIntervalSince1970)
         let values: [(any DatabaseValueConvertible)?] = [
             record.mailboxID, Int64(record.uid), record.modSeq, record.flags.rawValue,
             Rows.encodeStrings(record.keywords), Int64(record.internalDate.timeIntervalSince1970), record.size,
-            record.contentHash, record.messageID, bodyFile, structure,
+            record.contentHash, record.messageID, bodyFile, structure, savedAt,
         ] + Rows.derivedValues(derived)
         try statement.execute(arguments: StatementArguments(values))
+    }
+
+    /// Now in whole seconds, as SAVEDATE is kept (RFC 8514).
+    static func saveDateNow() -> Date {
+        Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     }
 
     static func logChange(_ db: Database, mailboxID: MailboxID, modSeq: ModSeq, uid: MessageUID,
@@ -172,6 +179,7 @@ extension SQLiteMailStore {
         }
         var pairs: [CopyResult.Pair] = []
         pairs.reserveCapacity(found.count)
+        let savedNow = Self.saveDateNow()
         for (original, structure, bodyFile, derived) in found {
             guard target.uidNext < MessageUID.max else {
                 throw MailStoreError.storageFailure("UIDs of mailbox \(target.name) exhausted")
@@ -179,6 +187,8 @@ extension SQLiteMailStore {
             var record = original
             record.mailboxID = target.id
             record.uid = target.uidNext
+            // RFC 8514: a copy (or a moved message) is saved in its new mailbox now.
+            record.savedDate = savedNow
             target.highestModSeq += 1
             record.modSeq = target.highestModSeq
             try insertMessage(db, record, structure: structure, bodyFile: bodyFile, derived: derived)
@@ -255,7 +265,8 @@ extension SQLiteMailStore {
                 let record = MessageRecord(
                     mailboxID: mailboxID, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
                     keywords: Self.uniqueKeywords(message.keywords), internalDate: internalDate,
-                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed)
+                    size: body.count, contentHash: hash, messageID: parsed.messageID, parsedStructure: parsed,
+                    savedDate: Self.saveDateNow())
                 try Self.insertMessage(db, record, structure: structure, bodyFile: fileName, derived: derived)
                 try Self.logChange(db, mailboxID: mailboxID, modSeq: record.modSeq, uid: record.uid, kind: .added)
                 mailbox.uidNext += 1

@@ -7,10 +7,11 @@ enum Rows {
     /// The columns `message(_:)` decodes, by position: a query selects them
     /// first, in this order (further columns may follow).
     static let messageColumns = """
-        uid, modseq, flags, keywords, internal_date, size, content_hash, message_id, parsed_structure, mailbox_id
+        uid, modseq, flags, keywords, internal_date, size, content_hash, message_id, parsed_structure, mailbox_id,
+        saved_at
         """
     /// The number of `messageColumns`: the index of the first column after them.
-    static let messageColumnCount = 10
+    static let messageColumnCount = 11
 
     /// The columns of a message's searchable text (v7 migration), in
     /// `EnvelopeSearchText` order; NULL where the structure could not be read.
@@ -129,11 +130,13 @@ enum Rows {
         let uid: Int64 = row[0]
         let flags: Int = row[2]
         let internalDate: TimeInterval = row[4]
+        let savedAt: Int64? = row[10]
         return MessageRecord(
             mailboxID: row[9], uid: MessageUID(truncatingIfNeeded: uid), modSeq: row[1],
             flags: MessageFlags(rawValue: flags), keywords: decodeStrings(row[3]),
             internalDate: Date(timeIntervalSince1970: internalDate), size: row[5],
-            contentHash: row[6], messageID: row[7], parsedStructure: nil)
+            contentHash: row[6], messageID: row[7], parsedStructure: nil,
+            savedDate: savedAt.map { Date(timeIntervalSince1970: TimeInterval($0)) })
     }
 
     /// The columns `summary(_:)` decodes, by position.

@@ -203,7 +203,7 @@ extension SQLiteMailStore {
             mailboxID: mailbox.id, uid: mailbox.uidNext, modSeq: mailbox.highestModSeq, flags: message.flags,
             keywords: uniqueKeywords(message.keywords), internalDate: prepared.internalDate,
             size: size, contentHash: prepared.hash, messageID: prepared.parsed.messageID,
-            parsedStructure: prepared.parsed)
+            parsedStructure: prepared.parsed, savedDate: saveDateNow())
         try insertMessage(db, record, structure: prepared.structure, bodyFile: bodyFile, derived: prepared.derived)
         try logChange(db, mailboxID: mailbox.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
         mailbox.uidNext += 1

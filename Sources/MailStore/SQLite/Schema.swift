@@ -17,6 +17,7 @@ enum Schema {
         migrator.registerMigration("v8-header-cache", migrate: addHeaderCache)
         migrator.registerMigration("v9-recent", migrate: addFirstRecentUID)
         migrator.registerMigration("v10-quota", migrate: addQuotas)
+        migrator.registerMigration("v11-save-date", migrate: addSaveDate)
         return migrator
     }
 
@@ -295,5 +296,11 @@ enum Schema {
             ALTER TABLE domain ADD COLUMN quota_storage INTEGER;
             ALTER TABLE domain ADD COLUMN quota_messages INTEGER;
             """)
+    }
+
+    /// v11: when each message was saved in its mailbox (RFC 8514 SAVEDATE),
+    /// Unix seconds; NULL for the rows stored before, whose SAVEDATE is NIL.
+    private static func addSaveDate(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE message ADD COLUMN saved_at INTEGER")
     }
 }
