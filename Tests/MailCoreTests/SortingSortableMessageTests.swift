@@ -60,4 +60,26 @@ final class SortingSortableMessageTests: XCTestCase {
         let empty = SortableMessage(id: 1, internalDate: MailDate(secondsSinceEpoch: 0), size: 0, header: [])
         XCTAssertEqual(empty, SortableMessage(id: 1, internalDate: MailDate(secondsSinceEpoch: 0), size: 0))
     }
+
+    /// Only the fields asked for are read; folded values lose their line breaks either way.
+    func testOnlyTheFieldsAskedForAreRead() {
+        let header = utf8Bytes("Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: a long\r\n subject\r\nFrom: x@y\r\n"
+                               + "References: <a@b>\r\n\r\nbody")
+        let subjectOnly = SortableMessage(id: 1, internalDate: MailDate(secondsSinceEpoch: 0), size: 0, header: header,
+                                          fields: SortableMessage.Fields(sortingBy: [SortCriterion(.subject)]))
+        XCTAssertEqual(subjectOnly.subject, utf8Bytes(" a long subject"))
+        XCTAssertNil(subjectOnly.date)
+        XCTAssertNil(subjectOnly.from)
+        let threading = SortableMessage(id: 1, internalDate: MailDate(secondsSinceEpoch: 0), size: 0, header: header,
+                                        fields: .threading)
+        XCTAssertEqual(threading.references, utf8Bytes(" <a@b>"))
+        XCTAssertNotNil(threading.date)
+        XCTAssertNil(threading.from)
+        XCTAssertEqual(SortableMessage.Fields(sortingBy: [SortCriterion(.arrival), SortCriterion(.size)]), [])
+        XCTAssertEqual(SortableMessage.Fields(sortingBy: [SortCriterion(.displayTo), SortCriterion(.cc, reversed: true)]),
+                       [.to, .cc])
+        XCTAssertEqual(SortableMessage(id: 1, internalDate: MailDate(secondsSinceEpoch: 0), size: 0, header: header),
+                       SortableMessage(id: 1, internalDate: MailDate(secondsSinceEpoch: 0), size: 0, header: header,
+                                       fields: .all))
+    }
 }

@@ -13,12 +13,12 @@ public enum SortCommandHandler {
     public static func sort(_ command: SortCommand, uid: Bool, tag: String, selected: SelectedMailbox,
                             context: CommandContext) async -> CommandResult {
         if let refused = SearchCommandHandler.refusedCharset(command.charset) { return refused }
-        let needsHeader = command.criteria.contains { $0.key != .arrival && $0.key != .size }
+        let fields = SortableMessage.Fields(sortingBy: command.criteria)
         let matches: [SearchMatch]
         let messages: [SortableMessage]
         do {
             matches = try await SearchCommandHandler.matches(command.key, selected: selected, context: context)
-            messages = try await SortableMessages.read(matches, uid: uid, needsHeader: needsHeader,
+            messages = try await SortableMessages.read(matches, uid: uid, fields: fields,
                                                        mailboxID: selected.mailbox.id, store: context.store)
         } catch {
             return SelectedMailboxCommands.storeFailure(error, command: uid ? "UID SORT" : "SORT", context: context)
@@ -48,7 +48,7 @@ public enum SortCommandHandler {
         let messages: [SortableMessage]
         do {
             let matches = try await SearchCommandHandler.matches(command.key, selected: selected, context: context)
-            messages = try await SortableMessages.read(matches, uid: uid, needsHeader: true,
+            messages = try await SortableMessages.read(matches, uid: uid, fields: .threading,
                                                        mailboxID: selected.mailbox.id, store: context.store)
         } catch {
             return SelectedMailboxCommands.storeFailure(error, command: uid ? "UID THREAD" : "THREAD", context: context)

@@ -13,10 +13,12 @@ enum SortableMessages {
     static let chunkSize = 2_000
 
     /// The messages in `matches` order (ascending), numbered by UID or by
-    /// sequence number; a message expunged meanwhile is left out. Without
-    /// `needsHeader` (SORT by ARRIVAL and SIZE alone) no header is read.
-    static func read(_ matches: [SearchMatch], uid: Bool, needsHeader: Bool, mailboxID: MailboxID,
+    /// sequence number; a message expunged meanwhile is left out. Only the
+    /// header fields in `fields` are read; none (SORT by ARRIVAL and SIZE
+    /// alone) reads no header at all.
+    static func read(_ matches: [SearchMatch], uid: Bool, fields: SortableMessage.Fields, mailboxID: MailboxID,
                      store: any MailStore) async throws -> [SortableMessage] {
+        let needsHeader = !fields.isEmpty
         var messages: [SortableMessage] = []
         messages.reserveCapacity(matches.count)
         var start = 0
@@ -33,7 +35,8 @@ enum SortableMessages {
                 let id = uid ? match.uid : match.sequenceNumber
                 let date = MailDate(secondsSinceEpoch: Int64(layout.internalDate.timeIntervalSince1970.rounded(.down)))
                 if let header = needsHeader ? (layout.cachedHeaderFields ?? headers[match.uid]) : nil {
-                    messages.append(SortableMessage(id: id, internalDate: date, size: layout.size, header: header))
+                    messages.append(SortableMessage(id: id, internalDate: date, size: layout.size, header: header,
+                                                    fields: fields))
                 } else {
                     messages.append(SortableMessage(id: id, internalDate: date, size: layout.size))
                 }

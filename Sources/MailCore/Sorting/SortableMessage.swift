@@ -44,10 +44,11 @@ public struct SortableMessage: Sendable, Equatable {
     /// A message described by its raw header section (`header` may also
     /// hold the body after the empty line; only the header is read). The
     /// first field of each name is used (RFC 5322 allows one of each).
-    public init(id: UInt32, internalDate: MailDate, size: Int, header: [UInt8]) {
+    /// Only the fields in `fields` are read (a SORT by SUBJECT needs one).
+    public init(id: UInt32, internalDate: MailDate, size: Int, header: [UInt8], fields: Fields = .all) {
         self.init(id: id, internalDate: internalDate, size: size)
         MessageHeader.forEachField(header, in: 0..<header.count) { span in
-            guard let field = Field(name: header[span.name]) else { return }
+            guard let field = Field(name: header[span.name]), fields.contains(field.member) else { return }
             let value = Self.unfolded(header[span.value])
             switch field {
             case .date where date == nil: date = value
@@ -73,9 +74,56 @@ public struct SortableMessage: Sendable, Equatable {
                   inReplyTo: header.field("In-Reply-To")?.unfoldedBytes)
     }
 
+    /// Which header fields to read.
+    public struct Fields: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        public static let date = Fields(rawValue: 1 << 0)
+        public static let subject = Fields(rawValue: 1 << 1)
+        public static let from = Fields(rawValue: 1 << 2)
+        public static let to = Fields(rawValue: 1 << 3)
+        public static let cc = Fields(rawValue: 1 << 4)
+        public static let messageID = Fields(rawValue: 1 << 5)
+        public static let references = Fields(rawValue: 1 << 6)
+        public static let inReplyTo = Fields(rawValue: 1 << 7)
+        public static let all = Fields(rawValue: 0xFF)
+        /// What THREAD reads (RFC 5256 §4: links, sent date, base subject).
+        public static let threading: Fields = [.date, .subject, .messageID, .references, .inReplyTo]
+
+        /// What the criteria read (ARRIVAL and SIZE read none).
+        public init(sortingBy criteria: [SortCriterion]) {
+            var fields: Fields = []
+            for criterion in criteria {
+                switch criterion.key {
+                case .arrival, .size: break
+                case .date: fields.insert(.date)
+                case .subject: fields.insert(.subject)
+                case .from, .displayFrom: fields.insert(.from)
+                case .to, .displayTo: fields.insert(.to)
+                case .cc: fields.insert(.cc)
+                }
+            }
+            self = fields
+        }
+    }
+
     /// The header fields read, by name.
     private enum Field {
         case date, subject, from, to, cc, messageID, references, inReplyTo
+
+        var member: Fields {
+            switch self {
+            case .date: .date
+            case .subject: .subject
+            case .from: .from
+            case .to: .to
+            case .cc: .cc
+            case .messageID: .messageID
+            case .references: .references
+            case .inReplyTo: .inReplyTo
+            }
+        }
 
         static let names: [(name: String, field: Field)] = [
             ("date", .date), ("subject", .subject), ("from", .from), ("to", .to), ("cc", .cc),
@@ -92,6 +140,11 @@ public struct SortableMessage: Sendable, Equatable {
 
     /// A field value with its folding line breaks removed (RFC 5322 §2.2.3).
     private static func unfolded(_ raw: ArraySlice<UInt8>) -> [UInt8] {
-        raw.filter { $0 != ByteText.cr && $0 != ByteText.lf }
+        // Most values are one line: copied whole, not byte by byte.
+        guard raw.contains(where: { $0 == ByteText.cr || $0 == ByteText.lf }) else { return Array(raw) }
+        var value: [UInt8] = []
+        value.reserveCapacity(raw.count)
+        for byte in raw where byte != ByteText.cr && byte != ByteText.lf { value.append(byte) }
+        return value
     }
 }
