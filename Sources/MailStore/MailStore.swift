@@ -191,6 +191,11 @@ public protocol MailStore: Sendable {
     /// its header, or nil when the store kept none for it (too long, or
     /// stored by an older version); without, always nil.
     /// `mailboxNotFound` for an unknown mailbox.
+    /// Size, internal date and the SORT keys kept when each message was
+    /// stored (`MessageSortKeys(SortableMessage(header:))` of its header),
+    /// ascending by UID, missing UIDs skipped; `keys` nil for a message
+    /// stored by an older version. `mailboxNotFound` for an unknown mailbox.
+    func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow]
     func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
         -> [MessageLayout]
     /// UID, MODSEQ, flags, keywords and size of every message, ascending by

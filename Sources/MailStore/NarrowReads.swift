@@ -120,6 +120,21 @@ public struct BodyRange: Sendable, Hashable {
     }
 }
 
+/// What SORT reads of one message (`MailStore.messageSortKeys`).
+public struct MessageSortRow: Sendable, Hashable {
+    public var uid: MessageUID
+    public var size: Int
+    public var internalDate: Date
+    public var keys: MessageSortKeys?
+
+    public init(uid: MessageUID, size: Int, internalDate: Date, keys: MessageSortKeys?) {
+        self.uid = uid
+        self.size = size
+        self.internalDate = internalDate
+        self.keys = keys
+    }
+}
+
 /// Where a message's own header and text lie in its body, with its size
 /// and INTERNALDATE: what FETCH of top-level sections (HEADER,
 /// HEADER.FIELDS, TEXT, their `<partial>`s) needs, read without decoding

@@ -69,8 +69,8 @@ final class SortThreadSessionTests: IMAPSessionTestCase {
         }
     }
 
-    /// Messages stored before the header-field cache existed have their
-    /// header read from the file: the same answers.
+    /// Messages stored before the header-field cache and the sort keys
+    /// existed have their header read from the file: the same answers.
     func testMessagesWithoutCachedFieldsSortTheSame() async throws {
         try await load()
         let uncached = await selectedClient(sessionStore: WithoutCachedHeaderFields(base: store))
@@ -110,10 +110,18 @@ final class SortThreadSessionTests: IMAPSessionTestCase {
     }
 }
 
-/// A store whose layouts come without cached header fields, like rows
-/// stored before the v8 migration.
+/// A store whose layouts come without cached header fields and whose rows
+/// have no sort keys, like rows stored before the v8 and v12 migrations.
 struct WithoutCachedHeaderFields: ForwardingMailStore {
     let base: any MailStore
+
+    func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow] {
+        try await base.messageSortKeys(mailboxID: mailboxID, uids: uids).map { row in
+            var row = row
+            row.keys = nil
+            return row
+        }
+    }
 
     func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
         -> [MessageLayout] {

@@ -146,13 +146,42 @@ final class SortingMessageSorterTests: XCTestCase {
         // comparisons only read them (the 100,000-message case stays
         // O(n log n) integer comparisons).
         let messages = (1...50).map { sortable(UInt32($0), size: $0 % 4, subject: "s\($0 % 7)") }
-        let table = SortKeyTable(messages, criteria: [SortCriterion(.subject), SortCriterion(.size, reversed: true)])
+        let table = SortKeyTable(ids: messages.map(\.id), criteria: [SortCriterion(.subject), SortCriterion(.size, reversed: true)]) {
+            MessageSorter.column($0, messages)
+        }
         XCTAssertEqual(table.width, 2)
         XCTAssertEqual(table.keys.count, 100)
         // Texts become ranks (7 distinct subjects: 0...6); REVERSE negates.
         XCTAssertEqual(Set(stride(from: 0, to: 100, by: 2).map { table.keys[$0] }), Set(0...6))
         XCTAssertEqual(table.keys[1], -1)
         XCTAssertEqual(SortKeyTable.ranks(["B", "a", "A", ""].map(UnicodeCasemap.key)), [2, 1, 1, 0])
+    }
+
+    /// Sorting by keys computed beforehand (`MessageSortKeys`, as the store
+    /// keeps them) gives the same order as sorting the messages, for every key.
+    func testStoredKeysSortTheSame() {
+        var random = SystemRandomNumberGenerator()
+        let names = ["Zed <zed@x>", "=?utf-8?q?=C3=89mile?= <e@x>", "bob@x", "\"Doe, Jane\" <jane@x>", "Al <al@x>"]
+        let subjects = ["Re: apple", "Banana", "[list] cherry", "Fwd: Apple (fwd)", "", "=?utf-8?q?caf=C3=A9?="]
+        let messages = (1...300).map { number -> SortableMessage in
+            var message = SortableMessage(id: UInt32(number), internalDate: MailDate(secondsSinceEpoch: Int64.random(in: 0...1_000_000, using: &random)),
+                                          size: Int.random(in: 0...50, using: &random))
+            message.subject = Array(subjects.randomElement(using: &random)!.utf8)
+            message.from = Array(names.randomElement(using: &random)!.utf8)
+            message.to = Array(names.randomElement(using: &random)!.utf8)
+            message.cc = Bool.random(using: &random) ? Array(names.randomElement(using: &random)!.utf8) : nil
+            message.date = Bool.random(using: &random) ? Array("Mon, \(number % 28 + 1) Jan 2024 10:00:00 +0100".utf8) : nil
+            return message
+        }
+        let keyed = messages.map { KeyedSortMessage(id: $0.id, internalDate: $0.internalDate.secondsSinceEpoch,
+                                                    size: $0.size, keys: MessageSortKeys($0)) }
+        for key in SortKey.allCases {
+            for reversed in [false, true] {
+                let criteria = [SortCriterion(key, reversed: reversed), SortCriterion(.arrival)]
+                XCTAssertEqual(MessageSorter.sort(keyed: keyed, by: criteria), MessageSorter.sort(messages, by: criteria),
+                               "\(key) reversed \(reversed)")
+            }
+        }
     }
 
     func testHundredThousandMessages() {

@@ -13,17 +13,16 @@ public enum SortCommandHandler {
     public static func sort(_ command: SortCommand, uid: Bool, tag: String, selected: SelectedMailbox,
                             context: CommandContext) async -> CommandResult {
         if let refused = SearchCommandHandler.refusedCharset(command.charset) { return refused }
-        let fields = SortableMessage.Fields(sortingBy: command.criteria)
         let matches: [SearchMatch]
-        let messages: [SortableMessage]
+        let messages: [KeyedSortMessage]
         do {
             matches = try await SearchCommandHandler.matches(command.key, selected: selected, context: context)
-            messages = try await SortableMessages.read(matches, uid: uid, fields: fields,
-                                                       mailboxID: selected.mailbox.id, store: context.store)
+            messages = try await SortableMessages.keyed(matches, uid: uid, mailboxID: selected.mailbox.id,
+                                                        store: context.store)
         } catch {
             return SelectedMailboxCommands.storeFailure(error, command: uid ? "UID SORT" : "SORT", context: context)
         }
-        let order = MessageSorter.sort(messages, by: command.criteria)
+        let order = MessageSorter.sort(keyed: messages, by: command.criteria)
         // RFC 7162 §3.1.5 (SORT too): the highest mod-sequence of the matches.
         let modSeq = command.key.usesModSeq ? matches.map { UInt64(max($0.modSeq, 0)) }.max() : nil
         guard let requested = command.returnOptions else {

@@ -45,6 +45,38 @@ enum SortableMessages {
         return messages
     }
 
+    /// The messages in `matches` order with their SORT keys as the store
+    /// kept them (`messageSortKeys`); a message stored before the keys
+    /// were kept has them computed from its header here.
+    static func keyed(_ matches: [SearchMatch], uid: Bool, mailboxID: MailboxID,
+                      store: any MailStore) async throws -> [KeyedSortMessage] {
+        var messages: [KeyedSortMessage] = []
+        messages.reserveCapacity(matches.count)
+        var start = 0
+        while start < matches.count {
+            try Task.checkCancellation()
+            let chunk = matches[start..<min(start + chunkSize * 4, matches.count)]
+            start += chunkSize * 4
+            let rows = try await store.messageSortKeys(mailboxID: mailboxID, uids: chunk.map(\.uid))
+            let byUID = Dictionary(rows.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
+            let missing = chunk.filter { byUID[$0.uid].map { $0.keys == nil } ?? false }
+            var computed: [UInt32: MessageSortKeys] = [:]
+            if !missing.isEmpty {
+                for message in try await read(Array(missing), uid: uid, fields: .all, mailboxID: mailboxID, store: store) {
+                    computed[message.id] = MessageSortKeys(message)
+                }
+            }
+            for match in chunk {
+                guard let row = byUID[match.uid] else { continue }
+                let id = uid ? match.uid : match.sequenceNumber
+                guard let keys = row.keys ?? computed[id] else { continue }
+                messages.append(KeyedSortMessage(id: id, internalDate: Int64(row.internalDate.timeIntervalSince1970.rounded(.down)),
+                                                 size: row.size, keys: keys))
+            }
+        }
+        return messages
+    }
+
     /// The header sections of the layouts that came without cached fields,
     /// by UID: one ranged read for those whose header range is known, the
     /// whole message for the rare one whose structure cannot be read.

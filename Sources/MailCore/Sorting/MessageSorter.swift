@@ -7,8 +7,42 @@ public enum MessageSorter {
     /// REVERSE says (RFC 5256 §3). Every key is computed once per message
     /// before sorting, so a sort is O(n log n) integer comparisons.
     public static func sort(_ messages: [SortableMessage], by criteria: [SortCriterion]) -> [UInt32] {
-        let table = SortKeyTable(messages, criteria: criteria)
+        let table = SortKeyTable(ids: messages.map(\.id), criteria: criteria) { Self.column($0, messages) }
         return table.sortedIndices().map { messages[$0].id }
+    }
+
+    /// The same order from keys computed beforehand (`MessageSortKeys`,
+    /// kept by the store): no header is parsed.
+    public static func sort(keyed messages: [KeyedSortMessage], by criteria: [SortCriterion]) -> [UInt32] {
+        let table = SortKeyTable(ids: messages.map(\.id), criteria: criteria) { key in
+            switch key {
+            case .arrival: return messages.map(\.internalDate)
+            case .date: return messages.map(\.keys.sentDate)
+            case .size: return messages.map { Int64($0.size) }
+            case .subject: return SortKeyTable.ranks(messages.map(\.keys.subject))
+            case .from: return SortKeyTable.ranks(messages.map(\.keys.from))
+            case .to: return SortKeyTable.ranks(messages.map(\.keys.to))
+            case .cc: return SortKeyTable.ranks(messages.map(\.keys.cc))
+            case .displayFrom: return SortKeyTable.ranks(messages.map(\.keys.displayFrom))
+            case .displayTo: return SortKeyTable.ranks(messages.map(\.keys.displayTo))
+            }
+        }
+        return table.sortedIndices().map { messages[$0].id }
+    }
+
+    /// The values of one key for every message, in message order.
+    static func column(_ key: SortKey, _ messages: [SortableMessage]) -> [Int64] {
+        switch key {
+        case .arrival: return messages.map { $0.internalDate.secondsSinceEpoch }
+        case .date: return messages.map(SortKeyValues.sentDate)
+        case .size: return messages.map { Int64($0.size) }
+        case .subject: return SortKeyTable.ranks(messages.map(SortKeyValues.subject))
+        case .from: return SortKeyTable.ranks(messages.map { SortKeyValues.firstMailbox($0.from) })
+        case .to: return SortKeyTable.ranks(messages.map { SortKeyValues.firstMailbox($0.to) })
+        case .cc: return SortKeyTable.ranks(messages.map { SortKeyValues.firstMailbox($0.cc) })
+        case .displayFrom: return SortKeyTable.ranks(messages.map { SortKeyValues.firstDisplayName($0.from) })
+        case .displayTo: return SortKeyTable.ranks(messages.map { SortKeyValues.firstDisplayName($0.to) })
+        }
     }
 }
 
@@ -23,33 +57,19 @@ struct SortKeyTable {
     let width: Int
     let ids: [UInt32]
 
-    init(_ messages: [SortableMessage], criteria: [SortCriterion]) {
-        ids = messages.map(\.id)
+    /// `column` gives one key's values for every message, in message order.
+    init(ids: [UInt32], criteria: [SortCriterion], column: (SortKey) -> [Int64]) {
+        self.ids = ids
         width = criteria.count
-        keys = Array(repeating: 0, count: messages.count * criteria.count)
+        keys = Array(repeating: 0, count: ids.count * criteria.count)
         // A key named twice (e.g. "SUBJECT REVERSE SUBJECT") is computed once.
         var computed: [SortKey: [Int64]] = [:]
         for (position, criterion) in criteria.enumerated() {
-            let column = computed[criterion.key] ?? Self.column(criterion.key, messages)
+            let column = computed[criterion.key] ?? column(criterion.key)
             computed[criterion.key] = column
             for (message, value) in column.enumerated() {
                 keys[message * width + position] = criterion.reversed ? -value : value
             }
-        }
-    }
-
-    /// The values of one key for every message, in message order.
-    static func column(_ key: SortKey, _ messages: [SortableMessage]) -> [Int64] {
-        switch key {
-        case .arrival: return messages.map { $0.internalDate.secondsSinceEpoch }
-        case .date: return messages.map(SortKeyValues.sentDate)
-        case .size: return messages.map { Int64($0.size) }
-        case .subject: return ranks(messages.map(SortKeyValues.subject))
-        case .from: return ranks(messages.map { SortKeyValues.firstMailbox($0.from) })
-        case .to: return ranks(messages.map { SortKeyValues.firstMailbox($0.to) })
-        case .cc: return ranks(messages.map { SortKeyValues.firstMailbox($0.cc) })
-        case .displayFrom: return ranks(messages.map { SortKeyValues.firstDisplayName($0.from) })
-        case .displayTo: return ranks(messages.map { SortKeyValues.firstDisplayName($0.to) })
         }
     }
 

@@ -96,7 +96,7 @@ extension SQLiteMailStore {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO message (mailbox_id, uid, modseq, flags, keywords, internal_date, size, content_hash,
                                  message_id, body_file, parsed_structure, saved_at, \(Rows.derivedColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(databaseQuestionMarks(count: Rows.derivedColumnCount)))
             """)
         let savedAt = Int64((record.savedDate ?? Date()).timeIntervalSince1970)
         let values: [(any DatabaseValueConvertible)?] = [

@@ -38,34 +38,59 @@ enum Rows {
         /// `CachedHeaderFields.extract` of the message's header; nil when
         /// too long, or for a message stored before v8.
         var cachedHeaderFields: [UInt8]?
+        /// The SORT keys (`MessageSortKeys`, v12); nil for older rows.
+        var sortKeys: MessageSortKeys?
 
-        init(searchText: EnvelopeSearchText?, header: Range<Int>?, text: Range<Int>?, cachedHeaderFields: [UInt8]?) {
+        init(searchText: EnvelopeSearchText?, header: Range<Int>?, text: Range<Int>?, cachedHeaderFields: [UInt8]?,
+             sortKeys: MessageSortKeys?) {
             self.searchText = searchText
             self.header = header
             self.text = text
             self.cachedHeaderFields = cachedHeaderFields
+            self.sortKeys = sortKeys
         }
 
-        /// What is derived from a message parsed as `parsed` with body `body`.
-        init(_ parsed: ParsedMessage, body: [UInt8]) {
+        /// What is derived from a message parsed as `parsed` with body
+        /// `body`, received at `internalDate` (the sent date's fallback).
+        init(_ parsed: ParsedMessage, body: [UInt8], internalDate: Date) {
             let root = parsed.root
+            let header = Array(body[root.headerRange.clamped(to: body.indices)])
+            let date = MailDate(secondsSinceEpoch: Int64(internalDate.timeIntervalSince1970.rounded(.down)))
             self.init(searchText: EnvelopeSearchText(parsed.envelope), header: root.headerRange, text: root.bodyRange,
-                      cachedHeaderFields: CachedHeaderFields.extract(
-                          fromHeader: Array(body[root.headerRange.clamped(to: body.indices)])))
+                      cachedHeaderFields: CachedHeaderFields.extract(fromHeader: header),
+                      sortKeys: MessageSortKeys(SortableMessage(id: 0, internalDate: date, size: body.count,
+                                                                header: header)))
         }
+    }
+
+    /// The v12 columns of `MessageSortKeys`, in its order.
+    static let sortKeyColumns = "sort_date, sort_subject, sort_from, sort_to, sort_cc, sort_display_from, sort_display_to"
+
+    static func sortKeys(_ row: Row, from first: Int) -> MessageSortKeys? {
+        guard let date: Int64 = row[first] else { return nil }
+        func bytes(_ index: Int) -> [UInt8] { (row[first + index] as Data?).map { [UInt8]($0) } ?? [] }
+        return MessageSortKeys(sentDate: date, subject: bytes(1), from: bytes(2), to: bytes(3), cc: bytes(4),
+                               displayFrom: bytes(5), displayTo: bytes(6))
+    }
+
+    static func sortKeyValues(_ keys: MessageSortKeys?) -> [(any DatabaseValueConvertible)?] {
+        guard let keys else { return [nil, nil, nil, nil, nil, nil, nil] }
+        return [keys.sentDate] + [keys.subject, keys.from, keys.to, keys.cc, keys.displayFrom, keys.displayTo].map { Data($0) }
     }
 
     /// The root part's ranges as the v8 columns keep them (offset, size).
     static let layoutColumns = "root_header_offset, root_header_size, root_body_offset, root_body_size"
 
     /// The columns of `DerivedColumns`, in order.
-    static let derivedColumns = "\(searchTextColumns), \(layoutColumns), cached_header_fields"
+    static let derivedColumns = "\(searchTextColumns), \(layoutColumns), cached_header_fields, \(sortKeyColumns)"
+    /// The number of `derivedColumns`.
+    static let derivedColumnCount = 17
 
     static func derived(_ row: Row, from first: Int) -> DerivedColumns {
         let (header, text) = layout(row, from: first + 5)
         let cached: Data? = row[first + 9]
         return DerivedColumns(searchText: searchText(row, from: first), header: header, text: text,
-                              cachedHeaderFields: cached.map { [UInt8]($0) })
+                              cachedHeaderFields: cached.map { [UInt8]($0) }, sortKeys: sortKeys(row, from: first + 10))
     }
 
     /// The header and body ranges in the four `layoutColumns` starting at
@@ -81,7 +106,7 @@ enum Rows {
     static func derivedValues(_ derived: DerivedColumns) -> [(any DatabaseValueConvertible)?] {
         searchTextValues(derived.searchText)
             + [derived.header?.lowerBound, derived.header?.count, derived.text?.lowerBound, derived.text?.count]
-            + [derived.cachedHeaderFields.map { Data($0) }]
+            + [derived.cachedHeaderFields.map { Data($0) }] + sortKeyValues(derived.sortKeys)
     }
 
     /// The values stored in `searchTextColumns` for a message.

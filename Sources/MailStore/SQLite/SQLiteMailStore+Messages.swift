@@ -285,7 +285,7 @@ extension SQLiteMailStore {
         }
         let internalDate = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         let hash = known ?? MessageContentHash.of(body)
-        return (parsed, structure, internalDate, hash, Rows.DerivedColumns(parsed, body: body))
+        return (parsed, structure, internalDate, hash, Rows.DerivedColumns(parsed, body: body, internalDate: internalDate))
     }
 
     /// Deletes body files whose metadata transaction failed, unless a row

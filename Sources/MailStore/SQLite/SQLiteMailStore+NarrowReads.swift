@@ -135,6 +135,20 @@ extension SQLiteMailStore {
         }
     }
 
+    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow] {
+        try await read(rows: uids.count) { db in
+            _ = try Self.fetchMailbox(db, id: mailboxID)
+            return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
+                                             columns: "uid, size, internal_date, \(Rows.sortKeyColumns)") { row in
+                let uid: Int64 = row[0]
+                let internalDate: TimeInterval = row[2]
+                return MessageSortRow(uid: MessageUID(truncatingIfNeeded: uid), size: row[1],
+                                      internalDate: Date(timeIntervalSince1970: internalDate),
+                                      keys: Rows.sortKeys(row, from: 3))
+            }
+        }
+    }
+
     /// The stored ENVELOPE as JSON, NULL where the structure is not valid JSON.
     static let envelopeColumn = """
         CASE WHEN json_valid(CAST(parsed_structure AS TEXT))
