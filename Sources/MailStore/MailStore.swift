@@ -194,8 +194,10 @@ public protocol MailStore: Sendable {
     /// Size, internal date and the SORT keys kept when each message was
     /// stored (`MessageSortKeys(SortableMessage(header:))` of its header),
     /// ascending by UID, missing UIDs skipped; `keys` nil for a message
-    /// stored by an older version. `mailboxNotFound` for an unknown mailbox.
-    func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow]
+    /// stored by an older version. Only the text keys of `keys` are read
+    /// (the others are empty); the sent date always is.
+    /// `mailboxNotFound` for an unknown mailbox.
+    func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID], keys: Set<SortKey>) async throws -> [MessageSortRow]
     func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
         -> [MessageLayout]
     /// UID, MODSEQ, flags, keywords and size of every message, ascending by

@@ -115,8 +115,8 @@ final class SortThreadSessionTests: IMAPSessionTestCase {
 struct WithoutCachedHeaderFields: ForwardingMailStore {
     let base: any MailStore
 
-    func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow] {
-        try await base.messageSortKeys(mailboxID: mailboxID, uids: uids).map { row in
+    func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID], keys: Set<SortKey>) async throws -> [MessageSortRow] {
+        try await base.messageSortKeys(mailboxID: mailboxID, uids: uids, keys: keys).map { row in
             var row = row
             row.keys = nil
             return row

@@ -203,9 +203,10 @@ public final class FaultInjectingMailStore: MailStore {
     public func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         try read("messagesByUID"); return try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow] {
+    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID], keys: Set<SortKey>) async throws
+        -> [MessageSortRow] {
         try read("messageSortKeys")
-        return try await base.messageSortKeys(mailboxID: mailboxID, uids: uids)
+        return try await base.messageSortKeys(mailboxID: mailboxID, uids: uids, keys: keys)
     }
     public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
         -> [MessageLayout] {

@@ -85,8 +85,9 @@ extension ForwardingMailStore {
     public func messages(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageRecord] {
         try await base.messages(mailboxID: mailboxID, uids: uids)
     }
-    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow] {
-        try await base.messageSortKeys(mailboxID: mailboxID, uids: uids)
+    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID], keys: Set<SortKey>) async throws
+        -> [MessageSortRow] {
+        try await base.messageSortKeys(mailboxID: mailboxID, uids: uids, keys: keys)
     }
     public func messageLayouts(mailboxID: MailboxID, uids: [MessageUID], cachedHeaderFields: Bool) async throws
         -> [MessageLayout] {

@@ -27,7 +27,7 @@ final class SortKeysStoreTests: StoreTestCase {
         _ = try await store.copyMessages(from: inbox.id, uids: [appended.uid], to: sent.id)
         _ = try await store.deliverMessage(NewMessage(body: body, internalDate: date), to: [sent.id])
 
-        let rows = try await store.messageSortKeys(mailboxID: inbox.id, uids: [second.uid, appended.uid, 999])
+        let rows = try await store.messageSortKeys(mailboxID: inbox.id, uids: [second.uid, appended.uid, 999], keys: Set(SortKey.allCases))
         XCTAssertEqual(rows.map(\.uid), [appended.uid, second.uid], "ascending, missing skipped")
         XCTAssertEqual(rows[0].keys, expectedKeys(body, internalDate: date))
         XCTAssertEqual(rows[0].keys?.sentDate, 1_704_189_600, "the Date field in UTC")
@@ -35,7 +35,12 @@ final class SortKeysStoreTests: StoreTestCase {
         XCTAssertEqual(rows[0].keys?.displayFrom, UnicodeCasemap.key("Émile"))
         XCTAssertEqual(rows[0].size, body.count)
         XCTAssertEqual(rows[1].keys?.sentDate, 1_700_000_000, "no Date: the internal date")
-        let copies = try await store.messageSortKeys(mailboxID: sent.id, uids: [1, 2])
+        // Only the text keys asked for are read.
+        let dateOnly = try await store.messageSortKeys(mailboxID: inbox.id, uids: [appended.uid], keys: [.date, .subject])
+        XCTAssertEqual(dateOnly.first?.keys?.sentDate, 1_704_189_600)
+        XCTAssertEqual(dateOnly.first?.keys?.subject, UnicodeCasemap.key("Café plans"))
+        XCTAssertEqual(dateOnly.first?.keys?.from, [])
+        let copies = try await store.messageSortKeys(mailboxID: sent.id, uids: [1, 2], keys: Set(SortKey.allCases))
         XCTAssertEqual(copies.map(\.keys), [expectedKeys(body, internalDate: date), expectedKeys(body, internalDate: date)],
                        "a copy keeps the keys, a delivery computes the same")
     }
@@ -53,7 +58,7 @@ final class SortKeysStoreTests: StoreTestCase {
                 VALUES (1, 1, 1, 1700000000, 300, 'h1', 'f1', x'7b7d', CAST('\(cached.replacingOccurrences(of: "'", with: "''"))' AS BLOB));
             """)
         let store = try openSQLiteStore(removeOrphanFiles: false)
-        let rows = try await store.messageSortKeys(mailboxID: 1, uids: [1])
+        let rows = try await store.messageSortKeys(mailboxID: 1, uids: [1], keys: Set(SortKey.allCases))
         XCTAssertEqual(rows.first?.keys, expectedKeys(Array(cached.utf8), internalDate: Date(timeIntervalSince1970: 1_700_000_000)))
         XCTAssertEqual(rows.first?.keys?.sentDate, 1_704_189_600)
     }
@@ -67,10 +72,10 @@ final class SortKeysStoreTests: StoreTestCase {
                 VALUES (1, 1, 1, 5, 27, 'h1', 'f1', x'7b7d');
             """)
         let store = try openSQLiteStore(removeOrphanFiles: false)
-        let rows = try await store.messageSortKeys(mailboxID: 1, uids: [1])
+        let rows = try await store.messageSortKeys(mailboxID: 1, uids: [1], keys: Set(SortKey.allCases))
         XCTAssertEqual(rows, [MessageSortRow(uid: 1, size: 27, internalDate: Date(timeIntervalSince1970: 5), keys: nil)])
         do {
-            _ = try await store.messageSortKeys(mailboxID: 42, uids: [1])
+            _ = try await store.messageSortKeys(mailboxID: 42, uids: [1], keys: [])
             XCTFail("unknown mailbox")
         } catch let error as MailStoreError {
             XCTAssertEqual(error.kind, .notFound)

@@ -17,8 +17,8 @@ public enum SortCommandHandler {
         let messages: [KeyedSortMessage]
         do {
             matches = try await SearchCommandHandler.matches(command.key, selected: selected, context: context)
-            messages = try await SortableMessages.keyed(matches, uid: uid, mailboxID: selected.mailbox.id,
-                                                        store: context.store)
+            messages = try await SortableMessages.keyed(matches, uid: uid, keys: Set(command.criteria.map(\.key)),
+                                                        mailboxID: selected.mailbox.id, store: context.store)
         } catch {
             return SelectedMailboxCommands.storeFailure(error, command: uid ? "UID SORT" : "SORT", context: context)
         }

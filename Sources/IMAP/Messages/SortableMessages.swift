@@ -48,7 +48,7 @@ enum SortableMessages {
     /// The messages in `matches` order with their SORT keys as the store
     /// kept them (`messageSortKeys`); a message stored before the keys
     /// were kept has them computed from its header here.
-    static func keyed(_ matches: [SearchMatch], uid: Bool, mailboxID: MailboxID,
+    static func keyed(_ matches: [SearchMatch], uid: Bool, keys: Set<SortKey>, mailboxID: MailboxID,
                       store: any MailStore) async throws -> [KeyedSortMessage] {
         var messages: [KeyedSortMessage] = []
         messages.reserveCapacity(matches.count)
@@ -57,7 +57,7 @@ enum SortableMessages {
             try Task.checkCancellation()
             let chunk = matches[start..<min(start + chunkSize * 4, matches.count)]
             start += chunkSize * 4
-            let rows = try await store.messageSortKeys(mailboxID: mailboxID, uids: chunk.map(\.uid))
+            let rows = try await store.messageSortKeys(mailboxID: mailboxID, uids: chunk.map(\.uid), keys: keys)
             let byUID = Dictionary(rows.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
             let missing = chunk.filter { byUID[$0.uid].map { $0.keys == nil } ?? false }
             var computed: [UInt32: MessageSortKeys] = [:]

@@ -135,11 +135,18 @@ extension SQLiteMailStore {
         }
     }
 
-    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageSortRow] {
+    /// Read from the `message_sort_keys` covering index (v12), never the
+    /// wide table rows; a text key not asked for is not read.
+    public func messageSortKeys(mailboxID: MailboxID, uids: [MessageUID], keys: Set<SortKey>) async throws
+        -> [MessageSortRow] {
         try await read(rows: uids.count) { db in
             _ = try Self.fetchMailbox(db, id: mailboxID)
-            return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids,
-                                             columns: "uid, size, internal_date, \(Rows.sortKeyColumns)") { row in
+            let texts: [(SortKey, String)] = [(.subject, "sort_subject"), (.from, "sort_from"), (.to, "sort_to"),
+                                              (.cc, "sort_cc"), (.displayFrom, "sort_display_from"),
+                                              (.displayTo, "sort_display_to")]
+            let columns = "uid, size, internal_date, sort_date, "
+                + texts.map { keys.contains($0.0) ? $0.1 : "NULL" }.joined(separator: ", ")
+            return try Self.fetchMessageRows(db, mailboxID: mailboxID, uids: uids, columns: columns) { row in
                 let uid: Int64 = row[0]
                 let internalDate: TimeInterval = row[2]
                 return MessageSortRow(uid: MessageUID(truncatingIfNeeded: uid), size: row[1],
