@@ -128,11 +128,14 @@ public struct DKIMPrivateKey: Sendable {
             }
             return
         }
-        do {
-            self.init(try _RSA.Signing.PrivateKey(pemRepresentation: pem))
-        } catch {
+        // Only a well-formed PEM block reaches the RSA parser, as DER: text
+        // that is not PEM is refused here, never handed to BoringSSL's PEM reader.
+        guard let document = DKIMPEM.decode(pem), !document.der.isEmpty,
+              ["PRIVATE KEY", "RSA PRIVATE KEY"].contains(document.label),
+              let key = try? _RSA.Signing.PrivateKey(derRepresentation: document.der) else {
             throw DKIMError.invalidKey("not an Ed25519 or RSA (2048 bits or more) private key in PEM form")
         }
+        self.init(key)
     }
 }
 
@@ -214,11 +217,12 @@ public struct DKIMPublicKey: Sendable {
             }
             return
         }
-        do {
-            self.init(try _RSA.Signing.PublicKey(pemRepresentation: pem))
-        } catch {
+        guard let document = DKIMPEM.decode(pem), !document.der.isEmpty,
+              ["PUBLIC KEY", "RSA PUBLIC KEY"].contains(document.label),
+              let key = try? _RSA.Signing.PublicKey(derRepresentation: document.der) else {
             throw DKIMError.invalidKey("not an Ed25519 or RSA (2048 bits or more) public key in PEM form")
         }
+        self.init(key)
     }
 
     /// The DNS TXT record to publish for this key under `selector`.
