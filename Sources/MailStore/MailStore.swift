@@ -141,6 +141,10 @@ public protocol MailStore: Sendable {
     /// A limit for all of a domain's accounts together; `.unlimited` for none.
     /// `domainNotFound` for an unknown domain.
     func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws
+    /// The octets an EXPUNGE would free: the sum of the sizes of the
+    /// mailbox's messages with `\Deleted` (RFC 9208 §4.2 DELETED-STORAGE).
+    /// `mailboxNotFound` for an unknown id.
+    func deletedStorage(mailboxID: MailboxID) async throws -> Int64
     /// A new mailbox with a fresh UIDVALIDITY; its name is not subscribed
     /// (unless it was before: subscriptions are by name). The mailboxes
     /// `createAccount` makes are subscribed.

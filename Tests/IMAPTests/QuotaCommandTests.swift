@@ -66,4 +66,20 @@ final class QuotaCommandTests: IMAPSessionTestCase {
         let stored = try await store.quota(accountID: account.id)
         XCTAssertEqual(stored.usage.messages, 2)
     }
+
+    /// RFC 9208 §4.2: STATUS DELETED-STORAGE, what an EXPUNGE would free, in
+    /// 1024-octet units.
+    func testStatusDeletedStorage() async throws {
+        let big = "Subject: big\r\n\r\n" + String(repeating: "x", count: 5000) + "\r\n"
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(big.utf8), flags: .deleted))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Array(big.utf8)))
+        let client = await selectedClient()
+        XCTAssertEqual(command("a STATUS INBOX (DELETED-STORAGE)"), .status(MailboxName("INBOX"), [.deletedStorage]))
+        await expectEqual(await client.send("S STATUS Sent (DELETED-STORAGE)\r\n"),
+                          "* STATUS Sent (DELETED-STORAGE 0)\r\nS OK STATUS completed\r\n")
+        let reply = await client.send("T STATUS INBOX (DELETED DELETED-STORAGE)\r\n")
+        XCTAssertTrue(reply.hasPrefix("* STATUS INBOX (DELETED 1 DELETED-STORAGE \(big.utf8.count / 1024))"), reply)
+        let sum = try await store.deletedStorage(mailboxID: inbox.id)
+        XCTAssertEqual(sum, Int64(big.utf8.count))
+    }
 }

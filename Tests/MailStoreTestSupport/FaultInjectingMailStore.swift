@@ -134,6 +134,9 @@ public final class FaultInjectingMailStore: MailStore {
     public func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws {
         try write("setDomainQuota"); try await base.setDomainQuota(domain: domain, limits)
     }
+    public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
+        try read("deletedStorage"); return try await base.deletedStorage(mailboxID: mailboxID)
+    }
     public func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages {
         if claim { try write("recentMessages") } else { try read("recentMessages") }
         return try await base.recentMessages(mailboxID: mailboxID, claim: claim)

@@ -58,6 +58,9 @@ extension ForwardingMailStore {
     public func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws {
         try await base.setDomainQuota(domain: domain, limits)
     }
+    public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
+        try await base.deletedStorage(mailboxID: mailboxID)
+    }
     public func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }

@@ -167,4 +167,22 @@ final class QuotaTests: StoreTestCase {
         let quota = try await second.quota(accountID: account.id)
         XCTAssertEqual(quota.usage.messages, 10)
     }
+
+    func testDeletedStorageSumsTheDeletedMessages() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        let zero = try await store.deletedStorage(mailboxID: inbox.id)
+        XCTAssertEqual(zero, 0)
+        let a = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("a"), flags: .deleted))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("bb")))
+        let c = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: sampleMessage("ccc")))
+        _ = try await store.updateFlags(mailboxID: inbox.id, uids: [c.uid], operation: .add, flags: .deleted, keywords: [])
+        let sum = try await store.deletedStorage(mailboxID: inbox.id)
+        XCTAssertEqual(sum, Int64(a.size + c.size))
+        do {
+            _ = try await store.deletedStorage(mailboxID: 9999)
+            XCTFail("unknown mailbox")
+        } catch let error as MailStoreError {
+            XCTAssertEqual(error.kind, .notFound)
+        }
+    }
 }

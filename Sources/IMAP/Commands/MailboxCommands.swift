@@ -58,6 +58,8 @@ public enum StatusAttribute: String, Hashable, Sendable, CaseIterable {
     case appendLimit = "APPENDLIMIT"
     /// OBJECTID (RFC 8474 §4).
     case mailboxID = "MAILBOXID"
+    /// QUOTA (RFC 9208 §4.2): the octets an EXPUNGE would free.
+    case deletedStorage = "DELETED-STORAGE"
 }
 
 /// The value of one STATUS item: a number, or MAILBOXID's `(objectid)`.

@@ -43,6 +43,8 @@ enum StatusCommandHandler {
         if unique.contains(.recent) && !context.enabled.contains(.imap4rev2) {
             recent = try await context.store.recentMessages(mailboxID: mailbox.id, claim: false).count
         }
+        // Summed only when asked for (it reads the mailbox's rows).
+        let deletedStorage = unique.contains(.deletedStorage) ? try await context.store.deletedStorage(mailboxID: mailbox.id) : 0
         let values = unique.map { attribute -> (StatusAttribute, StatusValue) in
             if attribute == .mailboxID { return (attribute, .objectID(ObjectID.mailbox(mailbox))) }
             let number: UInt64 = switch attribute {
@@ -56,6 +58,8 @@ enum StatusCommandHandler {
             case .highestModSeq: UInt64(max(counts.highestModSeq, 0))
             case .appendLimit: UInt64(max(context.maxMessageSize, 0))
             case .mailboxID: 0
+            // In 1024-octet units, as QUOTA's STORAGE (RFC 9208 §4.2, §5.1).
+            case .deletedStorage: UInt64(max(deletedStorage, 0) / 1024)
             }
             return (attribute, .number(number))
         }

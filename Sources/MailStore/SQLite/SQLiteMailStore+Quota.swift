@@ -59,6 +59,15 @@ extension SQLiteMailStore {
         }
     }
 
+    public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
+        try await read { db in
+            _ = try Self.fetchMailbox(db, id: mailboxID)
+            return try Int64.fetchOne(try db.cachedStatement(sql: """
+                SELECT COALESCE(SUM(size), 0) FROM message WHERE mailbox_id = ? AND (flags & 8) != 0
+                """), arguments: [mailboxID]) ?? 0
+        }
+    }
+
     // MARK: Inside transactions
 
     /// Throws `overQuota` when one of `accounts` (or its domain) holds more
