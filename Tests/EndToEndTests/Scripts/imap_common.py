@@ -20,6 +20,15 @@ def tls_context():
     return context
 
 
+def rss_kib(pid):
+    """The resident memory of process `pid` in KiB (Linux /proc)."""
+    with open("/proc/%d/status" % pid) as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for pid %d" % pid)
+
+
 def check(condition, what):
     if not condition:
         raise AssertionError(what)

@@ -14,13 +14,11 @@ Loopback only; every socket has a timeout. Exit status 0 when every check passed
 import argparse
 import imaplib
 import random
-import socket
-import ssl
 import sys
 import time
 import zlib
 
-from imap_common import TIMEOUT, RawIMAP, check, ok, quote, simple_message, tls_context
+from imap_common import TIMEOUT, RawIMAP, check, ok, quote, rss_kib, simple_message, tls_context
 
 imaplib.Commands.setdefault("COMPRESS", ("AUTH", "SELECTED"))
 MIB = 1024 * 1024
@@ -168,14 +166,6 @@ def raw_compressed(args):
     check(lines[-1].startswith(b"L OK"), "raw LOGIN")
     raw.compress()
     return raw
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
 
 
 def hostile(args):

@@ -11,17 +11,9 @@ import argparse
 import re
 import sys
 
-from imap_common import RawIMAP, check, connect, logout, ok, raw_login
+from imap_common import RawIMAP, check, connect, logout, ok, raw_login, rss_kib
 
 MIB = 1024 * 1024
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
 
 
 def status_of(lines, tag):
