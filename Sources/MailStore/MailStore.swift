@@ -375,6 +375,23 @@ public protocol MailStore: Sendable {
     /// the runner first enqueues the DSNs they need (RFC 3464), then calls this.
     func removeFinishedQueuedMessages() async throws -> [String]
 
+    // MARK: Metadata (RFC 5464; `Metadata.swift`)
+
+    /// The account's METADATA entries on the server (`mailboxID` nil) or on
+    /// one of its mailboxes, in name order. `mailboxNotFound` for a mailbox
+    /// that is not the account's.
+    func metadata(accountID: AccountID, mailboxID: MailboxID?) async throws -> [MetadataEntry]
+    /// Sets and removes entries (a nil value removes; removing a missing
+    /// entry is no change) on the server or one mailbox, in one
+    /// transaction: all or nothing. A value longer than
+    /// `limits.maximumValueSize`, or an account that would end with more
+    /// entries or octets (names and values of the server's and all its
+    /// mailboxes' entries) than the limits allow, throws `metadataLimit`
+    /// and changes nothing; the check counts inside the transaction, so two
+    /// writers at once cannot pass a limit together.
+    func setMetadata(accountID: AccountID, mailboxID: MailboxID?, _ changes: [MetadataChange],
+                     limits: MetadataLimits) async throws
+
     // MARK: Backup and repair
 
     /// Writes a consistent copy of the store into `directory`, which must

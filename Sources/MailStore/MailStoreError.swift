@@ -27,6 +27,9 @@ public enum MailStoreError: Error, Sendable, Equatable {
     /// The write would take an account or a domain over its quota; nothing
     /// was stored (IMAP `NO [OVERQUOTA]`, SMTP `452 4.2.2`/`552 5.2.2`).
     case overQuota(QuotaExceeded)
+    /// A `setMetadata` would pass a `MetadataLimits` bound; nothing was
+    /// changed (IMAP `NO [METADATA MAXSIZE n]` / `[METADATA TOOMANY]`).
+    case metadataLimit(MetadataLimitExceeded)
     /// Something else the operation needs does not exist.
     case notFound(String)
     /// The operation collides with the stored state (something exists
@@ -67,7 +70,7 @@ public enum MailStoreError: Error, Sendable, Equatable {
             return .notFound
         case .accountExists, .domainExists, .aliasExists, .mailboxExists, .conflict:
             return .conflict
-        case .invalidMailboxName, .messageTooLarge:
+        case .invalidMailboxName, .messageTooLarge, .metadataLimit:
             return .invalidRequest
         case .overQuota:
             return .overQuota

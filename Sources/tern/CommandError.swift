@@ -27,6 +27,8 @@ struct CommandError: Error, CustomStringConvertible {
             case .domain(let name): "domain \(name)"
             }
             description = "over quota: \(whose) is at its \(exceeded.resource.rawValue) limit of \(exceeded.limit)"
+        case .metadataLimit(.valueTooLarge(let maximum)): description = "a metadata value is longer than \(maximum) octets"
+        case .metadataLimit(.tooMany): description = "too many metadata entries for the account"
         case .temporarilyUnavailable(let reason): description = "store temporarily unavailable (try again): \(reason)"
         case .storageFailure(let reason): description = "storage failure: \(reason)"
         }

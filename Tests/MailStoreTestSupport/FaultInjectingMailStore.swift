@@ -134,6 +134,14 @@ public final class FaultInjectingMailStore: MailStore {
     public func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws {
         try write("setDomainQuota"); try await base.setDomainQuota(domain: domain, limits)
     }
+    public func metadata(accountID: AccountID, mailboxID: MailboxID?) async throws -> [MetadataEntry] {
+        try read("metadata"); return try await base.metadata(accountID: accountID, mailboxID: mailboxID)
+    }
+    public func setMetadata(accountID: AccountID, mailboxID: MailboxID?, _ changes: [MetadataChange],
+                            limits: MetadataLimits) async throws {
+        try write("setMetadata")
+        try await base.setMetadata(accountID: accountID, mailboxID: mailboxID, changes, limits: limits)
+    }
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try read("deletedStorage"); return try await base.deletedStorage(mailboxID: mailboxID)
     }

@@ -58,6 +58,13 @@ extension ForwardingMailStore {
     public func setDomainQuota(domain: String, _ limits: QuotaLimits) async throws {
         try await base.setDomainQuota(domain: domain, limits)
     }
+    public func metadata(accountID: AccountID, mailboxID: MailboxID?) async throws -> [MetadataEntry] {
+        try await base.metadata(accountID: accountID, mailboxID: mailboxID)
+    }
+    public func setMetadata(accountID: AccountID, mailboxID: MailboxID?, _ changes: [MetadataChange],
+                            limits: MetadataLimits) async throws {
+        try await base.setMetadata(accountID: accountID, mailboxID: mailboxID, changes, limits: limits)
+    }
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try await base.deletedStorage(mailboxID: mailboxID)
     }

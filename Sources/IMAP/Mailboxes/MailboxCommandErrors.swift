@@ -16,6 +16,7 @@ enum MailboxCommandErrors {
             case .messageNotFound, .notFound: return .no("no such message", code: .nonExistent)
             case .conflict: return .no("the mailbox changed meanwhile, try again", code: .cannot)
             case .overQuota(let exceeded): return overQuota(exceeded)
+            case .metadataLimit(let exceeded): return metadataLimit(exceeded)
             case .temporarilyUnavailable:
                 return temporarilyUnavailable(error, command: "mailbox command", context: context)
             case .accountExists, .accountNotFound, .domainExists, .domainNotFound, .aliasExists, .aliasNotFound,
@@ -46,6 +47,16 @@ enum MailboxCommandErrors {
         case .domain(let name): whose = "the domain \(name)"
         }
         return .no("over quota: \(whose) is at its \(what) limit", code: .overQuota)
+    }
+
+    /// `NO [METADATA MAXSIZE n]` or `NO [METADATA TOOMANY]` (RFC 5464 §4.3).
+    static func metadataLimit(_ exceeded: MetadataLimitExceeded) -> CommandResult {
+        switch exceeded {
+        case .valueTooLarge(let maximum):
+            return .no("a metadata value is longer than \(maximum) octets", code: .other("METADATA", "MAXSIZE \(maximum)"))
+        case .tooMany:
+            return .no("too many metadata entries", code: .other("METADATA", "TOOMANY"))
+        }
     }
 
     /// NO [CANNOT] for a name the codec refused.

@@ -19,6 +19,7 @@ enum Schema {
         migrator.registerMigration("v10-quota", migrate: addQuotas)
         migrator.registerMigration("v11-save-date", migrate: addSaveDate)
         migrator.registerMigration("v12-sort-keys", migrate: addSortKeys)
+        migrator.registerMigration("v13-metadata", migrate: createMetadataTable)
         return migrator
     }
 
@@ -343,6 +344,25 @@ enum Schema {
         try db.execute(sql: """
             CREATE INDEX message_sort_keys ON message(mailbox_id, uid, size, internal_date, sort_date, sort_subject,
                 sort_from, sort_to, sort_cc, sort_display_from, sort_display_to)
+            """)
+    }
+
+    /// v13: METADATA entries (RFC 5464; `Metadata.swift`) of an account on
+    /// the server (`mailbox_id` NULL) or on one of its mailboxes. They go
+    /// with the account or mailbox (ON DELETE CASCADE) and follow a rename,
+    /// which keeps the mailbox's row. `scope` is 0 for the server and the
+    /// mailbox ID otherwise, so one unique index covers both.
+    private static func createMetadataTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE metadata (
+                account_id INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                mailbox_id INTEGER REFERENCES mailbox(id) ON DELETE CASCADE,
+                scope INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value BLOB NOT NULL,
+                UNIQUE (account_id, scope, name)
+            );
+            CREATE INDEX metadata_mailbox ON metadata(mailbox_id) WHERE mailbox_id IS NOT NULL;
             """)
     }
 }
