@@ -12,6 +12,12 @@ final class RoundTripTests: XCTestCase {
         return [
             .capability, .noop, .logout, .starttls, .namespace, .check, .close, .unselect, .expunge, .idle,
             .compress(algorithm: "DEFLATE"),
+            .getMetadata(MailboxName(""), entries: ["/private/comment"], options: MetadataOptions()),
+            .getMetadata(MailboxName("a b"), entries: ["/private/a", "/shared/b"], options: MetadataOptions(maxSize: 9, depth: .infinity)),
+            .getMetadata(MailboxName("INBOX"), entries: ["/private"], options: MetadataOptions(depth: .one)),
+            .setMetadata(MailboxName("INBOX"), [MetadataEntryValue(entry: "/private/a", value: nil),
+                                                MetadataEntryValue(entry: "/shared/b", value: [0, 1, 13, 10]),
+                                                MetadataEntryValue(entry: "/private/c", value: bytes("x y"))]),
             .getQuota(root: bytes("!partition/sda4")), .getQuota(root: []), .getQuotaRoot(MailboxName("INBOX")),
             .setQuota(root: [], [QuotaResourceLimit(resource: "STORAGE", limit: 512)]), .setQuota(root: bytes("x"), []),
             .authenticate(mechanism: "PLAIN", initialResponse: bytes("AGZyZWQAc2VjcmV0")),

@@ -36,6 +36,11 @@ public enum IMAPCommand: Hashable, Sendable {
     case getQuota(root: [UInt8])
     case getQuotaRoot(MailboxName)
     case setQuota(root: [UInt8], [QuotaResourceLimit])
+    /// GETMETADATA (RFC 5464 §4.2): entries checked and lowercased
+    /// (`MetadataEntryName`); the empty mailbox name is the server.
+    case getMetadata(MailboxName, entries: [String], options: MetadataOptions)
+    /// SETMETADATA (RFC 5464 §4.3); a nil value removes the entry.
+    case setMetadata(MailboxName, [MetadataEntryValue])
     /// COMPRESS (RFC 4978 §3): `algorithm` as the client spelled it.
     case compress(algorithm: String)
     // Selected (§6.4).

@@ -29,6 +29,25 @@ extension IMAPWriter {
         case .setQuota(let root, let limits):
             raw("SETQUOTA "); writeAString(root)
             raw(" (" + limits.map { "\($0.resource) \($0.limit)" }.joined(separator: " ") + ")")
+        case .getMetadata(let mailbox, let entries, let options):
+            raw("GETMETADATA ")
+            var written: [String] = []
+            if let maxSize = options.maxSize { written.append("MAXSIZE \(maxSize)") }
+            switch options.depth {
+            case .zero: break
+            case .one: written.append("DEPTH 1")
+            case .infinity: written.append("DEPTH infinity")
+            }
+            if !written.isEmpty { raw("(" + written.joined(separator: " ") + ") ") }
+            writeMailbox(mailbox); space()
+            if entries.count == 1 {
+                writeAString(Array(entries[0].utf8))
+            } else {
+                writeList(entries) { writer, entry in writer.writeAString(Array(entry.utf8)) }
+            }
+        case .setMetadata(let mailbox, let values):
+            raw("SETMETADATA "); writeMailbox(mailbox); space()
+            writeMetadataValues(values)
         case .expunge: raw("EXPUNGE")
         case .idle: raw("IDLE")
         case .authenticate(let mechanism, let initial):

@@ -73,6 +73,10 @@ public enum CommandParser {
                 return QuotaResourceLimit(resource: resource, limit: try cursor.number64())
             }
             return .setQuota(root: root, limits)
+        case "GETMETADATA":
+            return try MetadataParser.parseGetMetadata(&cursor)
+        case "SETMETADATA":
+            return try MetadataParser.parseSetMetadata(&cursor)
         case "COMPRESS":
             // RFC 4978 §5: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE".
             try cursor.space()

@@ -46,6 +46,10 @@ public enum MailboxCommandHandler {
             return await QuotaCommandHandler.getQuotaRoot(name, context: context)
         case .setQuota:
             return QuotaCommandHandler.setQuota()
+        case .getMetadata(let name, let entries, let options):
+            return await MetadataCommandHandler.get(name, entries: entries, options: options, context: context)
+        case .setMetadata(let name, let values):
+            return await MetadataCommandHandler.set(name, values, context: context)
         case .capability, .noop, .logout, .unauthenticate, .starttls, .authenticate, .login, .enable, .id, .select,
              .examine, .idle, .compress,
              .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:

@@ -126,6 +126,9 @@ public enum UntaggedResponse: Hashable, Sendable {
     case quota(root: String, [QuotaResourceUsage])
     /// `* QUOTAROOT mailbox root…` (RFC 9208 §5.2).
     case quotaRoot(MailboxName, roots: [String])
+    /// `* METADATA mailbox (entry value …)` (RFC 5464 §4.4); the empty
+    /// mailbox name for server entries.
+    case metadata(MailboxName, [MetadataEntryValue])
     /// `* SORT n…` (RFC 5256 §4 `sort-data`), with `(MODSEQ m)` when the
     /// search used MODSEQ (RFC 7162 §3.1.5); nil for none.
     case sort([UInt32], modSeq: UInt64?)

@@ -142,6 +142,11 @@ extension IMAPWriter {
                 space()
                 writeString(root)
             }
+        case .metadata(let mailbox, let values):
+            raw("METADATA ")
+            writeMailbox(mailbox)
+            space()
+            writeMetadataValues(values)
         case .sort(let numbers, let modSeq):
             raw("SORT")
             for number in numbers {

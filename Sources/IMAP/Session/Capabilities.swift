@@ -24,7 +24,8 @@ public enum IMAPCapabilities {
             "QRESYNC", "ESEARCH", "SEARCHRES", "WITHIN", "UTF8=ACCEPT", "BINARY", "MULTIAPPEND", "STATUS=SIZE",
             "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
-        list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities + ["OBJECTID", "SAVEDATE"]
+        list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities + MetadataCommandHandler.capabilities
+        list += ["OBJECTID", "SAVEDATE"]
         if compression { list.append("COMPRESS=DEFLATE") }
         return list
     }

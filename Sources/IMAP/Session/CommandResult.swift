@@ -63,6 +63,8 @@ public struct CommandContext: Sendable {
     /// The server's shared mailbox views (SELECT starts from them); nil
     /// reads every view from the store.
     public var viewCache: MailboxViewCache?
+    /// Bounds on the account's METADATA entries (RFC 5464 §4.3).
+    public var metadataLimits: MetadataLimits = .standard
 
     public init(store: any MailStore, account: Account, enabled: EnabledExtensions, logger: Logger,
                 write: @escaping IMAPResponseWriter, maxMessageSize: Int, viewCache: MailboxViewCache? = nil) {

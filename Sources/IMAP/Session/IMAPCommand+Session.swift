@@ -21,7 +21,8 @@ extension IMAPCommand {
         case .starttls, .authenticate, .login:
             return .notAuthenticated
         case .enable, .select, .examine, .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub,
-             .namespace, .status, .append, .idle, .unauthenticate, .compress, .getQuota, .getQuotaRoot, .setQuota:
+             .namespace, .status, .append, .idle, .unauthenticate, .compress, .getQuota, .getQuotaRoot, .setQuota,
+             .getMetadata, .setMetadata:
             return .authenticated
         case .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
             return .selected
@@ -43,7 +44,7 @@ extension IMAPCommand {
             return nil
         case .capability, .noop, .id, .enable, .create, .delete, .rename, .subscribe, .unsubscribe, .list,
              .lsub, .namespace, .status, .append, .check, .expunge, .uidExpunge, .copy, .move, .getQuota,
-             .getQuotaRoot, .setQuota:
+             .getQuotaRoot, .setQuota, .getMetadata, .setMetadata:
             return true
         }
     }
@@ -80,6 +81,8 @@ extension IMAPCommand {
         case .getQuota: return "GETQUOTA"
         case .getQuotaRoot: return "GETQUOTAROOT"
         case .setQuota: return "SETQUOTA"
+        case .getMetadata: return "GETMETADATA"
+        case .setMetadata: return "SETMETADATA"
         case .expunge: return "EXPUNGE"
         case .uidExpunge: return "UID EXPUNGE"
         case .search(_, let uid): return uid ? "UID SEARCH" : "SEARCH"

@@ -39,7 +39,7 @@ extension IMAPSession {
         case .examine(let name, let parameters):
             return await select(name, parameters: parameters, readOnly: true)
         case .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub, .namespace, .status, .append,
-             .getQuota, .getQuotaRoot, .setQuota:
+             .getQuota, .getQuotaRoot, .setQuota, .getMetadata, .setMetadata:
             return await mailboxCommand(tagged.command)
         case .check:
             // RFC 3501 §6.4.1; gone from rev2, kept for rev1 clients: a NOOP here.
