@@ -8,16 +8,31 @@ import XCTest
 final class IMAPDifferentialTests: IMAPEndToEndTestCase {
     static let dovecotIMAP = "/usr/lib/dovecot/imap"
 
-    func testSortThreadSearchAndStructuresMatchDovecot() throws {
+    /// Skips without Dovecot's `imap` on a developer's machine; fails under CI.
+    func requireDovecot() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.dovecotIMAP) else {
             if ProcessInfo.processInfo.environment["CI"] == "true" {
                 XCTFail("\(Self.dovecotIMAP) is missing, but CI=true: .ci/run must install dovecot-imapd")
-                return
+                throw XCTSkip("failed above")
             }
             throw XCTSkip("dovecot-imapd not installed")
         }
+    }
+
+    func testSortThreadSearchAndStructuresMatchDovecot() throws {
+        try requireDovecot()
         try startIMAPServer()
         let result = try imapScript("imap_dovecot_diff.py", ["--dovecot", Self.dovecotIMAP], timeout: 300)
         XCTAssertTrue(result.stdout.contains("dovecot-diff: all checks passed"), result.transcript)
+    }
+
+    /// GETMETADATA and SETMETADATA (RFC 5464) on a mailbox and on the
+    /// server answer as Dovecot with `imap_metadata = yes` does
+    /// (Scripts/imap_metadata_diff.py).
+    func testMetadataMatchesDovecot() throws {
+        try requireDovecot()
+        try startIMAPServer()
+        let result = try imapScript("imap_metadata_diff.py", ["--dovecot", Self.dovecotIMAP], timeout: 120)
+        XCTAssertTrue(result.stdout.contains("metadata-diff: all checks passed"), result.transcript)
     }
 }

@@ -19,6 +19,12 @@ final class MetadataCommandTests: IMAPSessionTestCase {
                           "a OK SETMETADATA completed\r\n")
         await expectEqual(await client.send("b SETMETADATA INBOX (/shared/comment \"Shared comment\" /private/comment {33+}\r\nMy new comment across\r\ntwo lines.)\r\n"),
                           "b OK SETMETADATA completed\r\n")
+        // The server's /shared entries are the administrator's (§3.2.1):
+        // refused, and nothing of the command is kept.
+        await expectEqual(await client.send("s SETMETADATA \"\" (/private/other \"x\" /shared/comment \"y\")\r\n"),
+                          "s NO [CANNOT] the server's /shared entries are set by its administrator\r\n")
+        await expectEqual(await client.send("t GETMETADATA \"\" (/private/other /shared/comment)\r\n"),
+                          "* METADATA \"\" (/private/other NIL /shared/comment NIL)\r\nt OK GETMETADATA completed\r\n")
         // §4.2: one entry, a list of entries; a missing one is NIL.
         await expectEqual(await client.send("c GETMETADATA \"\" /private/comment\r\n"),
                           "* METADATA \"\" (/private/comment \"My comment\")\r\nc OK GETMETADATA completed\r\n")
@@ -49,15 +55,19 @@ final class MetadataCommandTests: IMAPSessionTestCase {
         let client = await selectedClient()
         _ = await client.send("a SETMETADATA INBOX (/private/filters/values/small \"1\" /private/filters/values/big \"2\" /private/filters/values/big/deeper \"3\" /private/other \"4\")\r\n")
         await expectEqual(await client.send("b GETMETADATA (DEPTH 1) INBOX (/private/filters/values)\r\n"),
-                          "* METADATA INBOX (/private/filters/values NIL /private/filters/values/big \"2\" "
+                          "* METADATA INBOX (/private/filters/values/big \"2\" "
                           + "/private/filters/values/small \"1\")\r\nb OK GETMETADATA completed\r\n")
         await expectEqual(await client.send("c GETMETADATA (DEPTH infinity) INBOX /private/filters\r\n"),
-                          "* METADATA INBOX (/private/filters NIL /private/filters/values/big \"2\" "
+                          "* METADATA INBOX (/private/filters/values/big \"2\" "
                           + "/private/filters/values/big/deeper \"3\" /private/filters/values/small \"1\")\r\n"
                           + "c OK GETMETADATA completed\r\n")
+        // With a DEPTH an entry that is not set is left out (§4.2.2's
+        // example); with nothing below it the answer is empty.
+        await expectEqual(await client.send("e GETMETADATA (DEPTH 1) INBOX /private/none\r\n"),
+                          "e OK GETMETADATA completed\r\n")
         // Overlapping requests send each entry once.
         await expectEqual(await client.send("d GETMETADATA (DEPTH infinity) INBOX (/private /private/other)\r\n"),
-                          "* METADATA INBOX (/private NIL /private/filters/values/big \"2\" /private/filters/values/big/deeper \"3\" "
+                          "* METADATA INBOX (/private/filters/values/big \"2\" /private/filters/values/big/deeper \"3\" "
                           + "/private/filters/values/small \"1\" /private/other \"4\")\r\nd OK GETMETADATA completed\r\n")
     }
 

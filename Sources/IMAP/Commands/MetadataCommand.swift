@@ -62,6 +62,11 @@ public enum MetadataEntryName {
         return .success(name)
     }
 
+    /// Whether a (validated, lowercased) name is in the `/shared` scope.
+    public static func isShared(_ name: String) -> Bool {
+        name == "/shared" || name.hasPrefix("/shared/")
+    }
+
     /// Whether `candidate` is `entry` itself or lies within `depth` below it.
     public static func matches(_ candidate: String, entry: String, depth: MetadataDepth) -> Bool {
         if candidate == entry { return true }

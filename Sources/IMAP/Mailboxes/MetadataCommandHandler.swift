@@ -2,14 +2,16 @@ import MailStore
 
 /// METADATA and METADATA-SERVER (RFC 5464): GETMETADATA and SETMETADATA
 /// on the store's entries. The empty mailbox name is the server (§4.2,
-/// §4.3); every entry, `/private` and `/shared` alike, belongs to the
-/// account (there is no shared namespace to share it with), and entries
+/// §4.3), whose `/shared` entries clients only read; every other entry,
+/// `/private` and `/shared` alike, belongs to the account (there is no
+/// shared namespace to share it with), and entries
 /// go with their mailbox: deleted with it, kept across RENAME.
 enum MetadataCommandHandler {
     static let capabilities = ["METADATA", "METADATA-SERVER"]
 
     /// GETMETADATA (RFC 5464 §4.2): each entry asked for, with its value
-    /// or NIL when it is not set, then those below it within DEPTH, in one
+    /// (NIL when it is not set and no DEPTH was asked for), then those
+    /// below it within DEPTH, in one
     /// METADATA response. Values longer than MAXSIZE are left out and the
     /// longest of them is named in `OK [METADATA LONGENTRIES n]` (§4.2.1).
     static func get(_ name: MailboxName, entries: [String], options: MetadataOptions,
@@ -35,7 +37,10 @@ enum MetadataCommandHandler {
             values.append(MetadataEntryValue(entry: entry, value: value))
         }
         for entry in entries {
-            add(entry, stored.first { $0.name == entry }?.value)
+            // At DEPTH 0 an entry that is not set is NIL; with a DEPTH it
+            // is left out, as in §4.2.2's example and in Dovecot.
+            let value = stored.first { $0.name == entry }?.value
+            if value != nil || options.depth == .zero { add(entry, value) }
             for found in stored where found.name != entry
                 && MetadataEntryName.matches(found.name, entry: entry, depth: options.depth) {
                 add(found.name, found.value)
@@ -51,7 +56,13 @@ enum MetadataCommandHandler {
     /// SETMETADATA (RFC 5464 §4.3): every change or none; a value over
     /// the limit is `NO [METADATA MAXSIZE n]`, too many entries or octets
     /// `NO [METADATA TOOMANY]`.
+    /// The server's `/shared` entries are the administrator's (§3.2.1),
+    /// shared by every user: a client may read them but not set them,
+    /// `NO [CANNOT]` as in Dovecot.
     static func set(_ name: MailboxName, _ values: [MetadataEntryValue], context: CommandContext) async -> CommandResult {
+        if name.bytes.isEmpty, values.contains(where: { MetadataEntryName.isShared($0.entry) }) {
+            return .no("the server's /shared entries are set by its administrator", code: .cannot)
+        }
         do {
             let scope = try await scope(of: name, context: context)
             let changes = values.map { MetadataChange(name: $0.entry, value: $0.value) }

@@ -146,7 +146,8 @@ COMMANDS = [
 
 
 def run(client, command):
-    """The untagged lines (literals inlined) a command produced, tag removed."""
+    """The status, the untagged lines (literals inlined) and the tagged
+    line without its tag that a command produced."""
     tag = client._new_tag()
     client.send(tag + b" " + command.encode("utf-8") + b"\r\n")
     lines = []
@@ -160,7 +161,7 @@ def run(client, command):
             literal = re.search(rb"\{(\d+)\}$", rest)
         if line.startswith(tag + b" "):
             status = line[len(tag) + 1:].split(b" ", 1)[0]
-            return status, lines
+            return status, lines, line[len(tag) + 1:]
         lines.append(line)
 
 
@@ -209,10 +210,12 @@ def normalized(lines):
     return out
 
 
-def dovecot(home, binary):
+def dovecot(home, binary, extra_config=""):
+    """Dovecot's `imap` in preauth mode on a pipe; `extra_config` is
+    appended to its configuration."""
     config = os.path.join(home, "dovecot.conf")
     with open(config, "w") as file:
-        file.write("mail_location = maildir:~/Maildir\nlog_path = /dev/null\nssl = no\n")
+        file.write("mail_location = maildir:~/Maildir\nlog_path = /dev/null\nssl = no\n" + extra_config)
     os.chmod(config, 0o644)
     drop = ""
     if os.geteuid() == 0:
@@ -254,8 +257,8 @@ def main():
         differences = 0
         different = []
         for command in COMMANDS:
-            tern_status, tern_lines = run(tern, command)
-            dovecot_status, dovecot_lines = run(reference, command)
+            tern_status, tern_lines, _ = run(tern, command)
+            dovecot_status, dovecot_lines, _ = run(reference, command)
             same = tern_status == dovecot_status and normalized(tern_lines) == normalized(dovecot_lines)
             if same:
                 print("ok: %s (%d lines)" % (command, len(tern_lines)))
