@@ -62,9 +62,11 @@ public enum MetadataEntryName {
         return .success(name)
     }
 
-    /// Whether a (validated, lowercased) name is in the `/shared` scope.
-    public static func isShared(_ name: String) -> Bool {
-        name == "/shared" || name.hasPrefix("/shared/")
+    /// Whether a (validated, lowercased) name is one of the server's
+    /// standard `/shared` entries (§3.2.1.2: comment, admin, …), which
+    /// the administrator sets; `/shared/vendor/...` is open to clients.
+    public static func isServerReserved(_ name: String) -> Bool {
+        (name == "/shared" || name.hasPrefix("/shared/")) && !name.hasPrefix("/shared/vendor/")
     }
 
     /// Whether `candidate` is `entry` itself or lies within `depth` below it.

@@ -56,11 +56,11 @@ enum MetadataCommandHandler {
     /// SETMETADATA (RFC 5464 §4.3): every change or none; a value over
     /// the limit is `NO [METADATA MAXSIZE n]`, too many entries or octets
     /// `NO [METADATA TOOMANY]`.
-    /// The server's `/shared` entries are the administrator's (§3.2.1),
-    /// shared by every user: a client may read them but not set them,
-    /// `NO [CANNOT]` as in Dovecot.
+    /// The server's standard `/shared` entries are the administrator's
+    /// (§3.2.1.2), shared by every user: a client may read them but not
+    /// set them, `NO [CANNOT]` as in Dovecot; `/shared/vendor/...` is open.
     static func set(_ name: MailboxName, _ values: [MetadataEntryValue], context: CommandContext) async -> CommandResult {
-        if name.bytes.isEmpty, values.contains(where: { MetadataEntryName.isShared($0.entry) }) {
+        if name.bytes.isEmpty, values.contains(where: { MetadataEntryName.isServerReserved($0.entry) }) {
             return .no("the server's /shared entries are set by its administrator", code: .cannot)
         }
         do {
