@@ -62,6 +62,12 @@ import MailCore
 /// `temporarilyUnavailable` (busy, locked, disk full, I/O: try again; each
 /// protocol answers with its temporary error) and `storageFailure`
 /// (permanent). Whatever the error, the call changed nothing.
+/// The text a full-text search looks in (`searchCandidates`): the header
+/// fields (HEADER), the decoded text parts (BODY), or either (TEXT).
+public enum FullTextField: Sendable, Hashable {
+    case header, body, text
+}
+
 public protocol MailStore: Sendable {
     // MARK: Domains
     func addDomain(_ name: String) async throws
@@ -145,6 +151,15 @@ public protocol MailStore: Sendable {
     /// mailbox's messages with `\Deleted` (RFC 9208 §4.2 DELETED-STORAGE).
     /// `mailboxNotFound` for an unknown id.
     func deletedStorage(mailboxID: MailboxID) async throws -> Int64
+    /// The UIDs of the mailbox that may contain `needle` (folded with
+    /// `SearchFolding.needle`) in `field`'s text as SEARCH reads it (RFC
+    /// 9051 §6.4.4): a superset of the matches, never missing one (a
+    /// message not yet indexed is always a candidate); nil when the store
+    /// cannot narrow (a needle too short for its index): scan. The caller
+    /// applies the exact substring rule to the candidates.
+    /// `mailboxNotFound` for an unknown id.
+    func searchCandidates(mailboxID: MailboxID, field: FullTextField, needle: [UInt8]) async throws
+        -> Set<MessageUID>?
     /// A new mailbox with a fresh UIDVALIDITY; its name is not subscribed
     /// (unless it was before: subscriptions are by name). The mailboxes
     /// `createAccount` makes are subscribed.

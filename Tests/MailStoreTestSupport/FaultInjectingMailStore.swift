@@ -145,6 +145,11 @@ public final class FaultInjectingMailStore: MailStore {
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try read("deletedStorage"); return try await base.deletedStorage(mailboxID: mailboxID)
     }
+    public func searchCandidates(mailboxID: MailboxID, field: FullTextField, needle: [UInt8]) async throws
+        -> Set<MessageUID>? {
+        try read("searchCandidates")
+        return try await base.searchCandidates(mailboxID: mailboxID, field: field, needle: needle)
+    }
     public func recentMessages(mailboxID: MailboxID, claim: Bool) async throws -> RecentMessages {
         if claim { try write("recentMessages") } else { try read("recentMessages") }
         return try await base.recentMessages(mailboxID: mailboxID, claim: claim)

@@ -68,6 +68,10 @@ extension ForwardingMailStore {
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try await base.deletedStorage(mailboxID: mailboxID)
     }
+    public func searchCandidates(mailboxID: MailboxID, field: FullTextField, needle: [UInt8]) async throws
+        -> Set<MessageUID>? {
+        try await base.searchCandidates(mailboxID: mailboxID, field: field, needle: needle)
+    }
     public func createMailbox(accountID: AccountID, name: String, specialUse: SpecialUse?) async throws -> Mailbox {
         try await base.createMailbox(accountID: accountID, name: name, specialUse: specialUse)
     }

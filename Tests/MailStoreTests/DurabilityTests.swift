@@ -25,7 +25,7 @@ final class DurabilityTests: StoreTestCase {
         XCTAssertEqual(migrations, ["v1-initial", "v2-outbound-queue", "v3-queue-claims-and-delay-notices",
                                     "v4-subscriptions", "v5-account-disabled", "v6-mailbox-counters",
                                     "v7-search-text", "v8-header-cache", "v9-recent", "v10-quota", "v11-save-date", "v12-sort-keys",
-                                    "v13-metadata"])
+                                    "v13-metadata", "v14-full-text"])
     }
 
     /// `exists(in:)` tells a store's directory from an empty or missing one

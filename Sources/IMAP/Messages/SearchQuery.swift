@@ -93,11 +93,13 @@ extension SearchEvaluator {
     /// matches nothing.
     func forEachMatch(in messages: [SelectedMessage], mailboxID: MailboxID, store: any MailStore,
                       _ body: (SelectedMessage, SearchCandidate?) -> Void) async throws {
+        // Messages the full-text index rules out match nothing.
+        let allowed = try await fullTextCandidates(mailboxID: mailboxID, store: store, messageCount: messages.count)
         var start = 0
         while start < messages.count {
             let batch = messages[start..<min(start + Self.envelopeBatchSize, messages.count)]
             start += Self.envelopeBatchSize
-            var answers = batch.map { matchesFromView($0) }
+            var answers = batch.map { allowed?.contains($0.uid) == false ? false : matchesFromView($0) }
             // A candidate only for a message the view could not decide.
             let candidates: [SearchCandidate?] = zip(batch, answers).map { message, answer in
                 answer == nil ? SearchCandidate(message: message) : nil

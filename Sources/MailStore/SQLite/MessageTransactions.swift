@@ -105,6 +105,9 @@ extension SQLiteMailStore {
             record.contentHash, record.messageID, bodyFile, structure, savedAt,
         ] + Rows.derivedValues(derived)
         try statement.execute(arguments: StatementArguments(values))
+        if let fullText = derived.fullText {
+            try FullTextIndex.insert(db, messageID: db.lastInsertedRowID, header: fullText.header, body: fullText.body)
+        }
     }
 
     /// Now in whole seconds, as SAVEDATE is kept (RFC 8514).
@@ -192,6 +195,7 @@ extension SQLiteMailStore {
             target.highestModSeq += 1
             record.modSeq = target.highestModSeq
             try insertMessage(db, record, structure: structure, bodyFile: bodyFile, derived: derived)
+            try FullTextIndex.copy(db, from: source, uid: original.uid, to: db.lastInsertedRowID)
             try logChange(db, mailboxID: target.id, modSeq: record.modSeq, uid: record.uid, kind: .added)
             pairs.append(CopyResult.Pair(source: original.uid, copy: record.uid))
             target.uidNext += 1

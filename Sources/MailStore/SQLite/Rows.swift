@@ -40,6 +40,9 @@ enum Rows {
         var cachedHeaderFields: [UInt8]?
         /// The SORT keys (`MessageSortKeys`, v12); nil for older rows.
         var sortKeys: MessageSortKeys?
+        /// The full-text index row (`SearchText.indexed`, v14); nil when
+        /// read back from a row (a copy copies the index row instead).
+        var fullText: (header: String, body: String)?
 
         init(searchText: EnvelopeSearchText?, header: Range<Int>?, text: Range<Int>?, cachedHeaderFields: [UInt8]?,
              sortKeys: MessageSortKeys?) {
@@ -60,6 +63,7 @@ enum Rows {
                       cachedHeaderFields: CachedHeaderFields.extract(fromHeader: header),
                       sortKeys: MessageSortKeys(SortableMessage(id: 0, internalDate: date, size: body.count,
                                                                 header: header)))
+            fullText = SearchText.indexed(body, parsed: parsed)
         }
     }
 

@@ -20,6 +20,7 @@ enum Schema {
         migrator.registerMigration("v11-save-date", migrate: addSaveDate)
         migrator.registerMigration("v12-sort-keys", migrate: addSortKeys)
         migrator.registerMigration("v13-metadata", migrate: createMetadataTable)
+        migrator.registerMigration("v14-full-text", migrate: FullTextIndex.migrate)
         return migrator
     }
 

@@ -3,11 +3,11 @@ import Foundation
 /// Content-Transfer-Encoding decoding (RFC 2045 §6) for BINARY (RFC 3516
 /// §4.2) and for SEARCH BODY/TEXT. Lenient like mail clients are: damaged
 /// data gives whatever can be decoded, never an error.
-enum TransferDecoding {
+public enum TransferDecoding {
     /// The decoded bytes, or nil for an encoding this server does not know
     /// (BINARY then answers `NO [UNKNOWN-CTE]`, RFC 3516 §4.3). `encoding`
     /// is the lower-cased Content-Transfer-Encoding token.
-    static func decode(_ bytes: ArraySlice<UInt8>, encoding: String) -> [UInt8]? {
+    public static func decode(_ bytes: ArraySlice<UInt8>, encoding: String) -> [UInt8]? {
         if isIdentity(encoding) { return Array(bytes) }
         switch encoding {
         case "base64":
@@ -21,7 +21,7 @@ enum TransferDecoding {
 
     /// True for the encodings whose decoded data is the encoded bytes
     /// (RFC 2045 §6.2: 7bit, 8bit and binary mean no encoding was applied).
-    static func isIdentity(_ encoding: String) -> Bool {
+    public static func isIdentity(_ encoding: String) -> Bool {
         switch encoding {
         case "7bit", "8bit", "binary", "": return true
         default: return false
@@ -30,7 +30,7 @@ enum TransferDecoding {
 
     /// Base64 (RFC 2045 §6.8) through Foundation, after dropping every byte
     /// outside the alphabet and repairing missing or misplaced padding.
-    static func base64(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    public static func base64(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         var clean: [UInt8] = []
         clean.reserveCapacity(bytes.count)
         for byte in bytes {
@@ -57,7 +57,7 @@ enum TransferDecoding {
     /// Quoted-printable (RFC 2045 §6.7): `=XX` is one byte, `=` at the end
     /// of a line is a soft line break, whitespace at the end of a line is
     /// transport padding (rule 3). A malformed `=` is kept as written.
-    static func quotedPrintable(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    public static func quotedPrintable(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = bytes.startIndex
