@@ -23,7 +23,8 @@
 #     next_session_* is what each further session adds;
 #  4. large_mailbox_client.py measure: best and median of RUNS (after a warm-up
 #     round, in which Dovecot builds its index) of STATUS, SELECT, FETCH 1:*
-#     (UID FLAGS), UID SEARCH UNSEEN, SEARCH HEADER Subject quarterly, FETCH
+#     (UID FLAGS), UID SEARCH UNSEEN, SEARCH HEADER Subject quarterly, SEARCH BODY
+#     zanzibar (one message in 100), SEARCH TEXT of one Message-ID, FETCH
 #     BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500, SORT (REVERSE
 #     DATE), SORT (SUBJECT) and THREAD REFERENCES of the whole mailbox;
 #  5. with --with-dovecot: a private Dovecot (start-dovecot.sh, LOGIN_MODE=performance,
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --sessions) SESSIONS=$2; shift ;;
     --reuse) REUSE=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift

@@ -8,7 +8,8 @@
   measure --port P --user U --password W --label L [--runs 3]
          times, best and median of RUNS after one warm-up round: STATUS,
          SELECT, FETCH 1:* (UID FLAGS), UID SEARCH UNSEEN,
-         SEARCH HEADER Subject quarterly, and
+         SEARCH HEADER Subject quarterly, SEARCH BODY zanzibar (in one message
+         of 100), SEARCH TEXT of one Message-ID, and
          FETCH BODY.PEEK[HEADER.FIELDS (From Subject Date)] of the last 500,
          SORT (REVERSE DATE), SORT (SUBJECT), THREAD REFERENCES.
   hold   --port P --user U --password W --sessions 10 --pid PID --label L
@@ -27,6 +28,8 @@ import sys
 import time
 
 SUBJECT_WORD = "quarterly"
+# In the body of one message in 100 (SEARCH BODY through the full-text index).
+BODY_WORD = "zanzibar"
 TOPICS = ["Meeting notes", "Re: build failure", "Invoice", "Release planning", "Lunch?", "Patch review",
           "Server maintenance window", "Holiday schedule", "Customer ticket", "Weekly status"]
 WORDS = ("the of and to in is that it for on was with as be at by this had not are but from or have an they "
@@ -51,6 +54,8 @@ def message(number, rng):
     lines = []
     for _ in range(14):
         lines.append(" ".join(rng.choice(WORDS) for _ in range(11)))
+    if number % 100 == 0:
+        lines.append(BODY_WORD + " ledger")
     text = ("Message-ID: <%d.bench@example.test>\r\n"
             "Date: %s\r\n"
             "From: %s <%s@example.test>\r\n"
@@ -173,6 +178,8 @@ def measure(args):
         ("fetch_flags", "FETCH 1:* (UID FLAGS)", True),
         ("search_unseen", "UID SEARCH UNSEEN", True),
         ("search_header_subject", "SEARCH HEADER Subject %s" % SUBJECT_WORD, True),
+        ("search_body_rare", "SEARCH BODY %s" % BODY_WORD, True),
+        ("search_text_message_id", "SEARCH TEXT <%d.bench@example.test>" % (count // 2), True),
         ("fetch_headers_last_500", "FETCH %d:%d (BODY.PEEK[HEADER.FIELDS (From Subject Date)])" % (first, count), True),
         # RFC 5256 over the whole mailbox (a thread view, a date- or subject-sorted list).
         ("sort_reverse_date", "SORT (REVERSE DATE) UTF-8 ALL", True),

@@ -160,6 +160,12 @@ public protocol MailStore: Sendable {
     /// `mailboxNotFound` for an unknown id.
     func searchCandidates(mailboxID: MailboxID, field: FullTextField, needle: [UInt8]) async throws
         -> Set<MessageUID>?
+    /// Adds up to `limit` messages the full-text index does not hold yet
+    /// (stored before it existed) to it, starting after `position` (0 at
+    /// first, then the value returned); nil when none is left. A message
+    /// whose body cannot be read is marked so it stays a candidate always.
+    /// The server calls it in the background after start.
+    func indexForFullTextSearch(after position: Int64, limit: Int) async throws -> Int64?
     /// A new mailbox with a fresh UIDVALIDITY; its name is not subscribed
     /// (unless it was before: subscriptions are by name). The mailboxes
     /// `createAccount` makes are subscribed.

@@ -203,13 +203,18 @@ public final class TernServer: Sendable {
             outbound.restart(with: OutboundDelivery(configuration: configuration, store: store, logger: logger,
                                                     wakeup: wakeup))
             notifier.ready(status: "listening on \(bound.count) mail and \(httpPorts.count) HTTP ports")
+            let backfill = Task(priority: .background) { [logger] in await FullTextBackfill.run(store: store, logger: logger) }
             do {
                 try await listeners.serve()
             } catch {
+                backfill.cancel()
+                await backfill.value
                 await outbound.stop()
                 throw error
             }
             http.close()
+            backfill.cancel()
+            await backfill.value
             await outbound.stop()
             await httpTask.value
         } catch {

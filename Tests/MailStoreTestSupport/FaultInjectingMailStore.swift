@@ -145,6 +145,9 @@ public final class FaultInjectingMailStore: MailStore {
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try read("deletedStorage"); return try await base.deletedStorage(mailboxID: mailboxID)
     }
+    public func indexForFullTextSearch(after position: Int64, limit: Int) async throws -> Int64? {
+        try write("indexForFullTextSearch"); return try await base.indexForFullTextSearch(after: position, limit: limit)
+    }
     public func searchCandidates(mailboxID: MailboxID, field: FullTextField, needle: [UInt8]) async throws
         -> Set<MessageUID>? {
         try read("searchCandidates")

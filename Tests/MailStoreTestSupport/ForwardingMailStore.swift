@@ -68,6 +68,9 @@ extension ForwardingMailStore {
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try await base.deletedStorage(mailboxID: mailboxID)
     }
+    public func indexForFullTextSearch(after position: Int64, limit: Int) async throws -> Int64? {
+        try await base.indexForFullTextSearch(after: position, limit: limit)
+    }
     public func searchCandidates(mailboxID: MailboxID, field: FullTextField, needle: [UInt8]) async throws
         -> Set<MessageUID>? {
         try await base.searchCandidates(mailboxID: mailboxID, field: field, needle: needle)

@@ -110,4 +110,44 @@ final class FullTextIndexStoreTests: StoreTestCase {
         let miss = try await candidates(store, inbox.id, .body, "\"hi\" and")
         XCTAssertEqual(miss, [])
     }
+
+    /// The background pass indexes what has no index row (a message stored
+    /// before v14), in batches from a position; an unreadable body gets an
+    /// incomplete row and stays a candidate; then nothing is left.
+    func testBackfillIndexesMessagesStoredBeforeTheIndex() async throws {
+        let (store, _, inbox) = try await sqliteStoreWithInbox()
+        for number in 1...5 {
+            _ = try await store.appendMessage(mailboxID: inbox.id,
+                NewMessage(body: Self.message("m\(number)", body: number == 3 ? "needle here" : "hay"), internalDate: Date()))
+        }
+        // As before v14: no index rows; message 5's body file is gone.
+        try await store.pool.write { db in
+            try db.execute(sql: "DELETE FROM message_text")
+            try db.execute(sql: "UPDATE message SET body_file = 'missing' WHERE uid = 5")
+        }
+        let before = try await candidates(store, inbox.id, .body, "needle")
+        XCTAssertEqual(before, [1, 2, 3, 4, 5])
+        let first = try await store.indexForFullTextSearch(after: 0, limit: 2)
+        let firstPosition = try XCTUnwrap(first)
+        let halfway = try await candidates(store, inbox.id, .body, "needle")
+        XCTAssertEqual(halfway, [3, 4, 5])
+        var position = firstPosition
+        while let next = try await store.indexForFullTextSearch(after: position, limit: 2) { position = next }
+        let after = try await candidates(store, inbox.id, .body, "needle")
+        XCTAssertEqual(after, [3, 5], "the unreadable message stays a candidate")
+        let rows = try await indexRows(store)
+        XCTAssertEqual(rows, 5)
+        let again = try await store.indexForFullTextSearch(after: 0, limit: 100)
+        XCTAssertNil(again, "nothing left to index")
+    }
+
+    /// Text over the limit is not indexed: always a candidate.
+    func testOversizedTextIsAlwaysACandidate() async throws {
+        let (store, _, inbox) = try await storeWithInbox()
+        let long = String(repeating: "abcdefgh ", count: FullTextIndex.maximumIndexedCharacters / 9 + 1)
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Self.message("big", body: long), internalDate: Date()))
+        _ = try await store.appendMessage(mailboxID: inbox.id, NewMessage(body: Self.message("small", body: "tiny"), internalDate: Date()))
+        let found = try await candidates(store, inbox.id, .body, "zzzzzz")
+        XCTAssertEqual(found, [1])
+    }
 }

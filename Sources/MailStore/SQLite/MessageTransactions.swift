@@ -106,7 +106,7 @@ extension SQLiteMailStore {
         ] + Rows.derivedValues(derived)
         try statement.execute(arguments: StatementArguments(values))
         if let fullText = derived.fullText {
-            try FullTextIndex.insert(db, messageID: db.lastInsertedRowID, header: fullText.header, body: fullText.body)
+            try FullTextIndex.insert(db, messageID: db.lastInsertedRowID, text: fullText)
         }
     }
 
