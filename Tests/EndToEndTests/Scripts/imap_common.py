@@ -4,6 +4,7 @@ imaplib cannot do (IDLE, hostile bytes), and the test messages.
 
 Loopback only; every socket has a timeout.
 """
+import argparse
 import imaplib
 import re
 import socket
@@ -241,3 +242,14 @@ def multipart_message(marker):
             b"Content-Transfer-Encoding: base64\r\n"
             b"\r\n" + encoded +
             b"--outer--\r\n")
+
+
+def server_parser(doc):
+    """The command line every script against a running Tern takes: its
+    IMAP and IMAPS ports and one account's user and password."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--imap-port", type=int, required=True)
+    parser.add_argument("--imaps-port", type=int, required=True)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password", required=True)
+    return parser

@@ -11,14 +11,13 @@ to a few hundred KiB) answered without the server's memory growing with it.
 
 Loopback only; every socket has a timeout. Exit status 0 when every check passed.
 """
-import argparse
 import imaplib
 import random
 import sys
 import time
 import zlib
 
-from imap_common import TIMEOUT, RawIMAP, check, ok, quote, rss_kib, simple_message, tls_context
+from imap_common import TIMEOUT, RawIMAP, check, ok, quote, rss_kib, simple_message, tls_context, server_parser
 
 imaplib.Commands.setdefault("COMPRESS", ("AUTH", "SELECTED"))
 MIB = 1024 * 1024
@@ -207,11 +206,7 @@ def hostile(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--imap-port", type=int, required=True)
-    parser.add_argument("--imaps-port", type=int, required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser = server_parser(__doc__)
     parser.add_argument("--server-pid", type=int)
     args = parser.parse_args()
     session(args, "ssl")

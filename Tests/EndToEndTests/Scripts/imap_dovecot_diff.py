@@ -15,7 +15,6 @@ of ESEARCH return data (free by RFC 4731 §3.1).
 Loopback only; every socket has a timeout. Exit status 0 when every
 response matched; every difference is printed.
 """
-import argparse
 import email.utils
 import imaplib
 import os
@@ -26,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from imap_common import TIMEOUT, check, ok, tls_context
+from imap_common import TIMEOUT, check, ok, tls_context, server_parser
 
 SEED = 5256
 SUBJECTS = [
@@ -227,11 +226,7 @@ def dovecot(home, binary, extra_config=""):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--imap-port", type=int, required=True)
-    parser.add_argument("--imaps-port", type=int, required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser = server_parser(__doc__)
     parser.add_argument("--dovecot", default="/usr/lib/dovecot/imap")
     parser.add_argument("--count", type=int, default=300)
     args = parser.parse_args()

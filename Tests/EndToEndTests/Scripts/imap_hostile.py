@@ -7,11 +7,10 @@ server's memory stays bounded, and a normal imaplib session works after.
 
 Loopback only; every socket has a timeout. Exit status 0 when every check passed.
 """
-import argparse
 import re
 import sys
 
-from imap_common import RawIMAP, check, connect, logout, ok, raw_login, rss_kib
+from imap_common import RawIMAP, check, connect, logout, ok, raw_login, rss_kib, server_parser
 
 MIB = 1024 * 1024
 
@@ -210,11 +209,7 @@ def garbage(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--imap-port", type=int, required=True)
-    parser.add_argument("--imaps-port", type=int, required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser = server_parser(__doc__)
     parser.add_argument("--max-message-size", type=int, required=True)
     parser.add_argument("--server-pid", type=int)
     parser.add_argument("--mode", default="ssl")

@@ -14,7 +14,6 @@ compared: Dovecot 2.3 accepts some entry names RFC 5464 §3.2 refuses
 Loopback only; every socket has a timeout. Exit status 0 when every
 response matched; every difference is printed.
 """
-import argparse
 import imaplib
 import re
 import shutil
@@ -23,7 +22,7 @@ import tempfile
 import time
 import os
 
-from imap_common import TIMEOUT, check, ok, tls_context
+from imap_common import TIMEOUT, check, ok, tls_context, server_parser
 from imap_dovecot_diff import dovecot, literals_as_quoted, run
 
 DOVECOT_CONFIG = "mail_attribute_dict = file:~/dovecot-attributes\nprotocol imap {\n  imap_metadata = yes\n}\n"
@@ -93,11 +92,7 @@ def code(tagged):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--imap-port", type=int, required=True)
-    parser.add_argument("--imaps-port", type=int, required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser = server_parser(__doc__)
     parser.add_argument("--dovecot", default="/usr/lib/dovecot/imap")
     args = parser.parse_args()
 
