@@ -151,7 +151,7 @@ if [ "$WITH_DOVECOT" = 1 ]; then
   timeout 3600 python3 "$CLIENT" measure --port "$DIMAP" --user test1 --password pass \
     --runs "$RUNS" --label dovecot | tee "$WORK/dovecot-measure.out"
   echo "== ratios Tern / Dovecot (best of $RUNS)"
-  for step in status select fetch_flags search_unseen search_header_subject fetch_headers_last_500 \
+  for step in status select fetch_flags search_unseen search_header_subject search_body_rare search_text_message_id fetch_headers_last_500 \
               sort_reverse_date sort_subject thread_references; do
     t=$(summary_field "$WORK/tern-measure.out" "${step}_best"); d=$(summary_field "$WORK/dovecot-measure.out" "${step}_best")
     python3 -c "print('%-24s Tern %8.4f s  Dovecot %8.4f s  ratio %.2f' % ('$step', $t, $d, $t / max($d, 1e-6)))"
