@@ -56,6 +56,8 @@ public enum FetchAttribute: Hashable, Sendable {
     case threadID
     /// SAVEDATE (RFC 8514 §4.1).
     case saveDate
+    /// PREVIEW (RFC 8970 §3): with or without LAZY, always computed.
+    case preview
     case bodySection(SectionSpecifier, partial: PartialRange?, peek: Bool)
     case binary(part: [Int], partial: PartialRange?, peek: Bool)
     case binarySize(part: [Int])

@@ -286,6 +286,7 @@ extension IMAPWriter {
         case .emailID: raw("EMAILID")
         case .threadID: raw("THREADID")
         case .saveDate: raw("SAVEDATE")
+        case .preview: raw("PREVIEW")
         case .bodySection(let section, let partial, let peek):
             raw(peek ? "BODY.PEEK" : "BODY")
             writeSection(section)

@@ -52,6 +52,15 @@ enum FetchParser {
         case "EMAILID": return .emailID
         case "THREADID": return .threadID
         case "SAVEDATE": return .saveDate
+        case "PREVIEW":
+            // RFC 8970 §6: "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+            if cursor.index + 1 < cursor.bytes.count, cursor.bytes[cursor.index] == UInt8(ascii: " "),
+               cursor.bytes[cursor.index + 1] == UInt8(ascii: "(") {
+                try cursor.space()
+                let modifiers = try cursor.parenthesized { try $0.keyword() }
+                guard modifiers.allSatisfy({ $0 == "LAZY" }) else { throw cursor.fail("unknown PREVIEW modifier") }
+            }
+            return .preview
         case "BODY", "BODY.PEEK":
             guard cursor.peek == UInt8(ascii: "[") else {
                 if name == "BODY" { return .body }

@@ -76,7 +76,7 @@ struct FetchItemBuilder {
     var needsBody: Bool {
         attributes.contains { attribute in
             switch attribute {
-            case .rfc822, .rfc822Header, .rfc822Text, .bodySection, .binary, .binarySize: return true
+            case .rfc822, .rfc822Header, .rfc822Text, .bodySection, .binary, .binarySize, .preview: return true
             case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .emailID,
                  .threadID, .saveDate: return false
             }
@@ -110,7 +110,7 @@ struct FetchItemBuilder {
             // The layouts carry no content hash and no save date.
             case .emailID, .saveDate: return false
             // BINARY decodes per the part's Content-Transfer-Encoding: it needs the tree.
-            case .binary, .binarySize, .envelope, .body, .bodyStructure: return false
+            case .binary, .binarySize, .envelope, .body, .bodyStructure, .preview: return false
             }
         }
     }
@@ -129,7 +129,7 @@ struct FetchItemBuilder {
                 named = true
             case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .threadID: continue
             case .rfc822, .rfc822Header, .rfc822Text, .binary, .binarySize, .envelope, .body, .bodyStructure, .emailID,
-                 .saveDate:
+                 .saveDate, .preview:
                 return false
             }
         }
@@ -140,7 +140,7 @@ struct FetchItemBuilder {
     var needsStructure: Bool {
         attributes.contains { attribute in
             switch attribute {
-            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text: return true
+            case .envelope, .body, .bodyStructure, .rfc822Header, .rfc822Text, .preview: return true
             case .bodySection(let section, _, _): return section != .complete
             case .binary(let part, _, _), .binarySize(let part): return !part.isEmpty
             case .flags, .internalDate, .rfc822Size, .uid, .modSeq, .rfc822, .emailID, .threadID, .saveDate: return false
@@ -168,6 +168,7 @@ struct FetchItemBuilder {
             case .rfc822Text: return MessageSection.readRange(SectionSpecifier(text: .text), nil, root: root)
             case .bodySection(let section, let partial, _): return MessageSection.readRange(section, partial, root: root)
             case .binary(let part, _, _), .binarySize(let part): return MessageSection.binarySource(part, root: root)?.range
+            case .preview: return MessagePreview.source(in: root).map(MessagePreview.readRange)
             case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .emailID,
                  .threadID, .saveDate: return nil
             }
@@ -193,7 +194,7 @@ struct FetchItemBuilder {
             range = MessageSection.narrowed(source.range, to: partial)
             literal8 = true
         case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize,
-             .emailID, .threadID, .saveDate:
+             .emailID, .threadID, .saveDate, .preview:
             return nil
         }
         guard let range else { return nil }
@@ -220,7 +221,7 @@ struct FetchItemBuilder {
         case .bodySection(let section, let partial, _): return .bodySection(section, origin: partial?.offset)
         case .binary(let part, let partial, _): return .binary(part: part, origin: partial?.offset)
         case .envelope, .flags, .internalDate, .rfc822Size, .body, .bodyStructure, .uid, .modSeq, .binarySize,
-             .emailID, .threadID, .saveDate:
+             .emailID, .threadID, .saveDate, .preview:
             return nil
         }
     }
@@ -234,7 +235,7 @@ struct FetchItemBuilder {
             case .rfc822, .rfc822Text: return true
             case .bodySection(_, _, let peek), .binary(_, _, let peek): return !peek
             case .envelope, .flags, .internalDate, .rfc822Size, .rfc822Header, .body, .bodyStructure,
-                 .uid, .modSeq, .binarySize, .emailID, .threadID, .saveDate:
+                 .uid, .modSeq, .binarySize, .emailID, .threadID, .saveDate, .preview:
                 return false
             }
         }
@@ -276,6 +277,7 @@ struct FetchItemBuilder {
             case .emailID: items.append(.emailID(source.record.map { ObjectID.email(contentHash: $0.contentHash) } ?? ""))
             case .threadID: items.append(.threadID(nil))
             case .saveDate: items.append(.saveDate(source.record?.savedDate.map(Self.mailDate)))
+            case .preview: items.append(.preview(Self.preview(body: source.body, root: parsed.root)))
             case .rfc822:
                 items.append(.rfc822(source.body?.bytes(in: 0..<Int.max)))
             case .rfc822Header:
@@ -318,6 +320,14 @@ struct FetchItemBuilder {
 
     /// The decoded content of a part (RFC 3516 §4.2), nil when the part or
     /// the message is missing.
+    /// PREVIEW (RFC 8970 §3) from the start of the message's first text
+    /// part (`MessagePreview`): "" without one, nil when the body was not read.
+    static func preview(body: (any MessageBytes)?, root: MIMEPart) -> String? {
+        guard let body else { return nil }
+        guard let source = MessagePreview.source(in: root) else { return "" }
+        return MessagePreview.text(source: source, bytes: body.bytes(in: MessagePreview.readRange(of: source))[...])
+    }
+
     static func binary(_ part: [Int], body: (any MessageBytes)?, root: MIMEPart) throws(UnknownTransferEncoding)
         -> [UInt8]? {
         guard let body, let source = MessageSection.binarySource(part, root: root) else { return nil }

@@ -88,6 +88,9 @@ public enum FetchItem: Equatable, Sendable {
     case threadID(String?)
     /// `SAVEDATE "date-time"`, NIL when not known (RFC 8514 §4.1).
     case saveDate(MailDate?)
+    /// `PREVIEW "text"` (RFC 8970 §3): "" for a message without text, NIL
+    /// when its body could not be read.
+    case preview(String?)
     /// BODY[section]<origin> with its data (nil for NIL).
     case bodySection(SectionSpecifier, origin: UInt32?, data: [UInt8]?)
     /// BINARY[part]<origin>: literal8 when the data has NUL.

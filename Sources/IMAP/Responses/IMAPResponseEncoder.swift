@@ -219,6 +219,9 @@ extension IMAPWriter {
         case .saveDate(let date):
             raw("SAVEDATE ")
             if let date { writeString(date.imapDateTime) } else { raw("NIL") }
+        case .preview(let text):
+            raw("PREVIEW ")
+            writeNString(text)
         case .bodySection(let section, let origin, let data):
             raw("BODY")
             writeSection(section)

@@ -133,6 +133,10 @@ def session(args):
     check(part("HEADER.FIELDS (SUBJECT)") == b"Subject: Quarterly report\r\n\r\n", "BODY[HEADER.FIELDS (SUBJECT)]")
     data = ok(client.uid("FETCH", str(report_uid), "(BODY.PEEK[]<0.10>)"), "FETCH partial")
     check(section_value(data, b"BODY[]<0>") == report[:10], "BODY[]<0.10>")
+    # PREVIEW (RFC 8970): the text part's words, the HTML alternative and the attachment left out.
+    data = ok(client.uid("FETCH", str(report_uid), "(PREVIEW (LAZY))"), "FETCH PREVIEW")
+    preview = b" ".join(p for p, _ in fetch_parts(data))
+    check(b'PREVIEW "The quarterly report is attached. Regards, Bob"' in preview, "PREVIEW: %r" % preview)
 
     # ENVELOPE of a simple message.
     data = ok(client.uid("FETCH", str(uids[0]), "(ENVELOPE)"), "FETCH ENVELOPE")
