@@ -23,6 +23,7 @@ final class MessagePreviewTests: XCTestCase {
             (multipart + "--x\r\nContent-Type: text/html\r\n\r\n<b>html</b>\r\n--x\r\nContent-Type: text/plain\r\n\r\nplain\r\n--x--\r\n",
              "plain"),
             ("Content-Type: image/png\r\n\r\nPNG\r\n", nil),
+            ("Content-Type: text/plain; charset=utf-8\r\n\r\ncut \u{FFFD}here\r\n", "cut here"),
             (multipart + "--x\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner text\r\n--x--\r\n", nil),
         ]
         for (message, expected) in table {

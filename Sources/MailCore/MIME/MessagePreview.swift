@@ -44,7 +44,7 @@ public enum MessagePreview {
     }
 
     /// Lines joined with single spaces, quoted lines (`>`) left out,
-    /// control characters dropped, cut at `maximumCharacters`.
+    /// control and replacement characters dropped, cut at `maximumCharacters`.
     static func normalized(_ text: String) -> String {
         var output = ""
         var pendingSpace = false
@@ -52,6 +52,8 @@ public enum MessagePreview {
         for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
             if line.drop(while: { $0 == " " || $0 == "\t" }).first == ">" { continue }
             for character in line {
+                // A character cut in two at the read limit decodes as U+FFFD: left out.
+                if character == "\u{FFFD}" { continue }
                 if character.isWhitespace || character.unicodeScalars.allSatisfy({ $0.properties.generalCategory == .control }) {
                     pendingSpace = !output.isEmpty
                     continue
