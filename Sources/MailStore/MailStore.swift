@@ -287,6 +287,15 @@ public protocol MailStore: Sendable {
     func updateFlags(mailboxID: MailboxID, uids: [MessageUID], operation: FlagOperation,
                      flags: MessageFlags, keywords: [String], unchangedSince: ModSeq?) async throws
         -> FlagUpdateResult
+    /// REPLACE (RFC 8508 §3): stores `message` in `into` (a mailbox of the
+    /// same account, or `mailboxID` itself) and removes message `uid` of
+    /// `mailboxID`, in one transaction: `messageNotFound` when that message
+    /// is gone (nothing stored), `overQuota` when the new one does not fit
+    /// once the old one's room is freed (nothing changed), `mailboxNotFound`
+    /// for an unknown mailbox. The removal leaves an `expunged` row in the
+    /// change log, the new message an `added` one. Returns the new record.
+    func replaceMessage(mailboxID: MailboxID, uid: MessageUID, with message: SpooledMessage,
+                        into: MailboxID) async throws -> MessageRecord
     /// Removes the given messages; returns the UIDs actually removed.
     /// Each removal leaves an `expunged` row in the change log.
     func expunge(mailboxID: MailboxID, uids: [MessageUID]) async throws -> [MessageUID]

@@ -145,6 +145,10 @@ public final class FaultInjectingMailStore: MailStore {
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try read("deletedStorage"); return try await base.deletedStorage(mailboxID: mailboxID)
     }
+    public func replaceMessage(mailboxID: MailboxID, uid: MessageUID, with message: SpooledMessage,
+                               into: MailboxID) async throws -> MessageRecord {
+        try write("replaceMessage"); return try await base.replaceMessage(mailboxID: mailboxID, uid: uid, with: message, into: into)
+    }
     public func indexForFullTextSearch(after position: Int64, limit: Int) async throws -> Int64? {
         try write("indexForFullTextSearch"); return try await base.indexForFullTextSearch(after: position, limit: limit)
     }

@@ -68,6 +68,10 @@ extension ForwardingMailStore {
     public func deletedStorage(mailboxID: MailboxID) async throws -> Int64 {
         try await base.deletedStorage(mailboxID: mailboxID)
     }
+    public func replaceMessage(mailboxID: MailboxID, uid: MessageUID, with message: SpooledMessage,
+                               into: MailboxID) async throws -> MessageRecord {
+        try await base.replaceMessage(mailboxID: mailboxID, uid: uid, with: message, into: into)
+    }
     public func indexForFullTextSearch(after position: Int64, limit: Int) async throws -> Int64? {
         try await base.indexForFullTextSearch(after: position, limit: limit)
     }
