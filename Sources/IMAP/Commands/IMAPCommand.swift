@@ -61,6 +61,9 @@ public enum IMAPCommand: Hashable, Sendable {
     case copy(SequenceSet, MailboxName, uid: Bool)
     /// MOVE (RFC 6851).
     case move(SequenceSet, MailboxName, uid: Bool)
+    /// REPLACE and UID REPLACE (RFC 8508 §3): one message (a sequence
+    /// number or, with `uid`, a UID) replaced by an APPEND's message.
+    case replace(SequenceNumber, MailboxName, AppendMessage, uid: Bool)
 }
 
 /// A command with its tag.

@@ -91,6 +91,13 @@ extension IMAPWriter {
                 if let date = message.date { raw(date.imapDateTime); space() }
                 write(message.data, form: message.isBinary ? .literal8 : .literal)
             }
+        case .replace(let number, let mailbox, let message, let uid):
+            raw((uid ? "UID REPLACE " : "REPLACE ") + SequenceSet.elements([.single(number)]).text + " ")
+            writeMailbox(mailbox)
+            space()
+            if !message.flags.isEmpty { writeFlagList(message.flags); space() }
+            if let date = message.date { raw(date.imapDateTime); space() }
+            write(message.data, form: message.isBinary ? .literal8 : .literal)
         case .uidExpunge(let set): raw("UID EXPUNGE " + set.text)
         case .search(let search, let uid):
             raw(uid ? "UID SEARCH" : "SEARCH")

@@ -128,6 +128,8 @@ public enum CommandParser {
             return .status(mailbox, try ListParser.parseStatusAttributes(&cursor))
         case "APPEND":
             return try parseAppend(&cursor)
+        case "REPLACE":
+            return try parseReplace(&cursor, uid: false)
         case "SEARCH":
             return .search(try SearchParser.parseSearch(&cursor), uid: false)
         case "SORT":
@@ -150,6 +152,7 @@ public enum CommandParser {
             case "FETCH": return try FetchParser.parseFetch(&cursor, uid: true)
             case "STORE": return try parseStore(&cursor, uid: true)
             case "COPY", "MOVE": return try parseCopyOrMove(&cursor, move: sub == "MOVE", uid: true)
+            case "REPLACE": return try parseReplace(&cursor, uid: true)
             case "EXPUNGE":
                 try cursor.space()
                 return .uidExpunge(try cursor.sequenceSet())
@@ -186,24 +189,40 @@ public enum CommandParser {
         let mailbox = try cursor.mailbox()
         var messages: [AppendMessage] = []
         while cursor.take(UInt8(ascii: " ")) {
-            var flags: [String] = []
-            var date: MailDate?
-            if cursor.peek == UInt8(ascii: "(") {
-                flags = try cursor.flagList()
-                try cursor.space()
-            }
-            if cursor.peek == UInt8(ascii: "\"") {
-                date = try cursor.dateTime()
-                try cursor.space()
-            }
-            let literal = try cursor.literal(allowBinary: true)
-            messages.append(AppendMessage(flags: flags, date: date, data: literal.data, isBinary: literal.binary))
+            messages.append(try parseAppendMessage(&cursor))
         }
         guard !messages.isEmpty else {
             throw cursor.fail(cursor.atEnd ? "APPEND needs a message (a literal after the mailbox name)"
                                            : "expected space, found \(cursor.describeNext())")
         }
         return .append(mailbox, messages)
+    }
+
+    /// append-message after its space: [flag-list SP] [date-time SP] literal.
+    static func parseAppendMessage(_ cursor: inout GrammarCursor) throws -> AppendMessage {
+        var flags: [String] = []
+        var date: MailDate?
+        if cursor.peek == UInt8(ascii: "(") {
+            flags = try cursor.flagList()
+            try cursor.space()
+        }
+        if cursor.peek == UInt8(ascii: "\"") {
+            date = try cursor.dateTime()
+            try cursor.space()
+        }
+        let literal = try cursor.literal(allowBinary: true)
+        return AppendMessage(flags: flags, date: date, data: literal.data, isBinary: literal.binary)
+    }
+
+    /// replace = "REPLACE" SP seq-number SP mailbox append-message;
+    /// uid-replace = "UID" SP replace (RFC 8508 §6): one message.
+    static func parseReplace(_ cursor: inout GrammarCursor, uid: Bool) throws -> IMAPCommand {
+        try cursor.space()
+        let number = try cursor.sequenceNumber()
+        try cursor.space()
+        let mailbox = try cursor.mailbox()
+        try cursor.space()
+        return .replace(number, mailbox, try parseAppendMessage(&cursor), uid: uid)
     }
 
     /// store = "STORE" SP sequence-set [store-modifiers] SP store-att-flags.

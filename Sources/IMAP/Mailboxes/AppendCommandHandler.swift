@@ -63,7 +63,7 @@ enum AppendCommandHandler {
 
     /// The messages with their bodies in spool files; a body held in
     /// memory (not sent as a literal the parser spooled) is spooled here.
-    private static func spooled(_ messages: [AppendMessage], _ newMessages: [NewMessage], store: any MailStore) throws
+    static func spooled(_ messages: [AppendMessage], _ newMessages: [NewMessage], store: any MailStore) throws
         -> [SpooledMessage] {
         try zip(messages, newMessages).map { message, new in
             let spool: SpoolFile

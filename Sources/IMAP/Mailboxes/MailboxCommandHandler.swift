@@ -52,7 +52,8 @@ public enum MailboxCommandHandler {
             return await MetadataCommandHandler.set(name, values, context: context)
         case .capability, .noop, .logout, .unauthenticate, .starttls, .authenticate, .login, .enable, .id, .select,
              .examine, .idle, .compress,
-             .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
+             .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move,
+             .replace:
             return .bad("not a mailbox command")
         }
     }

@@ -25,7 +25,7 @@ public enum IMAPCapabilities {
             "UNAUTHENTICATE", "APPENDLIMIT=\(appendLimit)",
         ]
         list += SortCommandHandler.capabilities + QuotaCommandHandler.capabilities + MetadataCommandHandler.capabilities
-        list += ["OBJECTID", "SAVEDATE", "PREVIEW"]
+        list += ["OBJECTID", "SAVEDATE", "PREVIEW", "REPLACE"]
         if compression { list.append("COMPRESS=DEFLATE") }
         return list
     }

@@ -24,7 +24,8 @@ extension IMAPCommand {
              .namespace, .status, .append, .idle, .unauthenticate, .compress, .getQuota, .getQuotaRoot, .setQuota,
              .getMetadata, .setMetadata:
             return .authenticated
-        case .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
+        case .check, .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move,
+             .replace:
             return .selected
         }
     }
@@ -43,7 +44,7 @@ extension IMAPCommand {
              .compress:
             return nil
         case .capability, .noop, .id, .enable, .create, .delete, .rename, .subscribe, .unsubscribe, .list,
-             .lsub, .namespace, .status, .append, .check, .expunge, .uidExpunge, .copy, .move, .getQuota,
+             .lsub, .namespace, .status, .append, .check, .expunge, .uidExpunge, .copy, .move, .replace, .getQuota,
              .getQuotaRoot, .setQuota, .getMetadata, .setMetadata:
             return true
         }
@@ -92,6 +93,7 @@ extension IMAPCommand {
         case .store(_, _, _, let uid): return uid ? "UID STORE" : "STORE"
         case .copy(_, _, let uid): return uid ? "UID COPY" : "COPY"
         case .move(_, _, let uid): return uid ? "UID MOVE" : "MOVE"
+        case .replace(_, _, _, let uid): return uid ? "UID REPLACE" : "REPLACE"
         }
     }
 

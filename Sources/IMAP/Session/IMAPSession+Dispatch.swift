@@ -45,7 +45,7 @@ extension IMAPSession {
             // RFC 3501 §6.4.1; gone from rev2, kept for rev1 clients: a NOOP here.
             if await selectedMailboxIsGone() { return selectedMailboxDeleted() }
             return .ok("CHECK completed")
-        case .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move:
+        case .close, .unselect, .expunge, .uidExpunge, .search, .sort, .thread, .fetch, .store, .copy, .move, .replace:
             return await selectedCommand(tagged)
         }
     }
@@ -227,6 +227,9 @@ extension IMAPSession {
             return await SelectedMailboxCommands.copy(set, to: name, uid: uid, selected: selected, context: context)
         case .move(let set, let name, let uid):
             return await SelectedMailboxCommands.move(set, to: name, uid: uid, selected: selected, context: context)
+        case .replace(let number, let name, let message, let uid):
+            return await SelectedMailboxCommands.replace(number, in: name, with: message, uid: uid, selected: selected,
+                                                         context: context)
         case .fetch(let set, let attributes, let modifiers, let uid):
             return await FetchCommandHandler.fetch(set, attributes: attributes, modifiers: modifiers, uid: uid,
                                                    selected: selected, context: context)

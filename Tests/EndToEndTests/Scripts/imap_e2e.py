@@ -137,6 +137,14 @@ def session(args):
     data = ok(client.uid("FETCH", str(report_uid), "(PREVIEW (LAZY))"), "FETCH PREVIEW")
     preview = b" ".join(p for p, _ in fetch_parts(data))
     check(b'PREVIEW "The quarterly report is attached. Regards, Bob"' in preview, "PREVIEW: %r" % preview)
+    # REPLACE (RFC 8508), sent as imaplib sends any command with a literal: a draft replaced by a new version.
+    data = ok(client.append("INBOX", r"(\Draft)", None, simple_message("draft-v1", subject="draft")), "APPEND draft")
+    draft_uid = uid_of_append(data)
+    client.literal = simple_message("draft-v2", subject="draft v2")
+    typ, data = client._simple_command("UID", "REPLACE", str(draft_uid), "INBOX")
+    check(typ == "OK", "UID REPLACE: %r %r" % (typ, data))
+    check(not search(client, "UID", str(draft_uid), uid=True), "the replaced draft is gone")
+    check(search(client, "SUBJECT", '"draft v2"', uid=True), "the new draft is there")
 
     # ENVELOPE of a simple message.
     data = ok(client.uid("FETCH", str(uids[0]), "(ENVELOPE)"), "FETCH ENVELOPE")
