@@ -21,19 +21,10 @@ enum AppendCommandHandler {
         defer { for message in messages { message.spool?.abort() } }
         var newMessages: [NewMessage] = []
         for message in messages {
-            guard let parsed = IMAPFlags.parse(message.flags) else {
-                return .bad("invalid flag in APPEND")
+            switch newMessage(message, command: "APPEND", context: context) {
+            case .success(let new): newMessages.append(new)
+            case .failure(let refusal): return refusal.result
             }
-            guard message.size > 0 else { return .no("empty message", code: .cannot) }
-            // APPENDLIMIT (RFC 7889 §3.2): TOOBIG for a message over the limit.
-            guard message.size <= context.maxMessageSize else {
-                return .no("message larger than \(context.maxMessageSize) octets", code: .other("TOOBIG", nil))
-            }
-            var new = NewMessage(body: message.data, flags: parsed.flags, keywords: parsed.keywords)
-            if let date = message.date {
-                new.internalDate = Date(timeIntervalSince1970: TimeInterval(date.secondsSinceEpoch))
-            }
-            newMessages.append(new)
         }
         let mailbox: Mailbox
         do {
@@ -59,6 +50,30 @@ enum AppendCommandHandler {
             return MailboxCommandErrors.result(for: error, context: context)
         }
         return .ok("APPEND completed", code: .appendUID(uidValidity: mailbox.uidValidity, uids: SequenceSet(numbers: uids)))
+    }
+
+    /// A refusal of an APPEND or REPLACE message, before anything is stored.
+    struct Refusal: Error {
+        var result: CommandResult
+    }
+
+    /// The message an APPEND (or REPLACE, RFC 8508 §3) stores: its flags
+    /// valid, not empty, within APPENDLIMIT (RFC 7889 §3.2: `[TOOBIG]`).
+    static func newMessage(_ message: AppendMessage, command: String, context: CommandContext)
+        -> Result<NewMessage, Refusal> {
+        guard let parsed = IMAPFlags.parse(message.flags) else {
+            return .failure(Refusal(result: .bad("invalid flag in \(command)")))
+        }
+        guard message.size > 0 else { return .failure(Refusal(result: .no("empty message", code: .cannot))) }
+        guard message.size <= context.maxMessageSize else {
+            return .failure(Refusal(result: .no("message larger than \(context.maxMessageSize) octets",
+                                                code: .other("TOOBIG", nil))))
+        }
+        var new = NewMessage(body: message.data, flags: parsed.flags, keywords: parsed.keywords)
+        if let date = message.date {
+            new.internalDate = Date(timeIntervalSince1970: TimeInterval(date.secondsSinceEpoch))
+        }
+        return .success(new)
     }
 
     /// The messages with their bodies in spool files; a body held in

@@ -27,14 +27,10 @@ extension SelectedMailboxCommands {
         } catch {
             return .bad(error.reason)
         }
-        guard let flags = IMAPFlags.parse(message.flags) else { return .bad("invalid flag in REPLACE") }
-        guard message.size > 0 else { return .no("empty message", code: .cannot) }
-        guard message.size <= context.maxMessageSize else {
-            return .no("message larger than \(context.maxMessageSize) octets", code: .other("TOOBIG", nil))
-        }
-        var new = NewMessage(body: message.data, flags: flags.flags, keywords: flags.keywords)
-        if let date = message.date {
-            new.internalDate = Date(timeIntervalSince1970: TimeInterval(date.secondsSinceEpoch))
+        let new: NewMessage
+        switch AppendCommandHandler.newMessage(message, command: command, context: context) {
+        case .success(let message): new = message
+        case .failure(let refusal): return refusal.result
         }
         let target: Mailbox
         switch await lookUp(name, missingCode: .tryCreate, context: context) {
